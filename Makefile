@@ -1,0 +1,32 @@
+# apicenter: the two commands a newcomer needs are `make demo` and `make test`.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+BIN     := bin/apicenter
+
+.PHONY: build test bench demo vet fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/apicenter
+
+## test: the whole suite, under the race detector (what .ci/run runs)
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+## bench: the benchmarks (not part of `make test`); they print their figures
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
+
+## demo: the whole flow on one machine, on the embedded local org
+demo: build
+	./$(BIN) demo
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin
