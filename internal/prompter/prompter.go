@@ -1,0 +1,32 @@
+// Package prompter is the one place apicenter asks a user questions. Commands
+// use the Prompter interface; only this package imports survey.
+package prompter
+
+import "errors"
+
+// Choice is the answer to "what to do with this value".
+type Choice int
+
+// The choices offered for each value, as in the original tool:
+// (C)ontinue, (p)rovide, (a)uto-accept, (q)uit.
+const (
+	Continue   Choice = iota // use the value shown (the default: Enter)
+	Provide                  // ask for a new value
+	AutoAccept               // use this and every remaining value without asking
+	Quit                     // stop; what was created so far is kept
+)
+
+// ErrInterrupted is returned when the user presses Ctrl-C at a prompt.
+var ErrInterrupted = errors.New("interrupted")
+
+// Prompter asks the user about values. Implementations must only be used
+// when stdin and stdout are terminals.
+type Prompter interface {
+	// Choose shows a value (name, a hint saying what it is, and the value
+	// as it should be displayed, secrets already masked) and asks what to do.
+	Choose(name, hint, shown string) (Choice, error)
+	// Input asks for a new value for name. validate, if not nil, is run on
+	// each answer and the question repeats until it passes. secret hides the
+	// typed text.
+	Input(name, hint string, secret bool, validate func(string) error) (string, error)
+}
