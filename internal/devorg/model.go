@@ -110,6 +110,9 @@ type Claim struct {
 	AlwaysIncludeInToken bool     `json:"alwaysIncludeInToken"`
 	Scopes               []string `json:"scopes,omitempty"` // conditions.scopes
 	System               bool     `json:"system"`
+	// GroupFilterType is, for a GROUPS claim, how Value filters group
+	// names: STARTS_WITH, EQUALS, CONTAINS or REGEX.
+	GroupFilterType string `json:"groupFilterType,omitempty"`
 }
 
 // Policy is an access policy of an authorization server.
@@ -159,6 +162,11 @@ type App struct {
 	InitiateLoginURI        string   `json:"initiateLoginUri,omitempty"`
 	TokenEndpointAuthMethod string   `json:"tokenEndpointAuthMethod"` // client_secret_basic, client_secret_post, none
 	ConsentMethod           string   `json:"consentMethod"`
+	// PKCERequired is credentials.oauthClient.pkce_required (true by
+	// default for browser and native apps).
+	PKCERequired bool `json:"pkceRequired"`
+	// IssuerMode is settings.oauthClient.issuer_mode.
+	IssuerMode string `json:"issuerMode,omitempty"`
 	// Secrets are the client secrets, in creation order.
 	Secrets []*ClientSecret `json:"secrets"`
 	// Groups maps a group id to its assignment; Users maps a user id to its
