@@ -182,12 +182,21 @@ func newOAuthFixture(t testing.TB) *oauthFixture {
 			Scopes: []string{"openid", "profile", "email", "offline_access", "silver"}, AccessTokenLifetimeMinutes: 30})
 		rule(p, Rule{Name: "service", Priority: 4, GrantTypes: []string{"client_credentials"}, Scopes: []string{"silver", "gold"}, AccessTokenLifetimeMinutes: 15})
 
-		def := server("default", true, "api://default", "api")
-		rule(policy(def, 1, "ALL_CLIENTS"), Rule{Name: "Default Policy Rule", Priority: 1,
-			GrantTypes: []string{"authorization_code", "client_credentials"}, Groups: []string{"EVERYONE"}, Scopes: []string{"*"}})
-		for _, sc := range def.Scopes {
-			sc.Default = sc.Name == "api"
+		// The org's seed may already hold the default server with its
+		// catch-all policy; otherwise make one like it.
+		var def *AuthServer
+		for _, as := range st.AuthServers {
+			if as.Default {
+				def = as
+			}
 		}
+		if def == nil {
+			def = server("default", true, "api://default")
+			rule(policy(def, 1, "ALL_CLIENTS"), Rule{Name: "Default Policy Rule", Priority: 1,
+				GrantTypes: []string{"authorization_code", "client_credentials"}, Groups: []string{"EVERYONE"}, Scopes: []string{"*"}})
+		}
+		api := &Scope{Meta: org.nextMeta(prefixScope, ""), Name: "api", Consent: "IMPLICIT", MetadataPublish: "ALL_CLIENTS", Default: true}
+		def.Scopes[api.ID] = api
 		return nil
 	})
 	if err != nil {
