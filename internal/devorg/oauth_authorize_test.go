@@ -388,3 +388,47 @@ func TestAuthn(t *testing.T) {
 		})
 	}
 }
+
+// TestSessionTokenFlow signs in headlessly (/api/v1/authn, then authorize
+// with the sessionToken) on each kind of server, exchanges the code with
+// x/oauth2 and verifies the ID token and its nonce with go-oidc.
+func TestSessionTokenFlow(t *testing.T) {
+	f := newOAuthFixture(t)
+	ctx := ctxWithClient(t, &http.Client{Timeout: 10 * time.Second})
+	tests := []struct {
+		name, issuer string
+		scopes       []string
+		audience     string
+	}{
+		{"custom server", f.issuer, []string{"openid", "silver"}, "api://apicenter"},
+		{"default server by alias", f.defaultIssuer, []string{"openid", "api"}, "api://default"},
+		{"org server", f.url, []string{"openid", "email"}, f.url},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			provider, conf := f.webConfig(t, ctx, tt.issuer, tt.scopes...)
+			verifier := oauth2.GenerateVerifier()
+			u := conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n-"+tt.name),
+				oauth2.SetAuthURLParam("sessionToken", f.sessionToken(t, f.silver.login)))
+			resp, body := get(t, noRedirect(), u)
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != 302 || loc.Query().Get("code") == "" {
+				t.Fatalf("authorize: %d %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
+			}
+			tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
+			if err != nil {
+				t.Fatal(err)
+			}
+			idt, err := provider.Verifier(&oidc.Config{ClientID: f.webID}).Verify(ctx, tok.Extra("id_token").(string))
+			if err != nil {
+				t.Fatalf("ID token: %v", err)
+			}
+			if idt.Nonce != "n-"+tt.name || idt.Subject != f.silver.id || idt.Issuer != tt.issuer {
+				t.Errorf("ID token nonce %q sub %q iss %q", idt.Nonce, idt.Subject, idt.Issuer)
+			}
+			if _, c := jwtParts(t, tok.AccessToken); c["aud"] != tt.audience || c["iss"] != tt.issuer || c["sub"] != f.silver.login {
+				t.Errorf("access token claims %v", c)
+			}
+		})
+	}
+}
