@@ -114,6 +114,9 @@ type Claim struct {
 	AlwaysIncludeInToken bool     `json:"alwaysIncludeInToken"`
 	Scopes               []string `json:"scopes,omitempty"` // conditions.scopes
 	System               bool     `json:"system"`
+	// GroupFilterType is, for a GROUPS claim, how Value filters group
+	// names: STARTS_WITH, EQUALS, CONTAINS or REGEX.
+	GroupFilterType string `json:"groupFilterType,omitempty"`
 }
 
 // Policy is an access policy of an authorization server.

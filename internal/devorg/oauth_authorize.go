@@ -38,6 +38,7 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		app.redirectOK = slices.Contains(a.RedirectURIs, redirectURI)
 		app.public = a.TokenEndpointAuthMethod == "none"
 		app.codeGrant = slices.Contains(a.GrantTypes, "authorization_code")
+		app.grants = slices.Clone(a.GrantTypes)
 	})
 	switch {
 	case clientID == "":
@@ -78,7 +79,7 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !app.codeGrant {
-		fail("unauthorized_client", "The client is not authorized to use the provided grant type. Configured grant types: [authorization_code] is not among them.")
+		fail("unauthorized_client", "The client is not authorized to use the provided grant type. Configured grant types: ["+strings.Join(app.grants, ", ")+"].")
 		return
 	}
 	challenge, method := p.Get("code_challenge"), p.Get("code_challenge_method")

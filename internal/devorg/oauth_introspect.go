@@ -155,6 +155,11 @@ func (o *Org) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	o.view(func(st *State) {
 		if u := st.Users[c.UID]; u != nil && u.Status == "ACTIVE" {
 			claims = profileClaims(userClaimsOf(u, time.Time{}), c.Scp)
+			if s.as != nil {
+				for k, v := range st.customClaimsLocked(s.as, "IDENTITY", false, u, c.Cid, c.Scp) {
+					claims[k] = v
+				}
+			}
 			claims["sub"] = u.ID
 		}
 	})

@@ -1,7 +1,9 @@
 package devorg
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,6 +32,9 @@ type tokenGrant struct {
 	lifetime time.Duration
 	nonce    string
 	refresh  string // refresh token to return, if any
+	// accessExtra and idExtra are the server's custom claims for the
+	// access token and the ID token.
+	accessExtra, idExtra map[string]any
 }
 
 // userClaims is what tokens say about a user, copied out of the state.
@@ -146,14 +151,25 @@ func (o *Org) grantLocked(st *State, s *oauthServer, r *http.Request, gt string)
 		return nil, newOAuthError(http.StatusBadRequest, "unauthorized_client", fmt.Sprintf("The client is not authorized to use the provided grant type. Configured grant types: %s.", grantList(app)))
 	}
 	now := o.now()
+	var g *tokenGrant
 	switch gt {
 	case "client_credentials":
-		return clientCredentialsGrant(st, s, app, splitScopes(r.PostForm.Get("scope")))
+		g, oerr = clientCredentialsGrant(st, s, app, splitScopes(r.PostForm.Get("scope")))
 	case "authorization_code":
-		return o.codeGrant(st, s, app, r, now)
+		g, oerr = o.codeGrant(st, s, app, r, now)
 	default:
-		return refreshGrant(st, s, app, splitScopes(r.PostForm.Get("scope")), r.PostForm.Get("refresh_token"), now)
+		g, oerr = refreshGrant(st, s, app, splitScopes(r.PostForm.Get("scope")), r.PostForm.Get("refresh_token"), now)
 	}
+	if oerr != nil {
+		return nil, oerr
+	}
+	var u *User
+	if g.user != nil {
+		u = st.Users[g.user.id]
+	}
+	g.accessExtra = st.customClaimsLocked(s.as, "RESOURCE", false, u, app.ID, g.scopes)
+	g.idExtra = st.customClaimsLocked(s.as, "IDENTITY", true, u, app.ID, g.scopes)
+	return g, nil
 }
 
 func grantList(app *App) string { return "[" + strings.Join(app.GrantTypes, ", ") + "]" }
@@ -283,7 +299,15 @@ func (o *Org) mintTokens(s *oauthServer, g *tokenGrant) (map[string]any, error) 
 	if g.user != nil {
 		ac.UID, ac.Sub, ac.AuthTime = g.user.id, g.user.login, g.user.authTime.Unix()
 	}
-	at, err := signJWT(s.key, s.kid, ac)
+	var claims any = ac
+	if len(g.accessExtra) > 0 {
+		m, err := withExtraClaims(ac, g.accessExtra)
+		if err != nil {
+			return nil, err
+		}
+		claims = m
+	}
+	at, err := signJWT(s.key, s.kid, claims)
 	if err != nil {
 		return nil, err
 	}
@@ -308,6 +332,9 @@ func (o *Org) mintTokens(s *oauthServer, g *tokenGrant) (map[string]any, error) 
 		for k, v := range profileClaims(g.user, g.scopes) {
 			idc[k] = v
 		}
+		for k, v := range g.idExtra {
+			idc[k] = v
+		}
 		id, err := signJWT(s.key, s.kid, idc)
 		if err != nil {
 			return nil, err
@@ -315,6 +342,24 @@ func (o *Org) mintTokens(s *oauthServer, g *tokenGrant) (map[string]any, error) 
 		resp["id_token"] = id
 	}
 	return resp, nil
+}
+
+// withExtraClaims returns the claims of ac with extra added.
+func withExtraClaims(ac accessClaims, extra map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(ac)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	m := map[string]any{}
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m, nil
 }
 
 // profileClaims are the user claims the profile and email scopes release.

@@ -10,8 +10,10 @@ import (
 )
 
 // sessionCookie is the org session cookie the sign-in page sets, so that a
-// second authorize request is answered without a page.
-const sessionCookie = "sid"
+// second authorize request is answered without a page. Okta calls it "sid";
+// cookies ignore ports, so a local org and an app on the same loopback host
+// would share a "sid": the org's has its own name.
+const sessionCookie = "devorg_sid"
 
 // Session lifetimes: a browser session, and a sessionToken from
 // /api/v1/authn (one use).
