@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // oauthRoutes registers the OAuth 2.0 / OIDC endpoints of every
@@ -205,7 +206,7 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"end_session_endpoint":                          s.path + "/logout",
 		"request_parameter_supported":                   false,
 	}
-	if r.URL.Path[len(r.URL.Path)-len("oauth-authorization-server"):] == "oauth-authorization-server" {
+	if strings.HasSuffix(r.URL.Path, "/oauth-authorization-server") {
 		delete(doc, "userinfo_endpoint")
 		delete(doc, "id_token_signing_alg_values_supported")
 		delete(doc, "subject_types_supported")

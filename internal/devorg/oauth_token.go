@@ -229,6 +229,11 @@ func (o *Org) codeGrant(st *State, s *oauthServer, app *App, r *http.Request, no
 		if rule != nil {
 			rt.RuleID = rule.ID
 		}
+		for tok, old := range st.RefreshTokens {
+			if !now.Before(old.Expires) {
+				delete(st.RefreshTokens, tok)
+			}
+		}
 		st.RefreshTokens[rt.Token] = rt
 		g.refresh = rt.Token
 	}
