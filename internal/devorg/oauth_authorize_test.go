@@ -432,3 +432,19 @@ func TestSessionTokenFlow(t *testing.T) {
 		})
 	}
 }
+
+// TestSignInPageKeepsParameters: the sign-in form carries the authorize
+// parameters (escaped) and the state comes back byte for byte.
+func TestSignInPageKeepsParameters(t *testing.T) {
+	f := newOAuthFixture(t)
+	const state = `a"b<script>alert(1)</script>&c=d é`
+	u := f.authorizeURL(f.issuer, url.Values{"state": {state}})
+	resp, page := get(t, browser(t), u)
+	if resp.StatusCode != 200 || strings.Contains(page, "<script>alert") {
+		t.Fatalf("sign-in page: %d, unescaped state in:\n%s", resp.StatusCode, page)
+	}
+	q := signInThroughForm(t, browser(t), u, f.silver.login, testPassword)
+	if q.Get("state") != state || q.Get("code") == "" {
+		t.Errorf("callback got %v", q)
+	}
+}
