@@ -137,4 +137,3 @@ func oktaSummary(body []byte) string {
 	}
 	return e.ErrorSummary
 }
-

@@ -28,7 +28,7 @@ type run struct {
 	prev     *outputs.File // the earlier output of this input, if any
 	progress *progress
 
-	nodes []*node // own items in file order
+	nodes  []*node // own items in file order
 	byName map[string]*node
 
 	// autoAccept is set when the user answers (a)uto-accept; only the
