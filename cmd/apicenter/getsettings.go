@@ -92,12 +92,7 @@ func runGetSettings(_ context.Context, opts *getSettingsOptions, name string) er
 		if err != nil {
 			return exitcode.Wrap(exitcode.Usage, err)
 		}
-		for _, v := range orgenv.TokenVars {
-			if t, _, ok := env.Lookup(v); ok {
-				so.Token = t
-				break
-			}
-		}
+		so.Token = env.Token()
 	}
 	doc, err := bootstrap.Document(name, so)
 	if err == nil {

@@ -44,6 +44,26 @@ func (e *Env) Lookup(name string) (value, source string, ok bool) {
 	return "", "", false
 }
 
+// first returns the first of names set in the environment, else the first
+// set in the .env file: the environment wins over the file.
+func (e *Env) first(names []string) (value, name, source string) {
+	get := e.Getenv
+	if get == nil {
+		get = os.LookupEnv
+	}
+	for _, n := range names {
+		if v, ok := get(n); ok && v != "" {
+			return v, n, "environment"
+		}
+	}
+	for _, n := range names {
+		if v := e.File[n]; v != "" {
+			return v, n, e.FilePath
+		}
+	}
+	return "", "", ""
+}
+
 // Load reads the .env file at path. A missing file is not an error when
 // optional is true (the default .env in the working directory).
 func Load(path string, optional bool, getenv func(string) (string, bool)) (*Env, error) {
@@ -134,6 +154,12 @@ type Org struct {
 	Token     string
 }
 
+// Token returns the API token from TokenVars, or "".
+func (e *Env) Token() string {
+	t, _, _ := e.first(TokenVars)
+	return t
+}
+
 // ResolveOrg picks the org URL (flagURL first, then OrgURLVars) and the
 // token (TokenVars). Errors name the flag and variables to set.
 func ResolveOrg(flagURL string, env *Env) (Org, error) {
@@ -141,22 +167,14 @@ func ResolveOrg(flagURL string, env *Env) (Org, error) {
 	if flagURL != "" {
 		o.URL, o.URLSource = flagURL, "--org-url"
 	} else {
-		for _, name := range OrgURLVars {
-			if v, src, ok := env.Lookup(name); ok {
-				o.URL, o.URLSource = v, name+" ("+src+")"
-				break
-			}
+		if v, name, src := env.first(OrgURLVars); v != "" {
+			o.URL, o.URLSource = v, name+" ("+src+")"
 		}
 	}
 	if o.URL == "" {
 		return o, fmt.Errorf("no Okta org URL: pass --org-url or set %s (in the environment or .env)", strings.Join(OrgURLVars, ", "))
 	}
-	for _, name := range TokenVars {
-		if v, _, ok := env.Lookup(name); ok {
-			o.Token = v
-			break
-		}
-	}
+	o.Token, _, _ = env.first(TokenVars)
 	if o.Token == "" {
 		return o, fmt.Errorf("no Okta API token: set %s in the environment or .env (it is never taken from a flag)", strings.Join(TokenVars, " or "))
 	}
