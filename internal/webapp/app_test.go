@@ -25,9 +25,9 @@ func planetsAPI(t *testing.T) string {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/planets":
-			_, _ = io.WriteString(w, `[{"name":"Mercury","moons":0},{"name":"Earth","moons":1}]`)
+			_, _ = io.WriteString(w, `[{"name":"Mercury","moons":0},{"name":"Earth","moons":1},{"name":"Neptune","moons":16}]`)
 		case "/moons":
-			_, _ = io.WriteString(w, `{"moons":[{"name":"Moon","planet":"Earth"},{"name":"Io","planet":"Jupiter"}]}`)
+			_, _ = io.WriteString(w, `{"moons":[{"name":"Moon","planet":"Earth"},{"name":"Io","planet":"Jupiter"},{"name":"Ganymede","planet":"Jupiter"}]}`)
 		default:
 			http.NotFound(w, r)
 		}
@@ -46,7 +46,11 @@ type harness struct {
 // audience gwAudience) in front of planetsAPI, and the app.
 func newHarness(t *testing.T, gwAudience string) *harness {
 	t.Helper()
-	as := newAuthServer(t)
+	return newHarnessFor(t, newAuthServer(t), gwAudience)
+}
+
+func newHarnessFor(t *testing.T, as *authServer, gwAudience string) *harness {
+	t.Helper()
 	g, err := gateway.New(gateway.Config{
 		Upstream: planetsAPI(t), Mode: gateway.ModeJWT, Issuer: as.issuer(), Audience: gwAudience,
 		Routes: gateway.MulesoftRoutes(silverScope, goldScope),
