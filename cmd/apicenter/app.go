@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -65,6 +67,11 @@ func runApp(ctx context.Context, opts *appOptions) error {
 	a, err := webapp.New(cfg)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Input, err)
+	}
+	if _, port, err := net.SplitHostPort(opts.Addr); err == nil {
+		if u, err := url.Parse(cfg.RedirectURI); err == nil && u.Port() != port && port != "0" {
+			fmt.Fprintf(opts.IO.ErrOut, "app: warning: REDIRECT_URI %s is not on --addr %s; sign-in will not come back here\n", cfg.RedirectURI, opts.Addr)
+		}
 	}
 	return serve(ctx, opts.IO, "app", opts.Addr, a)
 }

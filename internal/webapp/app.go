@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,10 +76,41 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "Something went wrong in the API Center app; the details are in its log.", http.StatusInternalServerError)
 		}
 	}()
+	if to, ok := a.canonicalLoopback(r); ok {
+		// localhost and 127.0.0.1 hold different cookies: keep the browser
+		// on the redirect URI's host, or the callback finds no session.
+		http.Redirect(w, r, to, http.StatusTemporaryRedirect)
+		return
+	}
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	a.mux.ServeHTTP(w, r)
+}
+
+// canonicalLoopback returns the URL on the redirect URI's host when the
+// request came to another loopback name for the same port.
+func (a *App) canonicalLoopback(r *http.Request) (string, bool) {
+	want, _ := url.Parse(a.cfg.RedirectURI)
+	if r.Host == want.Host {
+		return "", false
+	}
+	gotHost, gotPort, err1 := net.SplitHostPort(r.Host)
+	wantHost, wantPort, err2 := net.SplitHostPort(want.Host)
+	if err1 != nil || err2 != nil || gotPort != wantPort || !isLoopbackName(gotHost) || !isLoopbackName(wantHost) {
+		return "", false
+	}
+	u := *r.URL
+	u.Scheme, u.Host = want.Scheme, want.Host
+	return u.String(), true
+}
+
+func isLoopbackName(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // oidcProvider discovers the authorization server, once it answers.

@@ -430,3 +430,13 @@ func TestParseChallenge(t *testing.T) {
 		}
 	}
 }
+
+func TestLoopbackHostIsCanonical(t *testing.T) {
+	h := newHarness(t, "api://test")
+	u, _ := url.Parse(h.appURL)
+	_, port, _ := strings.Cut(u.Host, ":")
+	resp, _ := do(t, browser(t), http.MethodGet, "http://localhost:"+port+"/show/planets?x=1", nil)
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != h.appURL+"/show/planets?x=1" {
+		t.Fatalf("GET on localhost: %s Location %q, want 307 to %s", resp.Status, resp.Header.Get("Location"), h.appURL+"/show/planets?x=1")
+	}
+}

@@ -160,6 +160,7 @@ table{border-collapse:collapse;margin:1em 0} td,th{border:1px solid #ccc;padding
 <form method="post" action="/signin"><input type="hidden" name="as" value="gold"><button id="signin-gold" class="gold" type="submit">Sign in as the gold user</button></form>
 <form method="get" action="/show/planets"><button id="show-planets" type="submit">Show me the planets</button></form>
 <form method="get" action="/show/moons"><button id="show-moons" type="submit">Show me the moons</button></form>
+<form method="get" action="/show/asteroids"><button id="show-asteroids" type="submit">Show me the asteroids</button></form>
 <form method="post" action="/signout"><button id="signout" type="submit">Sign out</button></form>
 </div>
 
