@@ -35,6 +35,10 @@ type Options struct {
 	Latency   LatencyModel
 	RateLimit int
 	Faults    FaultOptions
+	// RateLimitWindow is the period RateLimit counts over (one minute if
+	// zero, as Okta's limits are per minute). Tests shorten it so that a
+	// client waiting for X-Rate-Limit-Reset is not slow.
+	RateLimitWindow time.Duration
 }
 
 // LatencyModel returns the delay to add before answering a request to the
