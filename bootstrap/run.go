@@ -44,13 +44,19 @@ type node struct {
 	it    *inputs.Item
 	index int
 	deps  []*node
+	users int           // how many nodes depend on this one
 	done  chan struct{} // closed when settled, failed or skipped
+	once  sync.Once
 
 	// guarded by run.mu
-	ok     bool
-	value  string
-	fields map[string]string
+	ok      bool
+	created bool // by this run
+	value   string
+	fields  map[string]string
 }
+
+// release closes done once.
+func (n *node) release() { n.once.Do(func() { close(n.done) }) }
 
 func newRun(opts Options) (*run, error) {
 	r := &run{
@@ -85,6 +91,11 @@ func newRun(opts Options) (*run, error) {
 				n.deps = append(n.deps, p)
 			}
 			last[k] = n
+		}
+	}
+	for _, n := range r.nodes {
+		for _, d := range n.deps {
+			d.users++
 		}
 	}
 	for _, s := range opts.Set {
