@@ -198,6 +198,20 @@ func orEmptyList(s []string) []string {
 	return s
 }
 
+// The ids of the org's default app sign-on and profile enrollment
+// policies, which the org names in links but does not model.
+const (
+	accessPolicyID            = "rstdevorgaccess00001"
+	profileEnrollmentPolicyID = "rstdevorgenroll00001"
+)
+
+// appSigningKID is the kid Okta shows for an app's (SAML/JWT) signing
+// key; OIDC clients here never sign, so it is derived from the app id.
+func appSigningKID(a *App) string {
+	sum := sha256.Sum256([]byte("app-signing-" + a.ID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // renderApp answers an OIDC app as Okta does (as GET /api/v1/apps/{id}).
 func renderApp(base string, a *App) obj {
 	self := base + "/api/v1/apps/" + a.ID
@@ -209,6 +223,8 @@ func renderApp(base string, a *App) obj {
 		"logo":              []obj{{"name": "medium", "href": base + "/assets/img/logos/default.png", "type": "image/png"}},
 		"clientCredentials": []obj{{"name": "secrets", "href": self + "/credentials/secrets"}},
 		"users":             link(self + "/users"),
+		"accessPolicy":      link(base + "/api/v1/policies/" + accessPolicyID),
+		"profileEnrollment": link(base + "/api/v1/policies/" + profileEnrollmentPolicyID),
 	}
 	if a.Status == "ACTIVE" {
 		links["deactivate"] = link(self + "/lifecycle/deactivate")
@@ -262,6 +278,7 @@ func renderApp(base string, a *App) obj {
 		"signOnMode": a.SignOnMode,
 		"credentials": obj{
 			"userNameTemplate": obj{"template": "${source.login}", "type": "BUILT_IN"},
+			"signing":          obj{"kid": appSigningKID(a)},
 			"oauthClient": obj{
 				"autoKeyRotation":            true,
 				"client_id":                  a.ClientID(),
@@ -650,6 +667,9 @@ func renderAppUser(base string, a *App, m *Meta, u *User) obj {
 		"profile": obj{
 			"given_name": first, "family_name": last, "name": strings.TrimSpace(first + " " + last),
 			"email": u.Profile["email"], "locale": "en_US", "zoneinfo": "America/Los_Angeles",
+			"street_address": nil, "country": nil, "website": nil, "birthdate": nil, "gender": nil,
+			"formatted": nil, "profile": nil, "locality": nil, "middle_name": nil, "picture": nil,
+			"nickname": nil, "phone_number": nil, "region": nil, "postal_code": nil,
 		},
 		"_links": obj{
 			"app":  link(base + "/api/v1/apps/" + a.ID),

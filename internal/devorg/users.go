@@ -20,8 +20,12 @@ func (o *Org) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/users/{userId}/lifecycle/deactivate", o.api(o.deactivateUser))
 }
 
-// userTypeID is the id of the org's one user type.
-const userTypeID = "otydevorgdefault0001"
+// userTypeID is the id of the org's one user type, realmID of its one
+// realm.
+const (
+	userTypeID = "otydevorgdefault0001"
+	realmID    = "guodevorgdefault0001"
+)
 
 type userBody struct {
 	Profile     map[string]any `json:"profile"`
@@ -66,6 +70,7 @@ func renderUserBrief(base string, u *User) obj {
 		"lastLogin":       timeOrNil(u.LastLogin),
 		"lastUpdated":     oktaTime(u.LastUpdated),
 		"passwordChanged": timeOrNil(u.PasswordChanged),
+		"realmId":         realmID,
 		"type":            obj{"id": userTypeID},
 		"profile":         profile,
 		"credentials":     creds,
