@@ -78,8 +78,7 @@ func (b *appBody) oauthSettings() (oauthClientSettings, error) {
 	return s, nil
 }
 
-// apply validates an OIDC app body as Okta does and copies it into a. It
-// reports whether the app needs a client secret it does not have yet.
+// apply validates an OIDC app body as Okta does and copies it into a.
 func (b *appBody) apply(a *App) error {
 	if b.SignOnMode != "OPENID_CONNECT" {
 		return errValidation("signOnMode", "signOnMode: the local org supports OPENID_CONNECT apps only")
@@ -298,25 +297,12 @@ func (o *Org) createApp(r *http.Request) (int, any, error) {
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
-	activate := queryBool(r, "activate", true)
 	var out obj
 	err := o.update(func(st *State) error {
-		a := &App{Meta: o.nextMeta(prefixApp, "INACTIVE"), Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}}
-		if err := in.apply(a); err != nil {
+		a, secret, err := o.createOIDCAppLocked(st, &in, queryBool(r, "activate", true))
+		if err != nil {
 			return err
 		}
-		if activate {
-			a.Status = "ACTIVE"
-		}
-		var secret *ClientSecret
-		if a.usesSecret() {
-			given := ""
-			if in.Credentials != nil && in.Credentials.OAuthClient != nil {
-				given = in.Credentials.OAuthClient.ClientSecret
-			}
-			secret = o.addSecretLocked(a, given)
-		}
-		st.Apps[a.ID] = a
 		out = renderApp(base, a)
 		if secret != nil {
 			// Only the create answer carries the secret, as in Okta.
@@ -325,6 +311,30 @@ func (o *Org) createApp(r *http.Request) (int, any, error) {
 		return nil
 	})
 	return http.StatusOK, out, err
+}
+
+// createOIDCAppLocked validates an OIDC app body as Okta does and adds the
+// app (ACTIVE if activate) with a client secret when its token endpoint
+// auth method needs one. Dynamic client registration can use it too. Call
+// with o.mu held (inside o.update).
+func (o *Org) createOIDCAppLocked(st *State, in *appBody, activate bool) (*App, *ClientSecret, error) {
+	a := &App{Meta: o.nextMeta(prefixApp, "INACTIVE"), Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}}
+	if err := in.apply(a); err != nil {
+		return nil, nil, err
+	}
+	if activate {
+		a.Status = "ACTIVE"
+	}
+	var secret *ClientSecret
+	if a.usesSecret() {
+		given := ""
+		if in.Credentials != nil && in.Credentials.OAuthClient != nil {
+			given = in.Credentials.OAuthClient.ClientSecret
+		}
+		secret = o.addSecretLocked(a, given)
+	}
+	st.Apps[a.ID] = a
+	return a, secret, nil
 }
 
 func (o *Org) listApps(r *http.Request) (int, any, error) {

@@ -155,3 +155,22 @@ func TestUsersMeAndTokenCheck(t *testing.T) {
 	_, _, err = bad.Group.ListGroups(ctx, nil)
 	wantOktaErr(t, err, "E0000011", "")
 }
+
+func TestUserCreateWithGroupIDs(t *testing.T) {
+	_, c := startOrg(t)
+	ctx := context.Background()
+	g := must[*okta.Group](t)(c.Group.CreateGroup(ctx, newGroup("gold")))
+	req := newUser("gold@example.com", "Xyzzy-Plugh-42")
+	req.GroupIds = []string{g.Id}
+	u := must[*okta.User](t)(c.User.CreateUser(ctx, req, nil))
+	if m := must[[]*okta.User](t)(c.Group.ListGroupUsers(ctx, g.Id, nil)); len(m) != 1 || m[0].Id != u.Id {
+		t.Fatalf("members of gold = %v", m)
+	}
+	bad := newUser("nogroup@example.com", "Xyzzy-Plugh-42")
+	bad.GroupIds = []string{"00gnosuchgroup000000"}
+	_, _, err := c.User.CreateUser(ctx, bad, nil)
+	wantOktaErr(t, err, "E0000001", "groupIds")
+	if _, _, err := c.User.GetUser(ctx, "nogroup@example.com"); err == nil {
+		t.Fatal("a failed create left a user behind")
+	}
+}
