@@ -34,6 +34,10 @@ type State struct {
 	RefreshTokens map[string]*RefreshToken  `json:"refreshTokens"`
 	Revoked       map[string]time.Time      `json:"revoked"` // jti -> expiry
 	Sessions      map[string]*SignInSession `json:"sessions"`
+
+	// OrgKey signs the tokens of the org authorization server
+	// (/oauth2/v1/...); made on first use.
+	OrgKey *SigningKey `json:"orgKey,omitempty"`
 }
 
 // Meta is what every object has.
@@ -227,6 +231,10 @@ type RefreshToken struct {
 	Scopes       []string  `json:"scopes"`
 	RuleID       string    `json:"ruleId"`
 	Expires      time.Time `json:"expires"`
+	// Issued and AuthTime are when the token was issued and when the user
+	// signed in.
+	Issued   time.Time `json:"issued"`
+	AuthTime time.Time `json:"authTime"`
 }
 
 // SignInSession is a session made by the sign-in page or /api/v1/authn
@@ -237,6 +245,8 @@ type SignInSession struct {
 	Expires time.Time `json:"expires"`
 	// OneTime is true for a sessionToken, which is spent on first use.
 	OneTime bool `json:"oneTime"`
+	// AuthTime is when the user entered their password.
+	AuthTime time.Time `json:"authTime"`
 }
 
 // SigningKey is an RS256 key pair. The private key is kept as PKCS#1 PEM so
