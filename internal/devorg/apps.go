@@ -230,6 +230,14 @@ func renderApp(base string, a *App) obj {
 	} else {
 		links["activate"] = link(self + "/lifecycle/activate")
 	}
+	issuerMode := a.IssuerMode
+	if issuerMode == "" {
+		issuerMode = "ORG_URL"
+	}
+	consent := a.ConsentMethod
+	if consent == "" {
+		consent = "TRUSTED"
+	}
 	oauthClient := obj{
 		"client_uri":               nil,
 		"logo_uri":                 nil,
@@ -237,8 +245,8 @@ func renderApp(base string, a *App) obj {
 		"response_types":           orEmptyList(a.ResponseTypes),
 		"grant_types":              orEmptyList(a.GrantTypes),
 		"application_type":         a.ApplicationType,
-		"consent_method":           a.ConsentMethod,
-		"issuer_mode":              a.IssuerMode,
+		"consent_method":           consent,
+		"issuer_mode":              issuerMode,
 		"idp_initiated_login":      obj{"mode": "DISABLED", "default_scope": []string{}},
 		"wildcard_redirect":        "DISABLED",
 		"dpop_bound_access_tokens": false,
