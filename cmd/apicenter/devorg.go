@@ -127,6 +127,9 @@ func runDevOrg(ctx context.Context, opts *devOrgOptions) error {
 			RateLimit: opts.RateLimit,
 			Faults:    opts.Faults,
 		})
+	if errors.Is(err, devorg.ErrBadState) {
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("dev-org: --state: %w", err))
+	}
 	if err != nil {
 		return fmt.Errorf("dev-org: %w", err)
 	}

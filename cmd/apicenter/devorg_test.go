@@ -195,6 +195,18 @@ func TestDevOrgTLS(t *testing.T) {
 	}
 }
 
+func TestDevOrgBadStateFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "org.json")
+	if err := os.WriteFile(state, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := iostreams.Test()
+	code := Execute(context.Background(), []string{"dev-org", "--addr", "127.0.0.1:0", "--state", state}, ios)
+	if code != exitcode.Input || !strings.Contains(errOut.String(), state) || out.Len() != 0 {
+		t.Fatalf("code %d, stderr %q, stdout %q; want exit %d naming the file", code, errOut, out, exitcode.Input)
+	}
+}
+
 func TestDevOrgFlagErrors(t *testing.T) {
 	tests := []struct {
 		args    []string

@@ -245,12 +245,12 @@ func (o *Org) createUser(r *http.Request) (int, any, error) {
 func (o *Org) listUsers(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	qp := r.URL.Query()
-	q, search := qp.Get("q"), qp.Get("search")
+	q, search := qp.Get("q"), qp.Get("search")+qp.Get("filter")
 	var rendered []obj
 	o.view(func(st *State) {
 		for _, u := range sortedBySeq(st.Users, func(u *User) int64 { return u.Seq }) {
 			if search == "" && u.Status == "DEPROVISIONED" {
-				continue // Okta lists deprovisioned users only through search
+				continue // Okta lists deprovisioned users only through search or filter
 			}
 			if q != "" {
 				match := false

@@ -97,6 +97,12 @@ func TestUserLookupsAndLifecycle(t *testing.T) {
 	if u := must[*okta.User](t)(c.User.GetUser(ctx, ann.Id)); u.Status != "DEPROVISIONED" {
 		t.Fatalf("after deactivate: %s", u.Status)
 	}
+	if l := must[[]*okta.User](t)(c.User.ListUsers(ctx, nil)); len(l) != 2 {
+		t.Fatalf("a plain list shows %d users, want 2 (no deprovisioned ones)", len(l))
+	}
+	if l := must[[]*okta.User](t)(c.User.ListUsers(ctx, query.NewQueryParams(query.WithFilter(`status eq "DEPROVISIONED"`)))); len(l) != 1 || l[0].Id != ann.Id {
+		t.Fatalf("filter DEPROVISIONED = %v", l)
+	}
 	must[*okta.UserActivationToken](t)(c.User.ActivateUser(ctx, ann.Id, query.NewQueryParams(query.WithSendEmail(false))))
 	if u := must[*okta.User](t)(c.User.GetUser(ctx, ann.Id)); u.Status != "ACTIVE" {
 		t.Fatalf("after activate: %s", u.Status)
