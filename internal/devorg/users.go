@@ -18,6 +18,7 @@ func (o *Org) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/users/{userId}/groups", o.api(o.listUserGroups))
 	mux.HandleFunc("POST /api/v1/users/{userId}/lifecycle/activate", o.api(o.activateUser))
 	mux.HandleFunc("POST /api/v1/users/{userId}/lifecycle/deactivate", o.api(o.deactivateUser))
+	mux.HandleFunc("POST /api/v1/users/{userId}/credentials/change_password", o.api(o.changePassword))
 }
 
 // userTypeID is the id of the org's one user type, realmID of its one
@@ -434,4 +435,36 @@ func (o *Org) deactivateUser(r *http.Request) (int, any, error) {
 		return nil
 	})
 	return http.StatusOK, obj{}, err
+}
+
+// changePassword checks the old password and sets a new one that meets
+// the password policy.
+func (o *Org) changePassword(r *http.Request) (int, any, error) {
+	var in struct {
+		Old struct {
+			Value string `json:"value"`
+		} `json:"oldPassword"`
+		New struct {
+			Value string `json:"value"`
+		} `json:"newPassword"`
+	}
+	if err := decodeBody(r, &in); err != nil {
+		return 0, nil, err
+	}
+	err := o.update(func(st *State) error {
+		u := st.findUser(r.PathValue("userId"))
+		if u == nil {
+			return errNotFound(r.PathValue("userId"))
+		}
+		if u.PasswordHash == "" || !checkPassword(u, in.Old.Value) {
+			return newAPIError(http.StatusForbidden, "E0000014", "Update of credentials failed", "oldPassword: The credentials provided were incorrect.")
+		}
+		if err := checkPasswordPolicy(in.New.Value, u.Login()); err != nil {
+			return err
+		}
+		now := nowMillis(o)
+		u.PasswordHash, u.PasswordChanged, u.LastUpdated = hashPassword(in.New.Value), &now, now
+		return nil
+	})
+	return http.StatusOK, obj{"password": obj{}, "provider": obj{"type": "OKTA", "name": "OKTA"}}, err
 }

@@ -180,3 +180,20 @@ func TestUserCreateWithGroupIDs(t *testing.T) {
 		t.Fatal("a failed create left a user behind")
 	}
 }
+
+func TestChangePassword(t *testing.T) {
+	_, c := startOrg(t)
+	ctx := context.Background()
+	u := must[*okta.User](t)(c.User.CreateUser(ctx, newUser("pw@example.com", "Xyzzy-Plugh-42"), nil))
+	change := func(old, new string) error {
+		_, _, err := c.User.ChangePassword(ctx, u.Id, okta.ChangePasswordRequest{
+			OldPassword: &okta.PasswordCredential{Value: old}, NewPassword: &okta.PasswordCredential{Value: new}}, nil)
+		return err
+	}
+	wantOktaErr(t, change("wrong", "Other-Secret-43"), "E0000014", "")
+	wantOktaErr(t, change("Xyzzy-Plugh-42", "weak"), "E0000001", "password")
+	if err := change("Xyzzy-Plugh-42", "Other-Secret-43"); err != nil {
+		t.Fatal(err)
+	}
+	wantOktaErr(t, change("Xyzzy-Plugh-42", "Third-Secret-44"), "E0000014", "")
+}
