@@ -37,9 +37,12 @@ func planetsAPI(t *testing.T) string {
 }
 
 type harness struct {
-	as     *authServer
 	appURL string
 	app    *App
+	// passwords, by username, for a provider with a sign-in form (the
+	// local org); nil for the fixture provider, which signs in the
+	// login_hint user at once.
+	passwords map[string]string
 }
 
 // newHarness starts the fixture provider, a real gateway (jwt mode, with
@@ -65,7 +68,7 @@ func newHarnessFor(t *testing.T, as *authServer, gwAudience string) *harness {
 
 func newHarnessWithGateway(t *testing.T, as *authServer, gatewayURL string) *harness {
 	t.Helper()
-	h := &harness{as: as}
+	h := &harness{}
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
@@ -131,7 +134,21 @@ func (h *harness) startSignIn(t *testing.T, c *http.Client, as string) *url.URL 
 // provider redirects to.
 func (h *harness) authorize(t *testing.T, c *http.Client, u *url.URL) string {
 	t.Helper()
-	resp, body := do(t, c, http.MethodGet, u.String(), nil)
+	var resp *http.Response
+	var body string
+	if h.passwords == nil {
+		resp, body = do(t, c, http.MethodGet, u.String(), nil)
+	} else {
+		// The sign-in form posts the authorize parameters back with the
+		// credentials.
+		form := u.Query()
+		user := form.Get("login_hint")
+		form.Set("username", user)
+		form.Set("password", h.passwords[user])
+		target := *u
+		target.RawQuery = ""
+		resp, body = do(t, c, http.MethodPost, target.String(), form)
+	}
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("authorize: %s %s", resp.Status, body)
 	}
@@ -229,7 +246,16 @@ func TestSignOutForgetsTokens(t *testing.T) {
 }
 
 func TestCallbackRejects(t *testing.T) {
-	h := newHarness(t, "api://test")
+	t.Run("fixture provider", func(t *testing.T) { testCallbackRejects(t, newHarness(t, "api://test")) })
+	t.Run("local org", func(t *testing.T) {
+		st := startLocalStack(t)
+		s := st.org.App
+		testCallbackRejects(t, &harness{appURL: st.appURL, app: st.app, passwords: map[string]string{
+			s["SILVER_USERNAME"]: s["SILVER_PASSWORD"], s["GOLD_USERNAME"]: s["GOLD_PASSWORD"]}})
+	})
+}
+
+func testCallbackRejects(t *testing.T, h *harness) {
 	tests := []struct {
 		name string
 		// callback returns the callback URL to deliver, after whatever

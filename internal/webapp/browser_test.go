@@ -184,15 +184,3 @@ func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, s
 	d.click("show-planets")
 	d.expect("signed-out-no-token", []string{"You need an access token: sign in first."}, "Mercury")
 }
-
-// TestBrowserFixtureProvider runs the scenario against the fixture
-// provider's sign-in form and a real gateway in jwt mode.
-func TestBrowserFixtureProvider(t *testing.T) {
-	as := newAuthServer(t)
-	as.signInPage = true
-	h := newHarnessFor(t, as, "api://test")
-	runBrowserScenario(t, h.appURL,
-		browserUser{as: "silver", username: "silver@example.com", password: reverse("silver@example.com")},
-		browserUser{as: "gold", username: "gold@example.com", password: reverse("gold@example.com")},
-		silverScope, goldScope)
-}
