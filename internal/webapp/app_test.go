@@ -6,8 +6,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -422,28 +420,6 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}
 		})
-	}
-}
-
-func TestReadEnvFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), ".env")
-	content := "# settings\nISSUER=http://x/oauth2/aus1\nexport CLIENT_ID=\"0oa1\"\n\nGOLD_SCOPE='http://myapp.com/scp/gold'\nbroken line\n"
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := ReadEnvFile(p)
-	if err == nil || !strings.Contains(err.Error(), p+":6") {
-		t.Fatalf("err = %v, want it to name %s:6", err, p)
-	}
-	if err := os.WriteFile(p, []byte(strings.Replace(content, "broken line\n", "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadEnvFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m["CLIENT_ID"] != "0oa1" || m["GOLD_SCOPE"] != goldScope || m["ISSUER"] != "http://x/oauth2/aus1" {
-		t.Errorf("got %v", m)
 	}
 }
 
