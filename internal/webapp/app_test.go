@@ -442,3 +442,14 @@ func TestLoopbackHostIsCanonical(t *testing.T) {
 		t.Fatalf("GET on localhost: %s Location %q, want 307 to %s", resp.Status, resp.Header.Get("Location"), h.appURL+"/show/planets?x=1")
 	}
 }
+
+func TestAuthServerUnreachableExplained(t *testing.T) {
+	as := newAuthServer(t)
+	h := newHarnessFor(t, as, "api://test")
+	as.srv.Close()
+	resp, body := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "The authorization server is unreachable.") ||
+		!strings.Contains(body, "/.well-known/openid-configuration") {
+		t.Fatalf("%s:\n%s", resp.Status, body)
+	}
+}
