@@ -131,8 +131,11 @@ func (d *pageDriver) expect(state string, want []string, absent ...string) {
 func (d *pageDriver) signIn(u browserUser) {
 	d.t.Helper()
 	d.click("signin-" + u.as)
+	if err := chromedp.Do(d.ctx, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+		d.t.Fatalf("waiting for the sign-in form: %v", err)
+	}
+	d.expect("org-sign-in-"+u.as, []string{"Sign In", "Username", "Password"})
 	err := chromedp.Do(d.ctx,
-		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.Clear(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), u.username),
 		chromedp.SendKeys(chromedp.ID("password"), u.password),
