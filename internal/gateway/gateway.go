@@ -8,6 +8,11 @@
 // bad, expired or foreign token gets 401 invalid_token; a valid token without
 // the route's scopes gets 403 insufficient_scope with the scopes needed. Every
 // error body is JSON {"error", "error_description"}.
+//
+// In introspect mode an answer is reused for at most the cache TTL (30 s by
+// default) and never past the token's exp, so a revocation takes effect
+// within the TTL. In jwt mode a revoked token stays good until it expires:
+// that is the price of checking tokens without asking the issuer.
 package gateway
 
 import (
