@@ -95,7 +95,7 @@ func transient(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "too many requests") || strings.Contains(msg, "EOF") ||
+	return strings.Contains(msg, "too many requests") || strings.Contains(msg, "EOF") || strings.Contains(msg, "may or may not have been applied") ||
 		strings.Contains(msg, "connection reset") || strings.Contains(msg, "connection refused") ||
 		strings.Contains(msg, "server closed") || strings.Contains(msg, "could not build a response")
 }
@@ -341,13 +341,15 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
-	if err != nil {
-		return found{}, err
-	}
-	for _, p := range list {
-		if p.Name == name {
-			return result(p, false), nil
+	if !s.parentNew {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
+		if err != nil {
+			return found{}, err
+		}
+		for _, p := range list {
+			if p.Name == name {
+				return result(p, false), nil
+			}
 		}
 	}
 	body := okta.AuthorizationServerPolicy{
@@ -402,13 +404,15 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
-	if err != nil {
-		return found{}, err
-	}
-	for _, rl := range list {
-		if rl.Name == name {
-			return result(rl, false), nil
+	if !s.parentNew {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
+		if err != nil {
+			return found{}, err
+		}
+		for _, rl := range list {
+			if rl.Name == name {
+				return result(rl, false), nil
+			}
 		}
 	}
 	body := okta.AuthorizationServerPolicyRule{

@@ -10,24 +10,50 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/apicenter/apicenter/internal/oktaclient"
 )
+
+// checkPath is the token check: listing one user needs an administrator's
+// token, and it is one of Okta's quickest reads (about 0.16 s).
+const checkPath = "/api/v1/users?limit=1"
 
 // checkOrg makes the first request of a run: it checks that the org answers
 // like Okta and that the token is valid and has admin rights, with a
 // distinct, clear error for each way that fails. It never includes the
 // token in an error.
 func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
-	status, body, ctype, err := get(ctx, c, token, "/api/v1/users/me")
-	if err != nil {
-		return err
+	var (
+		status      int
+		body        []byte
+		ctype       string
+		err, netErr error
+	)
+	// A 5xx or a dropped connection may be passing: try a few times.
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(150<<attempt) * time.Millisecond):
+			}
+		}
+		status, body, ctype, err = get(ctx, c, token, checkPath)
+		netErr = err
+		if err != nil && !retryableNetErr(err) {
+			return err
+		}
+		if err == nil && status < 500 {
+			break
+		}
+	}
+	if netErr != nil {
+		return netErr
 	}
 	code := oktaErrorCode(body)
 	switch {
 	case status == http.StatusOK && isJSON(ctype):
-		// The token works; whether it may create objects shows at the first
-		// create (403 E0000006 is reported as missing admin rights).
 		return nil
 	case status == http.StatusUnauthorized && code != "":
 		return orgErr("%s rejected the API token (%s %s): check OKTA_API_TOKEN", c.OrgURL, code, oktaSummary(body))
@@ -37,24 +63,15 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 		return orgErr("%s is rate limiting this token (%s): wait and run again", c.OrgURL, code)
 	case status >= 500:
 		return orgErr("%s answered %d %s to the token check: the org is failing, try again later", c.OrgURL, status, strings.TrimSpace(oktaSummary(body)))
-	case status == http.StatusNotFound && code != "":
-		// An Okta-compatible org without /users/me: check the token on a
-		// list every administrator can read.
-		status, body, ctype, err = get(ctx, c, token, "/api/v1/groups?limit=1")
-		if err != nil {
-			return err
-		}
-		code = oktaErrorCode(body)
-		switch {
-		case status == http.StatusOK && isJSON(ctype):
-			return nil
-		case status == http.StatusUnauthorized && code != "":
-			return orgErr("%s rejected the API token (%s %s): check OKTA_API_TOKEN", c.OrgURL, code, oktaSummary(body))
-		case status == http.StatusForbidden && code != "":
-			return orgErr("the API token has no admin rights in %s (%s %s)", c.OrgURL, code, oktaSummary(body))
-		}
 	}
-	return orgErr("%s does not look like an Okta org: it answered %d (%s) to GET /api/v1/users/me; check --org-url / OKTA_ORG_URL", c.OrgURL, status, contentTypeName(ctype))
+	return orgErr("%s does not look like an Okta org: it answered %d (%s) to GET %s; check --org-url / OKTA_ORG_URL", c.OrgURL, status, contentTypeName(ctype), checkPath)
+}
+
+// retryableNetErr reports a network error that may pass (not an unknown
+// host or a refused connection).
+func retryableNetErr(err error) bool {
+	msg := err.Error()
+	return !strings.Contains(msg, "no such host") && !strings.Contains(msg, "connection refused") && !strings.Contains(msg, "cannot resolve")
 }
 
 func get(ctx context.Context, c *oktaclient.Client, token, path string) (int, []byte, string, error) {

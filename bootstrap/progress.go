@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"text/tabwriter"
 )
@@ -14,11 +13,16 @@ type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	state map[*node]line
+	// While a prompt is on the terminal, lines wait in held so that they
+	// do not break into it.
+	holding bool
+	held    []string
 }
 
 type line struct {
 	status string // created, found, failed, not run
 	key    string
+	name   string // what to show: the key, or its last part
 	id     string
 	err    error
 }
@@ -30,32 +34,59 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) note(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format+"\n", args...)
+	p.printf(format+"\n", args...)
+}
+
+// printf writes a line now, or after the prompt on the terminal. Call with
+// p.mu held.
+func (p *progress) printf(format string, args ...any) {
+	if p.holding {
+		p.held = append(p.held, fmt.Sprintf(format, args...))
+		return
+	}
+	fmt.Fprintf(p.w, format, args...)
+}
+
+// hold keeps lines back while a prompt is shown; release prints them.
+func (p *progress) hold() {
+	p.mu.Lock()
+	p.holding = true
+	p.mu.Unlock()
+}
+
+func (p *progress) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.holding = false
+	for _, l := range p.held {
+		io.WriteString(p.w, l)
+	}
+	p.held = nil
 }
 
 func (p *progress) value(name, shown, source string) {
 	p.note("value   %s = %s (%s)", name, shown, source)
 }
 
-func (p *progress) object(n *node, key string, f found) {
+func (p *progress) object(n *node, key, name string, f found) {
 	status := "found"
 	if f.created {
 		status = "created"
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[n] = line{status: status, key: key, id: f.id}
-	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, displayKey(key), f.id)
+	p.state[n] = line{status: status, key: key, name: name, id: f.id}
+	p.printf("%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
 	for _, d := range f.differs {
-		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, displayKey(key), d)
+		p.printf("warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
 	}
 }
 
-func (p *progress) failed(n *node, key string, err error) {
+func (p *progress) failed(n *node, key, name string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[n] = line{status: "failed", key: key, err: err}
-	fmt.Fprintf(p.w, "failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
+	p.state[n] = line{status: "failed", key: key, name: name, err: err}
+	p.printf("failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
 }
 
 func (p *progress) skipped(n *node) {
@@ -79,13 +110,6 @@ func (p *progress) counts() (created, found int) {
 	return created, found
 }
 
-func displayKey(key string) string {
-	if i := strings.LastIndex(key, " / "); i >= 0 {
-		return key[i+3:]
-	}
-	return key
-}
-
 func (p *progress) summary(nodes []*node, outPath string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -105,7 +129,7 @@ func (p *progress) summary(nodes []*node, outPath string) {
 			fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
 			any = true
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, displayKey(l.key), l.id)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)
 	}
 	tw.Flush()
 	if any {

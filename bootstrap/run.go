@@ -44,13 +44,19 @@ type node struct {
 	it    *inputs.Item
 	index int
 	deps  []*node
+	users int           // how many nodes depend on this one
 	done  chan struct{} // closed when settled, failed or skipped
+	once  sync.Once
 
 	// guarded by run.mu
-	ok     bool
-	value  string
-	fields map[string]string
+	ok      bool
+	created bool // by this run
+	value   string
+	fields  map[string]string
 }
+
+// release closes done once.
+func (n *node) release() { n.once.Do(func() { close(n.done) }) }
 
 func newRun(opts Options) (*run, error) {
 	r := &run{
@@ -71,6 +77,11 @@ func newRun(opts Options) (*run, error) {
 	for _, n := range r.nodes {
 		for _, d := range deps[n.it.Name] {
 			n.deps = append(n.deps, r.byName[d])
+		}
+	}
+	for _, n := range r.nodes {
+		for _, d := range n.deps {
+			d.users++
 		}
 	}
 	for _, s := range opts.Set {

@@ -105,7 +105,7 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 			ApplicationType: m.ApplicationType, GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes,
 			RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
 			InitiateLoginURI: m.InitiateLoginURI, TokenEndpointAuthMethod: m.TokenEndpointAuthMethod,
-			ConsentMethod: "TRUSTED", Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{},
+			ConsentMethod: "TRUSTED", PKCERequired: m.ApplicationType == "browser" || m.ApplicationType == "native", Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{},
 		}
 		if m.TokenEndpointAuthMethod != "none" {
 			app.Secrets = []*ClientSecret{{Meta: o.nextMeta(prefixSecret, "ACTIVE"), Secret: randomToken(64)}}

@@ -26,8 +26,8 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	// Until the client and its redirect URI are known to be good, errors
 	// are a page, never a redirect.
 	var app struct {
-		found, active, redirectOK, public, codeGrant bool
-		grants                                       []string
+		found, active, redirectOK, public, codeGrant, pkce bool
+		grants                                             []string
 	}
 	o.view(func(st *State) {
 		a := st.Apps[clientID]
@@ -37,6 +37,7 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		app.found, app.active = true, activeForOAuth(a.Meta)
 		app.redirectOK = slices.Contains(a.RedirectURIs, redirectURI)
 		app.public = a.TokenEndpointAuthMethod == "none"
+		app.pkce = a.PKCERequired
 		app.codeGrant = slices.Contains(a.GrantTypes, "authorization_code")
 		app.grants = slices.Clone(a.GrantTypes)
 	})
@@ -86,6 +87,9 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case challenge == "" && app.public:
 		fail("invalid_request", "PKCE code challenge is required when the token endpoint authentication method is 'NONE'.")
+		return
+	case challenge == "" && app.pkce:
+		fail("invalid_request", "PKCE code challenge is required by the client.")
 		return
 	case challenge != "" && method != "S256":
 		fail("invalid_request", "The code_challenge_method is not supported. Supported values: [S256].")

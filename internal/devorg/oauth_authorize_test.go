@@ -198,10 +198,21 @@ func TestAuthorizeOutcomes(t *testing.T) {
 		{name: "unknown scope", user: f.silver.login, set: url.Values{"scope": {"openid platinum"}}, wantErr: "invalid_scope"},
 		{name: "implicit flow", user: f.silver.login, set: url.Values{"response_type": {"token"}}, wantErr: "unsupported_response_type"},
 		{name: "public client without PKCE", user: f.silver.login, set: url.Values{"client_id": {f.spaID}, "code_challenge": {""}, "code_challenge_method": {""}}, wantErr: "invalid_request"},
+		{name: "app that requires PKCE, without it", user: f.silver.login, set: url.Values{"code_challenge": {""}, "code_challenge_method": {""}, "client_id": {"pkce"}}, wantErr: "invalid_request"},
 		{name: "plain PKCE", user: f.silver.login, set: url.Values{"code_challenge_method": {"plain"}}, wantErr: "invalid_request"},
 		{name: "prompt=none without a session", set: url.Values{"prompt": {"none"}}, wantErr: "login_required"},
 		{name: "a sessionToken is spent on first use", user: "spent", set: url.Values{"prompt": {"none"}}, wantErr: "login_required"},
 	}
+	// A confidential app that requires PKCE anyway.
+	var pkceID string
+	_ = f.org.update(func(st *State) error {
+		a := *st.Apps[f.webID]
+		a.Meta = f.org.nextMeta(prefixApp, "ACTIVE")
+		a.PKCERequired = true
+		st.Apps[a.ID] = &a
+		pkceID = a.ID
+		return nil
+	})
 	spent := f.sessionToken(t, f.silver.login)
 	if resp, _ := get(t, noRedirect(), f.authorizeURL(f.issuer, url.Values{"sessionToken": {spent}})); resp.StatusCode != 302 {
 		t.Fatalf("first use of a sessionToken: %d", resp.StatusCode)
@@ -211,6 +222,9 @@ func TestAuthorizeOutcomes(t *testing.T) {
 			set := url.Values{}
 			for k, v := range tt.set {
 				set[k] = v
+			}
+			if set.Get("client_id") == "pkce" {
+				set.Set("client_id", pkceID)
 			}
 			switch tt.user {
 			case "":

@@ -123,7 +123,7 @@ func newOAuthFixture(t testing.TB) *oauthFixture {
 			a := &App{
 				Meta: org.nextMeta(prefixApp, "ACTIVE"), Name: "oidc_client", Label: typ, SignOnMode: "OPENID_CONNECT",
 				ApplicationType: typ, GrantTypes: grants, TokenEndpointAuthMethod: auth,
-				Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{},
+				Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}, PKCERequired: typ == "browser",
 			}
 			if typ != "service" {
 				a.RedirectURIs = []string{f.redirectURI}
