@@ -32,26 +32,26 @@ type found struct {
 // is safe to call again after a failure: it looks before it creates, or
 // creates where Okta refuses duplicates and takes "already exists" as found.
 func (r *run) ensure(ctx context.Context, it *inputs.Item, s spec, prev *outputs.Object) (found, error) {
-	c := r.client
+	c, cat := r.client, r.cat
 	switch it.Obj.Kind {
 	case inputs.KindGroup:
-		return ensureGroup(ctx, c.Client, s, prev, it.Obj.Existing)
+		return ensureGroup(ctx, c.Client, cat, s, prev, it.Obj.Existing)
 	case inputs.KindUser:
-		return ensureUser(ctx, c.Client, s, prev)
+		return ensureUser(ctx, c.Client, cat, s, prev)
 	case inputs.KindAuthServer:
-		return ensureAuthServer(ctx, c.Client, s, prev)
+		return ensureAuthServer(ctx, c.Client, cat, s, prev)
 	case inputs.KindScope:
-		return ensureScope(ctx, c.Client, s, prev)
+		return ensureScope(ctx, c.Client, cat, s, prev)
 	case inputs.KindPolicy:
-		return ensurePolicy(ctx, c.Client, s, prev)
+		return ensurePolicy(ctx, c.Client, cat, s, prev)
 	case inputs.KindRule:
-		return ensureRule(ctx, c.Client, s, prev)
+		return ensureRule(ctx, c.Client, cat, s, prev)
 	case inputs.KindApp:
-		return ensureApp(ctx, c.Client, s, prev)
+		return ensureApp(ctx, c.Client, cat, s, prev)
 	case inputs.KindTrustedOrigin:
-		return ensureTrustedOrigin(ctx, c.Client, s, prev)
+		return ensureTrustedOrigin(ctx, c.Client, cat, s, prev)
 	case inputs.KindGroupAssignment:
-		return ensureGroupAssignment(ctx, c.Client, s)
+		return ensureGroupAssignment(ctx, c.Client, cat, s, prev)
 	}
 	return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
 }
@@ -154,18 +154,18 @@ func sameSet(a, b []string) bool {
 
 // ---- groups
 
-func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object, existing bool) (found, error) {
+func ensureGroup(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object, existing bool) (found, error) {
 	name := s.str["name"]
 	fields := func(g *okta.Group) map[string]string {
 		return map[string]string{"name": g.Profile.Name}
 	}
 	if prev != nil {
-		g, resp, err := c.Group.GetGroup(ctx, prev.ID)
-		if err == nil && g.Profile != nil && g.Profile.Name == name {
-			return found{id: g.Id, fields: fields(g)}, nil
-		}
-		if err != nil && !notFound(resp) {
+		g, err := recordedOr(ctx, cat, catalogKey(inputs.KindGroup), prev, func() (*okta.Group, *okta.Response, error) { return c.Group.GetGroup(ctx, prev.ID) })
+		if err != nil {
 			return found{}, err
+		}
+		if g != nil && g.Profile != nil && g.Profile.Name == name {
+			return found{id: g.Id, fields: fields(g)}, nil
 		}
 	}
 	search := func() (*okta.Group, error) {
@@ -206,18 +206,18 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 
 // ---- users
 
-func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureUser(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	login := s.str["login"]
 	result := func(u *okta.User, created bool) found {
 		return found{id: u.Id, created: created, fields: map[string]string{"login": login}}
 	}
 	if prev != nil {
-		u, resp, err := c.User.GetUser(ctx, prev.ID)
-		if err == nil && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
-			return result(u, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		u, err := recordedOr(ctx, cat, catalogKey(inputs.KindUser), prev, func() (*okta.User, *okta.Response, error) { return c.User.GetUser(ctx, prev.ID) })
+		if err != nil {
 			return found{}, err
+		}
+		if u != nil && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
+			return result(u, false), nil
 		}
 	}
 	profile := okta.UserProfile{"login": login, "firstName": s.str["firstName"], "lastName": s.str["lastName"]}
@@ -248,7 +248,7 @@ func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 
 // ---- authorization servers
 
-func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureAuthServer(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	name, aud := s.str["name"], s.str["audience"]
 	result := func(as *okta.AuthorizationServer, created bool) found {
 		f := found{id: as.Id, created: created, fields: map[string]string{"name": as.Name, "issuer": as.Issuer, "audience": strings.Join(as.Audiences, " ")}}
@@ -258,12 +258,14 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		return f
 	}
 	if prev != nil {
-		as, resp, err := c.AuthorizationServer.GetAuthorizationServer(ctx, prev.ID)
-		if err == nil && as.Name == name {
-			return result(as, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		as, err := recordedOr(ctx, cat, catalogKey(inputs.KindAuthServer), prev, func() (*okta.AuthorizationServer, *okta.Response, error) {
+			return c.AuthorizationServer.GetAuthorizationServer(ctx, prev.ID)
+		})
+		if err != nil {
 			return found{}, err
+		}
+		if as != nil && as.Name == name {
+			return result(as, false), nil
 		}
 	}
 	list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
@@ -284,18 +286,20 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 
 // ---- scopes
 
-func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureScope(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	server, name := s.str["server"], s.str["name"]
 	result := func(sc *okta.OAuth2Scope, created bool) found {
 		return found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
 	}
 	if prev != nil {
-		sc, resp, err := c.AuthorizationServer.GetOAuth2Scope(ctx, server, prev.ID)
-		if err == nil && sc.Name == name {
-			return result(sc, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		sc, err := recordedOr(ctx, cat, catalogKey(inputs.KindScope, server), prev, func() (*okta.OAuth2Scope, *okta.Response, error) {
+			return c.AuthorizationServer.GetOAuth2Scope(ctx, server, prev.ID)
+		})
+		if err != nil {
 			return found{}, err
+		}
+		if sc != nil && sc.Name == name {
+			return result(sc, false), nil
 		}
 	}
 	sc, _, err := c.AuthorizationServer.CreateOAuth2Scope(ctx, server, okta.OAuth2Scope{Name: name, Description: s.str["description"], Consent: "IMPLICIT", MetadataPublish: "ALL_CLIENTS"})
@@ -319,7 +323,7 @@ func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 
 // ---- policies
 
-func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensurePolicy(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	server, name, clients := s.str["server"], s.str["name"], s.list["clients"]
 	result := func(p *okta.AuthorizationServerPolicy, created bool) found {
 		f := found{id: p.Id, created: created, fields: map[string]string{"name": p.Name}}
@@ -333,12 +337,14 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 		return f
 	}
 	if prev != nil {
-		p, resp, err := c.AuthorizationServer.GetAuthorizationServerPolicy(ctx, server, prev.ID)
-		if err == nil && p.Name == name {
-			return result(p, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		p, err := recordedOr(ctx, cat, catalogKey(inputs.KindPolicy, server), prev, func() (*okta.AuthorizationServerPolicy, *okta.Response, error) {
+			return c.AuthorizationServer.GetAuthorizationServerPolicy(ctx, server, prev.ID)
+		})
+		if err != nil {
 			return found{}, err
+		}
+		if p != nil && p.Name == name {
+			return result(p, false), nil
 		}
 	}
 	if !s.parentNew {
@@ -371,7 +377,7 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 
 // ---- rules
 
-func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureRule(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	server, policy, name := s.str["server"], s.str["policy"], s.str["name"]
 	groups, grants, scopes := s.list["groups"], s.list["grantTypes"], s.list["scopes"]
 	result := func(rl *okta.AuthorizationServerPolicyRule, created bool) found {
@@ -396,12 +402,14 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		return f
 	}
 	if prev != nil {
-		rl, resp, err := c.AuthorizationServer.GetAuthorizationServerPolicyRule(ctx, server, policy, prev.ID)
-		if err == nil && rl.Name == name {
-			return result(rl, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		rl, err := recordedOr(ctx, cat, catalogKey(inputs.KindRule, server, policy), prev, func() (*okta.AuthorizationServerPolicyRule, *okta.Response, error) {
+			return c.AuthorizationServer.GetAuthorizationServerPolicyRule(ctx, server, policy, prev.ID)
+		})
+		if err != nil {
 			return found{}, err
+		}
+		if rl != nil && rl.Name == name {
+			return result(rl, false), nil
 		}
 	}
 	if !s.parentNew {
@@ -441,7 +449,7 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 
 // ---- apps
 
-func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureApp(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	label := s.str["label"]
 	result := func(app *okta.OpenIdConnectApplication, secret string, created bool) found {
 		clientID := app.Id
@@ -485,16 +493,27 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		return result(app, secret, false), nil
 	}
 	if prev != nil {
-		app, resp, err := get(prev.ID)
-		if err == nil && app.Label == label {
-			secret, err := secretOf(app.Id)
-			if err != nil {
+		a, listed, err := recorded[*okta.Application](ctx, cat, catalogKey(inputs.KindApp), prev)
+		if err != nil {
+			return found{}, err
+		}
+		if a != nil && a.Label == label && prev.Fields["clientId"] != "" && prev.Fields["clientSecret"] != "" {
+			// A list has no OAuth settings: the recorded client id and
+			// secret are the app's.
+			return found{id: a.Id, fields: map[string]string{"label": a.Label, "clientId": prev.Fields["clientId"], "clientSecret": prev.Fields["clientSecret"]}}, nil
+		}
+		if !listed {
+			app, resp, err := get(prev.ID)
+			if err == nil && app.Label == label {
+				secret, err := secretOf(app.Id)
+				if err != nil {
+					return found{}, err
+				}
+				return result(app, secret, false), nil
+			}
+			if err != nil && !notFound(resp) {
 				return found{}, err
 			}
-			return result(app, secret, false), nil
-		}
-		if err != nil && !notFound(resp) {
-			return found{}, err
 		}
 	}
 	apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
@@ -550,7 +569,7 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 
 // ---- trusted origins
 
-func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
+func ensureTrustedOrigin(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	name, origin, scopes := s.str["name"], s.str["origin"], s.list["scopes"]
 	result := func(to *okta.TrustedOrigin, created bool) found {
 		f := found{id: to.Id, created: created, fields: map[string]string{"name": to.Name, "origin": to.Origin}}
@@ -564,12 +583,12 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outp
 		return f
 	}
 	if prev != nil {
-		to, resp, err := c.TrustedOrigin.GetOrigin(ctx, prev.ID)
-		if err == nil && to.Origin == origin {
-			return result(to, false), nil
-		}
-		if err != nil && !notFound(resp) {
+		to, err := recordedOr(ctx, cat, catalogKey(inputs.KindTrustedOrigin), prev, func() (*okta.TrustedOrigin, *okta.Response, error) { return c.TrustedOrigin.GetOrigin(ctx, prev.ID) })
+		if err != nil {
 			return found{}, err
+		}
+		if to != nil && to.Origin == origin {
+			return result(to, false), nil
 		}
 	}
 	body := okta.TrustedOrigin{Name: name, Origin: origin}
@@ -597,17 +616,34 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outp
 
 // ---- app group assignments
 
-func ensureGroupAssignment(ctx context.Context, c *okta.Client, s spec) (found, error) {
+func ensureGroupAssignment(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
 	app, group := s.str["app"], s.str["group"]
 	id := app + "/" + group
-	_, resp, err := c.Application.GetApplicationGroupAssignment(ctx, app, group, nil)
-	if err == nil {
-		return found{id: id, fields: map[string]string{}}, nil
+	look := true
+	if prev != nil {
+		a, listed, err := recorded[*okta.ApplicationGroupAssignment](ctx, cat, catalogKey(inputs.KindGroupAssignment, app), prev)
+		if err != nil {
+			return found{}, err
+		}
+		if a != nil && prev.ID == id {
+			return found{id: id, fields: map[string]string{}}, nil
+		}
+		// The app's assignments were listed without this one: no need to
+		// look again.
+		look = !listed
 	}
-	if !notFound(resp) {
-		return found{}, err
+	// Assigning is an idempotent PUT, but a re-run must change nothing:
+	// look first.
+	if look {
+		_, resp, err := c.Application.GetApplicationGroupAssignment(ctx, app, group, nil)
+		if err == nil {
+			return found{id: id, fields: map[string]string{}}, nil
+		}
+		if !notFound(resp) {
+			return found{}, err
+		}
 	}
-	_, _, err = c.Application.CreateApplicationGroupAssignment(ctx, app, group, okta.ApplicationGroupAssignment{})
+	_, _, err := c.Application.CreateApplicationGroupAssignment(ctx, app, group, okta.ApplicationGroupAssignment{})
 	if err != nil {
 		return found{}, err
 	}
