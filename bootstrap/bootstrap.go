@@ -25,7 +25,7 @@ import (
 
 // DefaultConcurrency is how many requests a bootstrap has in flight at most
 // unless told otherwise: well under Okta's concurrent-request limits.
-const DefaultConcurrency = 4
+const DefaultConcurrency = 8
 
 // Options configure a bootstrap run.
 type Options struct {
