@@ -24,24 +24,6 @@ import (
 	"github.com/apicenter/apicenter/internal/orgenv"
 )
 
-// Latency is the latency model of the benchmark: the recorded medians of
-// real Okta (devorg.RecordedLatency), with GET /api/v1/users/me priced as
-// GET /api/v1/users/{id}, the same resource, which the recording has (the
-// recording has no /me, and the median of all GETs is dominated by app and
-// authorization-server reads).
-func Latency() (devorg.LatencyModel, error) {
-	rec, err := devorg.RecordedLatency()
-	if err != nil {
-		return nil, err
-	}
-	return func(method, pattern string) time.Duration {
-		if pattern == "/api/v1/users/me" {
-			pattern = "/api/v1/users/{id}"
-		}
-		return rec(method, pattern)
-	}, nil
-}
-
 // Counter counts the requests an org answers, by method and endpoint
 // pattern. Its Latency method wraps the org's latency model, which the org
 // consults once per request with the request's endpoint pattern.

@@ -25,7 +25,7 @@ import (
 // it fails only if the flow itself fails, never on a timing.
 func BenchmarkMulesoftFlow(b *testing.B) {
 	b.Setenv("HOME", b.TempDir()) // the okta SDK reads ~/.okta
-	lat, err := Latency()
+	lat, err := devorg.RecordedLatency()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -53,6 +53,11 @@ func BenchmarkMulesoftFlow(b *testing.B) {
 		b.Fatal(err)
 	}
 
+	for _, s := range fresh {
+		if strings.HasPrefix(s.Name, "bootstrap") && s.Requests[TokenCheck] == 0 {
+			b.Fatalf("%s made no %s: update bench.TokenCheck to the bootstrap's token check", s.Name, TokenCheck)
+		}
+	}
 	first, _ := inputs.LoadEmbedded("mulesoft")
 	second, _ := inputs.LoadEmbedded("mulesoft_policy")
 
