@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,32 +127,38 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return &Client{Client: c, OrgURL: orgURL, HTTP: hc, token: cfg.Token}, nil
 }
 
-// rateLimiter honours X-Rate-Limit-Remaining and -Reset: when a response
-// says the bucket is empty, later requests wait until it resets instead of
-// running into a 429.
+// rateLimiter honours X-Rate-Limit-Remaining and -Reset before the org
+// answers 429: it keeps, for each endpoint bucket (the method and the path
+// with ids generalised, as Okta counts them), how many requests the org
+// said are left until the reset, counts every request it sends against
+// that, and holds a request while its bucket is empty until the reset. So
+// concurrent requests never overrun a limit the org has announced.
 type rateLimiter struct {
 	next http.RoundTripper
 	now  func() time.Time
 
-	mu    sync.Mutex
-	until time.Time
+	mu      sync.Mutex
+	buckets map[string]*bucket
 }
 
+// bucket is what the org last said about one endpoint's rate limit, less
+// the requests sent since.
+type bucket struct {
+	limit     int
+	remaining int
+	reset     time.Time
+	// provisional: the window the org announced is over, and the bucket
+	// counts against the limit until an answer tells the new reset.
+	provisional bool
+}
+
+// maxRateWait bounds one wait before the bucket is looked at again.
+const maxRateWait = time.Second
+
 func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
-	r.mu.Lock()
-	wait := r.until.Sub(r.now())
-	r.mu.Unlock()
-	if wait > 0 {
-		if wait > 30*time.Second {
-			wait = 30 * time.Second
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-req.Context().Done():
-			t.Stop()
-			return nil, req.Context().Err()
-		case <-t.C:
-		}
+	key := bucketKey(req)
+	if err := r.reserve(req.Context(), key); err != nil {
+		return nil, err
 	}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
@@ -163,17 +170,94 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		return resp, err
 	}
-	rem, err1 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Remaining"))
-	reset, err2 := strconv.ParseInt(resp.Header.Get("X-Rate-Limit-Reset"), 10, 64)
-	if err1 == nil && err2 == nil && rem <= 0 {
-		until := time.Unix(reset, 0)
-		r.mu.Lock()
-		if until.After(r.until) {
-			r.until = until
-		}
-		r.mu.Unlock()
-	}
+	r.observe(key, resp.Header)
 	return resp, nil
+}
+
+// reserve takes one request from the bucket, waiting while it is empty. An
+// unknown bucket lets it go; one past its reset starts again from the
+// limit.
+func (r *rateLimiter) reserve(ctx context.Context, key string) error {
+	for {
+		r.mu.Lock()
+		b := r.buckets[key]
+		now := r.now()
+		if b != nil && !now.Before(b.reset) {
+			if b.limit <= 0 {
+				delete(r.buckets, key)
+				b = nil
+			} else {
+				b.remaining, b.reset, b.provisional = b.limit, now.Add(time.Minute), true
+			}
+		}
+		if b == nil || b.remaining > 0 {
+			if b != nil {
+				b.remaining--
+			}
+			r.mu.Unlock()
+			return nil
+		}
+		wait := min(b.reset.Sub(now), maxRateWait)
+		r.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// observe records what a response says about its bucket. The reset is
+// taken relative to the response's Date, as the SDK does, so that a skewed
+// local clock does not matter. Within one window the smaller count wins:
+// answers to concurrent requests arrive in any order.
+func (r *rateLimiter) observe(key string, h http.Header) {
+	rem, err1 := strconv.Atoi(h.Get("X-Rate-Limit-Remaining"))
+	resetSec, err2 := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	limit, _ := strconv.Atoi(h.Get("X-Rate-Limit-Limit"))
+	now := r.now()
+	reset := time.Unix(resetSec, 0)
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		reset = now.Add(reset.Sub(date))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.buckets == nil {
+		r.buckets = map[string]*bucket{}
+	}
+	b := r.buckets[key]
+	switch {
+	case b == nil || !now.Before(b.reset) || (!b.provisional && reset.Sub(b.reset) > time.Second):
+		r.buckets[key] = &bucket{limit: limit, remaining: rem, reset: reset}
+	default:
+		b.remaining = min(b.remaining, rem)
+		if b.provisional {
+			b.reset, b.provisional = reset, false
+		}
+		if limit > 0 {
+			b.limit = limit
+		}
+	}
+}
+
+// oktaID matches a path segment that is an Okta object id.
+var oktaID = regexp.MustCompile(`^[0-9A-Za-z]{20}$`)
+
+// bucketKey is the rate-limit bucket of a request: its method and path,
+// with ids generalised ("GET /api/v1/apps/{id}/groups").
+func bucketKey(req *http.Request) string {
+	parts := strings.Split(req.URL.Path, "/")
+	for i, p := range parts {
+		if oktaID.MatchString(p) {
+			parts[i] = "{id}"
+		}
+	}
+	return req.Method + " " + strings.Join(parts, "/")
 }
 
 // writeError is a failed write request. It deliberately does not unwrap to

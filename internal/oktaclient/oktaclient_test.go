@@ -2,13 +2,18 @@ package oktaclient
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/apicenter/apicenter/internal/devorg"
+	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 )
 
 func TestNormalizeOrgURL(t *testing.T) {
@@ -76,38 +81,113 @@ func TestClientSettings(t *testing.T) {
 	}
 }
 
-// TestRateLimiterWaitsForReset checks that after a response saying the
-// bucket is empty, the next request waits for the reset.
+// TestRateLimiterWaitsForReset checks that the limiter counts requests
+// against what the last answer said is left in the bucket, and holds the
+// request that would overrun it until the reset; other buckets, and a
+// bucket past its reset, are not held.
 func TestRateLimiterWaitsForReset(t *testing.T) {
-	now := time.Unix(1000, 0)
-	var sent []time.Time
-	rl := &rateLimiter{now: func() time.Time { return now }, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-		sent = append(sent, now)
-		h := http.Header{}
-		h.Set("X-Rate-Limit-Remaining", "0")
-		h.Set("X-Rate-Limit-Reset", "1000") // already reset: no wait
-		return &http.Response{StatusCode: 200, Header: h, Body: http.NoBody}, nil
-	})}
-	req, _ := http.NewRequest("GET", "http://127.0.0.1/", nil)
-	if _, err := rl.RoundTrip(req); err != nil {
+	tests := []struct {
+		name      string
+		first     string
+		remaining string
+		reset     int64 // seconds after now
+		then      []string
+		want      int // requests sent after the first one, before one is held
+	}{
+		{"room for two", "/api/v1/groups", "2", 60, []string{"/api/v1/groups", "/api/v1/groups", "/api/v1/groups"}, 2},
+		{"empty bucket", "/api/v1/groups", "0", 60, []string{"/api/v1/groups"}, 0},
+		{"ids share a bucket", "/api/v1/groups/00g1234567890abcdefg/users", "1", 60, []string{"/api/v1/groups/00gabcdefghij1234567/users", "/api/v1/groups/00gzzzzzzzzzzzzzzzzz/users"}, 1},
+		{"other buckets are free", "/api/v1/groups", "0", 60, []string{"/api/v1/users", "/api/v1/apps", "/api/v1/groups"}, 2},
+		{"past its reset", "/api/v1/groups", "0", 0, []string{"/api/v1/groups", "/api/v1/groups"}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Unix(1000, 0)
+			sent := 0
+			rl := &rateLimiter{now: func() time.Time { return now }, next: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				sent++
+				h := http.Header{}
+				h.Set("Date", now.UTC().Format(http.TimeFormat))
+				h.Set("X-Rate-Limit-Remaining", tt.remaining)
+				h.Set("X-Rate-Limit-Reset", fmt.Sprint(now.Unix()+tt.reset))
+				if sent > 1 {
+					h.Set("X-Rate-Limit-Remaining", "100") // not taken: the smaller count wins
+				}
+				return &http.Response{StatusCode: 200, Header: h, Body: http.NoBody}, nil
+			})}
+			first, _ := http.NewRequest("GET", "http://127.0.0.1"+tt.first, nil)
+			if _, err := rl.RoundTrip(first); err != nil {
+				t.Fatal(err)
+			}
+			// A held request waits until its context ends: end it at once.
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			for _, p := range tt.then {
+				req, _ := http.NewRequestWithContext(ctx, "GET", "http://127.0.0.1"+p, nil)
+				if _, err := rl.RoundTrip(req); err != nil {
+					break
+				}
+			}
+			if got := sent - 1; got != tt.want {
+				t.Errorf("sent %d requests after the first, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestConcurrentRequestsStayUnderTheRateLimit sends a burst of concurrent
+// requests through the client to an org enforcing a small limit: after the
+// first answer announced the limit, none of them meets a 429.
+func TestConcurrentRequestsStayUnderTheRateLimit(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t, devorg.Options{RateLimit: 4, RateLimitWindow: time.Second})
+	statuses := &statusCounter{next: http.DefaultTransport, n: map[int]int{}}
+	c, err := New(context.Background(), Config{OrgURL: srv.URL, Token: srv.Token, Transport: statuses})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rl.RoundTrip(req); err != nil {
+	ctx := context.Background()
+	if _, _, err := c.Group.ListGroups(ctx, nil); err != nil {
 		t.Fatal(err)
 	}
-	if rl.until.Unix() != 1000 {
-		t.Errorf("until = %v, want the reset time", rl.until)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := c.Group.ListGroups(ctx, nil)
+			errs <- err
+		}()
 	}
-	// a reset in the future blocks until the request's context ends
-	rl.until = now.Add(time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := rl.RoundTrip(req.WithContext(ctx)); err == nil {
-		t.Error("a request went out while the bucket was empty")
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
-	if len(sent) != 2 {
-		t.Errorf("sent %d requests, want 2", len(sent))
+	statuses.mu.Lock()
+	defer statuses.mu.Unlock()
+	if statuses.n[http.StatusTooManyRequests] != 0 || statuses.n[http.StatusOK] != 11 {
+		t.Errorf("answers by status: %v, want 11 OK and no 429", statuses.n)
 	}
+}
+
+type statusCounter struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	n    map[int]int
+}
+
+func (s *statusCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := s.next.RoundTrip(r)
+	if err == nil {
+		s.mu.Lock()
+		s.n[resp.StatusCode]++
+		s.mu.Unlock()
+	}
+	return resp, err
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
