@@ -30,7 +30,7 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 		ctype       string
 		err, netErr error
 	)
-	// A 5xx or a dropped connection may be passing: try a few times.
+	// A 5xx, a 429 or a dropped connection may be passing: try a few times.
 	for attempt := 0; attempt < 3; attempt++ {
 		if attempt > 0 {
 			select {
@@ -44,7 +44,9 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 		if err != nil && !retryableNetErr(err) {
 			return err
 		}
-		if err == nil && status < 500 {
+		// A 429 is tried again too: the client then waits for the reset
+		// the answer announced (oktaclient's rate limiter).
+		if err == nil && status < 500 && status != http.StatusTooManyRequests {
 			break
 		}
 	}
