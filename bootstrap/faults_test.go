@@ -31,25 +31,29 @@ import (
 // record those very objects, and the last round must create nothing.
 func TestConcurrentBootstrapUnderFaults(t *testing.T) {
 	tests := []struct {
-		name   string
-		faults devorg.FaultOptions
+		name      string
+		faults    devorg.FaultOptions
+		rateLimit int // per endpoint and second
 	}{
-		{"no faults", devorg.FaultOptions{}},
-		{"all kinds, seed 1", devorg.FaultOptions{Rate: 0.2, Seed: 1}},
-		{"all kinds, seed 2", devorg.FaultOptions{Rate: 0.2, Seed: 2}},
-		{"all kinds, seed 3", devorg.FaultOptions{Rate: 0.2, Seed: 3}},
-		{"lost answers, seed 4", devorg.FaultOptions{Rate: 0.3, Seed: 4, Kinds: []string{"close-after", "500"}}},
-		{"lost answers, seed 5", devorg.FaultOptions{Rate: 0.3, Seed: 5, Kinds: []string{"close-after", "close"}}},
+		{"no faults", devorg.FaultOptions{}, 0},
+		{"all kinds, seed 1", devorg.FaultOptions{Rate: 0.2, Seed: 1}, 0},
+		{"all kinds, seed 2", devorg.FaultOptions{Rate: 0.2, Seed: 2}, 0},
+		{"all kinds, seed 3", devorg.FaultOptions{Rate: 0.2, Seed: 3}, 0},
+		{"lost answers, seed 4", devorg.FaultOptions{Rate: 0.3, Seed: 4, Kinds: []string{"close-after", "500"}}, 0},
+		{"lost answers, seed 5", devorg.FaultOptions{Rate: 0.3, Seed: 5, Kinds: []string{"close-after", "close"}}, 0},
 		// So many that runs fail and are run again.
-		{"heavy, seed 7", devorg.FaultOptions{Rate: 0.5, Seed: 7, Kinds: []string{"500", "close", "close-after"}}},
-		{"heavy, seed 8", devorg.FaultOptions{Rate: 0.5, Seed: 8, Kinds: []string{"500", "close", "close-after"}}},
+		{"heavy, seed 7", devorg.FaultOptions{Rate: 0.5, Seed: 7, Kinds: []string{"500", "close", "close-after"}}, 0},
+		{"heavy, seed 8", devorg.FaultOptions{Rate: 0.5, Seed: 8, Kinds: []string{"500", "close", "close-after"}}, 0},
+		// A rate limit lower than the concurrency: the client waits for the
+		// reset the org announces.
+		{"rate limit 2/s", devorg.FaultOptions{}, 2},
 	}
 	t.Setenv("HOME", t.TempDir()) // the okta SDK reads ~/.okta
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			statePath := filepath.Join(t.TempDir(), "org.json")
-			srv := devorgtest.Start(t, devorg.Options{Faults: tt.faults, StatePath: statePath})
+			srv := devorgtest.Start(t, devorg.Options{Faults: tt.faults, StatePath: statePath, RateLimit: tt.rateLimit, RateLimitWindow: time.Second})
 			env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}
 			outDir := t.TempDir()
 
