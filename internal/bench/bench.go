@@ -72,6 +72,17 @@ func (r Requests) Total() int {
 	return n
 }
 
+// Serial is how long the requests take one after another under the
+// latency model: the wall time of a tool that makes the same requests with
+// concurrency 1.
+func (r Requests) Serial(lat devorg.LatencyModel) time.Duration {
+	var d time.Duration
+	for e, n := range r {
+		d += time.Duration(n) * lat(e.Method, e.Pattern)
+	}
+	return d
+}
+
 // Writes is the number of requests that change the org.
 func (r Requests) Writes() int {
 	n := 0

@@ -95,11 +95,15 @@ func BenchmarkMulesoftFlow(b *testing.B) {
 	}
 	w("  concurrency 1 / default, bootstraps               %-22s >= 2\n", fmt.Sprintf("%.2f (%s / %s)", float64(sw)/float64(fw), secs(sw), secs(fw)))
 	w("  concurrency 1 / default, whole flow               %-22s >= 2\n", fmt.Sprintf("%.2f (%s / %s)", float64(swAll)/float64(fwAll), secs(swAll), secs(fwAll)))
+	var serialSum time.Duration
 	for i, s := range fresh {
 		if s.Name == serial[i].Name && strings.HasPrefix(s.Name, "bootstrap") {
 			w("  concurrency 1 / default, %-26s%-22s >= 2\n", strings.TrimPrefix(s.Name, "bootstrap "), fmt.Sprintf("%.2f", float64(serial[i].Wall)/float64(s.Wall)))
+			serialSum += s.Requests.Serial(lat)
 		}
 	}
+	w("    (ceiling for these inputs: the fresh requests one after another / the bound = %s / %s = %.2f)\n",
+		secs(serialSum), secs(fb), float64(serialSum)/float64(fb))
 
 	bin := buildBinary(b)
 	version := versionStart(b, bin, 21)
