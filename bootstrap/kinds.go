@@ -32,26 +32,26 @@ type found struct {
 // is safe to call again after a failure: it looks before it creates, or
 // creates where Okta refuses duplicates and takes "already exists" as found.
 func (r *run) ensure(ctx context.Context, it *inputs.Item, s spec, prev *outputs.Object) (found, error) {
-	c, cat := r.client, r.cat
+	c := r.client
 	switch it.Obj.Kind {
 	case inputs.KindGroup:
-		return ensureGroup(ctx, c.Client, cat, s, prev, it.Obj.Existing)
+		return ensureGroup(ctx, c.Client, s, prev, it.Obj.Existing)
 	case inputs.KindUser:
-		return ensureUser(ctx, c.Client, cat, s, prev)
+		return ensureUser(ctx, c.Client, s, prev)
 	case inputs.KindAuthServer:
-		return ensureAuthServer(ctx, c.Client, cat, s, prev)
+		return ensureAuthServer(ctx, c.Client, s, prev)
 	case inputs.KindScope:
-		return ensureScope(ctx, c.Client, cat, s, prev)
+		return ensureScope(ctx, c.Client, s, prev)
 	case inputs.KindPolicy:
-		return ensurePolicy(ctx, c.Client, cat, s, prev)
+		return ensurePolicy(ctx, c.Client, s, prev)
 	case inputs.KindRule:
-		return ensureRule(ctx, c.Client, cat, s, prev)
+		return ensureRule(ctx, c.Client, s, prev)
 	case inputs.KindApp:
-		return ensureApp(ctx, c.Client, cat, s, prev)
+		return ensureApp(ctx, c.Client, s, prev)
 	case inputs.KindTrustedOrigin:
-		return ensureTrustedOrigin(ctx, c.Client, cat, s, prev)
+		return ensureTrustedOrigin(ctx, c.Client, s, prev)
 	case inputs.KindGroupAssignment:
-		return ensureGroupAssignment(ctx, c.Client, cat, s, prev)
+		return ensureGroupAssignment(ctx, c.Client, s)
 	}
 	return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
 }
@@ -154,18 +154,18 @@ func sameSet(a, b []string) bool {
 
 // ---- groups
 
-func ensureGroup(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object, existing bool) (found, error) {
+func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object, existing bool) (found, error) {
 	name := s.str["name"]
 	fields := func(g *okta.Group) map[string]string {
 		return map[string]string{"name": g.Profile.Name}
 	}
 	if prev != nil {
-		g, err := recordedOr(ctx, cat, catalogKey(inputs.KindGroup), prev, func() (*okta.Group, *okta.Response, error) { return c.Group.GetGroup(ctx, prev.ID) })
-		if err != nil {
-			return found{}, err
-		}
-		if g != nil && g.Profile != nil && g.Profile.Name == name {
+		g, resp, err := c.Group.GetGroup(ctx, prev.ID)
+		if err == nil && g.Profile != nil && g.Profile.Name == name {
 			return found{id: g.Id, fields: fields(g)}, nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	search := func() (*okta.Group, error) {
@@ -206,18 +206,18 @@ func ensureGroup(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev
 
 // ---- users
 
-func ensureUser(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	login := s.str["login"]
 	result := func(u *okta.User, created bool) found {
 		return found{id: u.Id, created: created, fields: map[string]string{"login": login}}
 	}
 	if prev != nil {
-		u, err := recordedOr(ctx, cat, catalogKey(inputs.KindUser), prev, func() (*okta.User, *okta.Response, error) { return c.User.GetUser(ctx, prev.ID) })
-		if err != nil {
-			return found{}, err
-		}
-		if u != nil && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
+		u, resp, err := c.User.GetUser(ctx, prev.ID)
+		if err == nil && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
 			return result(u, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	profile := okta.UserProfile{"login": login, "firstName": s.str["firstName"], "lastName": s.str["lastName"]}
@@ -248,7 +248,7 @@ func ensureUser(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev 
 
 // ---- authorization servers
 
-func ensureAuthServer(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	name, aud := s.str["name"], s.str["audience"]
 	result := func(as *okta.AuthorizationServer, created bool) found {
 		f := found{id: as.Id, created: created, fields: map[string]string{"name": as.Name, "issuer": as.Issuer, "audience": strings.Join(as.Audiences, " ")}}
@@ -258,14 +258,12 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, cat *catalog, s spec,
 		return f
 	}
 	if prev != nil {
-		as, err := recordedOr(ctx, cat, catalogKey(inputs.KindAuthServer), prev, func() (*okta.AuthorizationServer, *okta.Response, error) {
-			return c.AuthorizationServer.GetAuthorizationServer(ctx, prev.ID)
-		})
-		if err != nil {
-			return found{}, err
-		}
-		if as != nil && as.Name == name {
+		as, resp, err := c.AuthorizationServer.GetAuthorizationServer(ctx, prev.ID)
+		if err == nil && as.Name == name {
 			return result(as, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
@@ -286,20 +284,18 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, cat *catalog, s spec,
 
 // ---- scopes
 
-func ensureScope(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, name := s.str["server"], s.str["name"]
 	result := func(sc *okta.OAuth2Scope, created bool) found {
 		return found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
 	}
 	if prev != nil {
-		sc, err := recordedOr(ctx, cat, catalogKey(inputs.KindScope, server), prev, func() (*okta.OAuth2Scope, *okta.Response, error) {
-			return c.AuthorizationServer.GetOAuth2Scope(ctx, server, prev.ID)
-		})
-		if err != nil {
-			return found{}, err
-		}
-		if sc != nil && sc.Name == name {
+		sc, resp, err := c.AuthorizationServer.GetOAuth2Scope(ctx, server, prev.ID)
+		if err == nil && sc.Name == name {
 			return result(sc, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	sc, _, err := c.AuthorizationServer.CreateOAuth2Scope(ctx, server, okta.OAuth2Scope{Name: name, Description: s.str["description"], Consent: "IMPLICIT", MetadataPublish: "ALL_CLIENTS"})
@@ -323,7 +319,7 @@ func ensureScope(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev
 
 // ---- policies
 
-func ensurePolicy(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, name, clients := s.str["server"], s.str["name"], s.list["clients"]
 	result := func(p *okta.AuthorizationServerPolicy, created bool) found {
 		f := found{id: p.Id, created: created, fields: map[string]string{"name": p.Name}}
@@ -337,14 +333,12 @@ func ensurePolicy(ctx context.Context, c *okta.Client, cat *catalog, s spec, pre
 		return f
 	}
 	if prev != nil {
-		p, err := recordedOr(ctx, cat, catalogKey(inputs.KindPolicy, server), prev, func() (*okta.AuthorizationServerPolicy, *okta.Response, error) {
-			return c.AuthorizationServer.GetAuthorizationServerPolicy(ctx, server, prev.ID)
-		})
-		if err != nil {
-			return found{}, err
-		}
-		if p != nil && p.Name == name {
+		p, resp, err := c.AuthorizationServer.GetAuthorizationServerPolicy(ctx, server, prev.ID)
+		if err == nil && p.Name == name {
 			return result(p, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	if !s.parentNew {
@@ -377,7 +371,7 @@ func ensurePolicy(ctx context.Context, c *okta.Client, cat *catalog, s spec, pre
 
 // ---- rules
 
-func ensureRule(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, policy, name := s.str["server"], s.str["policy"], s.str["name"]
 	groups, grants, scopes := s.list["groups"], s.list["grantTypes"], s.list["scopes"]
 	result := func(rl *okta.AuthorizationServerPolicyRule, created bool) found {
@@ -402,14 +396,12 @@ func ensureRule(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev 
 		return f
 	}
 	if prev != nil {
-		rl, err := recordedOr(ctx, cat, catalogKey(inputs.KindRule, server, policy), prev, func() (*okta.AuthorizationServerPolicyRule, *okta.Response, error) {
-			return c.AuthorizationServer.GetAuthorizationServerPolicyRule(ctx, server, policy, prev.ID)
-		})
-		if err != nil {
-			return found{}, err
-		}
-		if rl != nil && rl.Name == name {
+		rl, resp, err := c.AuthorizationServer.GetAuthorizationServerPolicyRule(ctx, server, policy, prev.ID)
+		if err == nil && rl.Name == name {
 			return result(rl, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	if !s.parentNew {
@@ -449,7 +441,7 @@ func ensureRule(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev 
 
 // ---- apps
 
-func ensureApp(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	label := s.str["label"]
 	result := func(app *okta.OpenIdConnectApplication, secret string, created bool) found {
 		clientID := app.Id
@@ -493,27 +485,16 @@ func ensureApp(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *
 		return result(app, secret, false), nil
 	}
 	if prev != nil {
-		a, listed, err := recorded[*okta.Application](ctx, cat, catalogKey(inputs.KindApp), prev)
-		if err != nil {
-			return found{}, err
-		}
-		if a != nil && a.Label == label && prev.Fields["clientId"] != "" && prev.Fields["clientSecret"] != "" {
-			// A list has no OAuth settings: the recorded client id and
-			// secret are the app's.
-			return found{id: a.Id, fields: map[string]string{"label": a.Label, "clientId": prev.Fields["clientId"], "clientSecret": prev.Fields["clientSecret"]}}, nil
-		}
-		if !listed {
-			app, resp, err := get(prev.ID)
-			if err == nil && app.Label == label {
-				secret, err := secretOf(app.Id)
-				if err != nil {
-					return found{}, err
-				}
-				return result(app, secret, false), nil
-			}
-			if err != nil && !notFound(resp) {
+		app, resp, err := get(prev.ID)
+		if err == nil && app.Label == label {
+			secret, err := secretOf(app.Id)
+			if err != nil {
 				return found{}, err
 			}
+			return result(app, secret, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
@@ -569,7 +550,7 @@ func ensureApp(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *
 
 // ---- trusted origins
 
-func ensureTrustedOrigin(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	name, origin, scopes := s.str["name"], s.str["origin"], s.list["scopes"]
 	result := func(to *okta.TrustedOrigin, created bool) found {
 		f := found{id: to.Id, created: created, fields: map[string]string{"name": to.Name, "origin": to.Origin}}
@@ -583,12 +564,12 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, cat *catalog, s sp
 		return f
 	}
 	if prev != nil {
-		to, err := recordedOr(ctx, cat, catalogKey(inputs.KindTrustedOrigin), prev, func() (*okta.TrustedOrigin, *okta.Response, error) { return c.TrustedOrigin.GetOrigin(ctx, prev.ID) })
-		if err != nil {
-			return found{}, err
-		}
-		if to != nil && to.Origin == origin {
+		to, resp, err := c.TrustedOrigin.GetOrigin(ctx, prev.ID)
+		if err == nil && to.Origin == origin {
 			return result(to, false), nil
+		}
+		if err != nil && !notFound(resp) {
+			return found{}, err
 		}
 	}
 	body := okta.TrustedOrigin{Name: name, Origin: origin}
@@ -616,34 +597,17 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, cat *catalog, s sp
 
 // ---- app group assignments
 
-func ensureGroupAssignment(ctx context.Context, c *okta.Client, cat *catalog, s spec, prev *outputs.Object) (found, error) {
+func ensureGroupAssignment(ctx context.Context, c *okta.Client, s spec) (found, error) {
 	app, group := s.str["app"], s.str["group"]
 	id := app + "/" + group
-	look := true
-	if prev != nil {
-		a, listed, err := recorded[*okta.ApplicationGroupAssignment](ctx, cat, catalogKey(inputs.KindGroupAssignment, app), prev)
-		if err != nil {
-			return found{}, err
-		}
-		if a != nil && prev.ID == id {
-			return found{id: id, fields: map[string]string{}}, nil
-		}
-		// The app's assignments were listed without this one: no need to
-		// look again.
-		look = !listed
+	_, resp, err := c.Application.GetApplicationGroupAssignment(ctx, app, group, nil)
+	if err == nil {
+		return found{id: id, fields: map[string]string{}}, nil
 	}
-	// Assigning is an idempotent PUT, but a re-run must change nothing:
-	// look first.
-	if look {
-		_, resp, err := c.Application.GetApplicationGroupAssignment(ctx, app, group, nil)
-		if err == nil {
-			return found{id: id, fields: map[string]string{}}, nil
-		}
-		if !notFound(resp) {
-			return found{}, err
-		}
+	if !notFound(resp) {
+		return found{}, err
 	}
-	_, _, err := c.Application.CreateApplicationGroupAssignment(ctx, app, group, okta.ApplicationGroupAssignment{})
+	_, _, err = c.Application.CreateApplicationGroupAssignment(ctx, app, group, okta.ApplicationGroupAssignment{})
 	if err != nil {
 		return found{}, err
 	}

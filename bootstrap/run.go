@@ -23,7 +23,6 @@ type run struct {
 	set      map[string]string
 	org      orgenv.Org
 	client   *oktaclient.Client
-	cat      *catalog // confirms recorded objects on a re-run
 	outPath  string
 	needs    map[*inputs.File]*outputs.File
 	prev     *outputs.File // the earlier output of this input, if any
@@ -148,7 +147,6 @@ func (r *run) prepare(ctx context.Context) error {
 		return usageErr("%v", err)
 	}
 	r.client = c
-	r.cat = newCatalog(c.Client, r.f, r.prev)
 	r.progress.note("checking the API token with %s ...", org.URL)
 	if err := checkOrg(ctx, c, org.Token); err != nil {
 		return err
