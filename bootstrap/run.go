@@ -73,10 +73,24 @@ func newRun(opts Options) (*run, error) {
 		r.nodes = append(r.nodes, n)
 		r.byName[it.Name] = n
 	}
-	deps := Dependencies(r.f)
+	// Rules of one policy, and policies of one server, are created one
+	// after another in file order (Okta orders them by priority, and
+	// concurrent creates would race for the same priority).
+	last := map[string]*node{}
 	for _, n := range r.nodes {
-		for _, d := range deps[n.it.Name] {
-			n.deps = append(n.deps, r.byName[d])
+		seen := map[*node]bool{}
+		for _, ref := range n.it.Refs() {
+			if d := r.byName[ref.Name]; d != nil && !seen[d] {
+				seen[d] = true
+				n.deps = append(n.deps, d)
+			}
+		}
+		if n.it.Obj != nil && (n.it.Obj.Kind == inputs.KindRule || n.it.Obj.Kind == inputs.KindPolicy) {
+			k := string(n.it.Obj.Kind)
+			if p := last[k]; p != nil && !seen[p] {
+				n.deps = append(n.deps, p)
+			}
+			last[k] = n
 		}
 	}
 	for _, n := range r.nodes {
