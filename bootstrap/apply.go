@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -214,6 +215,8 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		return errSkipped
 	}
 
+	spec.siblings = r.siblings(n, spec)
+	spec.memo = r.memo
 	var res found
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
@@ -254,6 +257,58 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	r.mu.Unlock()
 	r.progress.object(n, spec.key, spec.name, res)
 	return saveErr
+}
+
+// siblings returns the ids recorded by an earlier run for the objects of
+// n's kind under the same parent as n (its key without the last part).
+func (r *run) siblings(n *node, s spec) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prev == nil {
+		return nil
+	}
+	parent := func(key string) string {
+		if i := strings.LastIndex(key, " / "); i >= 0 {
+			return key[:i]
+		}
+		return ""
+	}
+	var ids []string
+	for _, o := range r.prev.Objects {
+		if o.Kind == string(n.it.Obj.Kind) && o.ID != "" && parent(o.Key) == parent(s.key) {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+// memo runs fetch once per key and run, sharing its answer; a failure is
+// not kept, so that a retry fetches again.
+func (r *run) memo(key string, fetch func() (any, error)) (any, error) {
+	r.memoMu.Lock()
+	e, ok := r.memos[key]
+	if !ok {
+		e = &memoEntry{}
+		r.memos[key] = e
+	}
+	r.memoMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return e.v, nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	e.v, e.done = v, true
+	return v, nil
+}
+
+type memoEntry struct {
+	mu   sync.Mutex
+	done bool
+	v    any
 }
 
 func withID(f found) map[string]string {
@@ -448,6 +503,11 @@ type spec struct {
 	// parentNew says the object's server or policy was created by this
 	// run, so it cannot exist yet.
 	parentNew bool
+	// siblings are the ids an earlier run recorded for objects of the same
+	// kind under the same parent: when there are several, one list request
+	// checks them all (memo shares its answer).
+	siblings []string
+	memo     func(key string, fetch func() (any, error)) (any, error)
 }
 
 func joinKey(parts []string) string {

@@ -35,6 +35,9 @@ type run struct {
 	// goroutine settling values touches it.
 	autoAccept bool
 
+	memoMu sync.Mutex
+	memos  map[string]*memoEntry
+
 	mu  sync.Mutex // guards out and every node's result
 	out *outputs.File
 }
@@ -65,6 +68,7 @@ func newRun(opts Options) (*run, error) {
 		set:      map[string]string{},
 		needs:    map[*inputs.File]*outputs.File{},
 		byName:   map[string]*node{},
+		memos:    map[string]*memoEntry{},
 		outPath:  outputs.Path(opts.OutputDir, opts.Input.Name),
 		progress: newProgress(opts.IO.ErrOut),
 	}
