@@ -244,6 +244,15 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
+	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
+		// Okta never tells a password: the one in the output file is only
+		// right if we set it.
+		var names []string
+		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+			names = append(names, ref.Name)
+		}
+		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+	}
 	r.mu.Lock()
 	n.ok = true
 	n.created = res.created
