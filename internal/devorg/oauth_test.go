@@ -211,3 +211,35 @@ func TestClientCredentialsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClientSecretBasicEncodings: a secret with reserved characters works
+// whether the client form-encodes it before Basic encoding (RFC 6749, as
+// x/oauth2 does) or not (as many clients do).
+func TestClientSecretBasicEncodings(t *testing.T) {
+	f := newOAuthFixture(t)
+	const secret = "a+b%2Fc/d e"
+	_ = f.org.update(func(st *State) error {
+		st.Apps[f.svcID].Secrets[0].Secret = secret
+		return nil
+	})
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"silver"}}.Encode()
+	tests := []struct{ name, user, pass string }{
+		{"form-encoded", url.QueryEscape(f.svcID), url.QueryEscape(secret)},
+		{"raw", f.svcID, secret},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, f.issuer+"/v1/token", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(tt.user, tt.pass)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		})
+	}
+}
