@@ -243,3 +243,33 @@ func TestClientSecretBasicEncodings(t *testing.T) {
 		})
 	}
 }
+
+// TestOAuthWrongMethod: a wrong method gets a 405 with a JSON body, never
+// the mux's plain-text page.
+func TestOAuthWrongMethod(t *testing.T) {
+	f := newOAuthFixture(t)
+	tests := []struct{ method, path, want string }{
+		{http.MethodGet, "/api/v1/authn", "E0000022"},
+		{http.MethodGet, "/oauth2/v1/clients", "E0000022"},
+		{http.MethodDelete, "/oauth2/v1/clients/" + f.svcID, "E0000022"},
+		{http.MethodPost, "/oauth2/default/.well-known/openid-configuration", "E0000022"},
+		{http.MethodPost, "/.well-known/oauth-authorization-server", "E0000022"},
+		{http.MethodDelete, "/oauth2/default/v1/keys", "E0000022"},
+		{http.MethodGet, "/oauth2/default/v1/token", "invalid_request"},
+		{http.MethodGet, "/oauth2/v1/introspect", "invalid_request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, f.url+tt.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 405 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(string(b), tt.want) {
+				t.Errorf("got %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+		})
+	}
+}
