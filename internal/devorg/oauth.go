@@ -30,7 +30,7 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/logout", o.handleLogout)
 	}
 	mux.HandleFunc("/oauth2/v1/clients", onlyMethods(o.handleRegisterClient, http.MethodPost))
-	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.handleGetClient, http.MethodGet))
+	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.handleClient, http.MethodGet, http.MethodDelete))
 	mux.HandleFunc("/api/v1/authn", onlyMethods(o.handleAuthn, http.MethodPost))
 }
 

@@ -251,7 +251,7 @@ func TestOAuthWrongMethod(t *testing.T) {
 	tests := []struct{ method, path, want string }{
 		{http.MethodGet, "/api/v1/authn", "E0000022"},
 		{http.MethodGet, "/oauth2/v1/clients", "E0000022"},
-		{http.MethodDelete, "/oauth2/v1/clients/" + f.svcID, "E0000022"},
+		{http.MethodPut, "/oauth2/v1/clients/" + f.svcID, "E0000022"},
 		{http.MethodPost, "/oauth2/default/.well-known/openid-configuration", "E0000022"},
 		{http.MethodPost, "/.well-known/oauth-authorization-server", "E0000022"},
 		{http.MethodDelete, "/oauth2/default/v1/keys", "E0000022"},
