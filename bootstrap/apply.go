@@ -189,7 +189,7 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	}
 	spec, err := r.resolveSpec(n.it)
 	if err != nil {
-		r.progress.failed(n, "", err)
+		r.progress.failed(n, "", "", err)
 		return err
 	}
 	var prev *outputs.Object
@@ -214,7 +214,7 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	}
 	if err != nil {
 		err = describeErr(n.it, spec, err)
-		r.progress.failed(n, spec.key, err)
+		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
 	res.fields["id"] = res.id
@@ -228,7 +228,7 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: res.fields})
 	saveErr := r.saveLocked()
 	r.mu.Unlock()
-	r.progress.object(n, spec.key, res)
+	r.progress.object(n, spec.key, spec.name, res)
 	return saveErr
 }
 
@@ -384,6 +384,9 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 	}
 	s.key = joinKey(key)
 	s.name = s.str[inputs.Kinds[it.Obj.Kind].Key[len(inputs.Kinds[it.Obj.Kind].Key)-1]]
+	if it.Obj.Kind == inputs.KindGroupAssignment {
+		s.name = s.key
+	}
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/apicenter/apicenter/internal/oktaclient"
 )
@@ -19,9 +20,32 @@ import (
 // distinct, clear error for each way that fails. It never includes the
 // token in an error.
 func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
-	status, body, ctype, err := get(ctx, c, token, "/api/v1/users/me")
-	if err != nil {
-		return err
+	var (
+		status      int
+		body        []byte
+		ctype       string
+		err, netErr error
+	)
+	// A 5xx or a dropped connection may be passing: try a few times.
+	for attempt := 0; attempt < 3; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(150<<attempt) * time.Millisecond):
+			}
+		}
+		status, body, ctype, err = get(ctx, c, token, "/api/v1/users/me")
+		netErr = err
+		if err != nil && !retryableNetErr(err) {
+			return err
+		}
+		if err == nil && status < 500 {
+			break
+		}
+	}
+	if netErr != nil {
+		return netErr
 	}
 	code := oktaErrorCode(body)
 	switch {
@@ -55,6 +79,13 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 		}
 	}
 	return orgErr("%s does not look like an Okta org: it answered %d (%s) to GET /api/v1/users/me; check --org-url / OKTA_ORG_URL", c.OrgURL, status, contentTypeName(ctype))
+}
+
+// retryableNetErr reports a network error that may pass (not an unknown
+// host or a refused connection).
+func retryableNetErr(err error) bool {
+	msg := err.Error()
+	return !strings.Contains(msg, "no such host") && !strings.Contains(msg, "connection refused") && !strings.Contains(msg, "cannot resolve")
 }
 
 func get(ctx context.Context, c *oktaclient.Client, token, path string) (int, []byte, string, error) {

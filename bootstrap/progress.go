@@ -3,7 +3,6 @@ package bootstrap
 import (
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"text/tabwriter"
 )
@@ -19,6 +18,7 @@ type progress struct {
 type line struct {
 	status string // created, found, failed, not run
 	key    string
+	name   string // what to show: the key, or its last part
 	id     string
 	err    error
 }
@@ -37,24 +37,24 @@ func (p *progress) value(name, shown, source string) {
 	p.note("value   %s = %s (%s)", name, shown, source)
 }
 
-func (p *progress) object(n *node, key string, f found) {
+func (p *progress) object(n *node, key, name string, f found) {
 	status := "found"
 	if f.created {
 		status = "created"
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[n] = line{status: status, key: key, id: f.id}
-	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, displayKey(key), f.id)
+	p.state[n] = line{status: status, key: key, name: name, id: f.id}
+	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
 	for _, d := range f.differs {
-		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, displayKey(key), d)
+		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
 	}
 }
 
-func (p *progress) failed(n *node, key string, err error) {
+func (p *progress) failed(n *node, key, name string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[n] = line{status: "failed", key: key, err: err}
+	p.state[n] = line{status: "failed", key: key, name: name, err: err}
 	fmt.Fprintf(p.w, "failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
 }
 
@@ -79,13 +79,6 @@ func (p *progress) counts() (created, found int) {
 	return created, found
 }
 
-func displayKey(key string) string {
-	if i := strings.LastIndex(key, " / "); i >= 0 {
-		return key[i+3:]
-	}
-	return key
-}
-
 func (p *progress) summary(nodes []*node, outPath string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -105,7 +98,7 @@ func (p *progress) summary(nodes []*node, outPath string) {
 			fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
 			any = true
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, displayKey(l.key), l.id)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)
 	}
 	tw.Flush()
 	if any {

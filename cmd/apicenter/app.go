@@ -11,6 +11,7 @@ import (
 
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/internal/webapp"
 )
 
@@ -55,11 +56,14 @@ callback, e.g. http://127.0.0.1:8080/authorization-code/callback).
 }
 
 func runApp(ctx context.Context, opts *appOptions) error {
-	lookup, err := settingsLookup(opts.LookupEnv, opts.EnvFile, opts.EnvFile == ".env")
+	env, err := orgenv.Load(opts.EnvFile, opts.EnvFile == ".env", opts.LookupEnv)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Input, err)
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("--env-file: %w", err))
 	}
-	cfg, err := webapp.ConfigFromEnv(lookup)
+	cfg, err := webapp.ConfigFromEnv(func(k string) (string, bool) {
+		v, _, ok := env.Lookup(k)
+		return v, ok
+	})
 	if err != nil {
 		return exitcode.Wrap(exitcode.Input, err)
 	}
@@ -74,27 +78,4 @@ func runApp(ctx context.Context, opts *appOptions) error {
 		}
 	}
 	return serve(ctx, opts.IO, "app", opts.Addr, a)
-}
-
-// settingsLookup looks a setting up in the environment first, then in the
-// env file. A missing file is an error unless optional.
-func settingsLookup(env func(string) (string, bool), path string, optional bool) (func(string) (string, bool), error) {
-	file := map[string]string{}
-	if path != "" {
-		m, err := webapp.ReadEnvFile(path)
-		switch {
-		case err == nil:
-			file = m
-		case optional && os.IsNotExist(err):
-		default:
-			return nil, fmt.Errorf("--env-file: %w", err)
-		}
-	}
-	return func(k string) (string, bool) {
-		if v, ok := env(k); ok {
-			return v, true
-		}
-		v, ok := file[k]
-		return v, ok
-	}, nil
 }

@@ -76,6 +76,7 @@ func runGateway(ctx context.Context, opts *gatewayOptions) error {
 		return exitcode.Wrap(exitcode.Input, err)
 	}
 	cfg.ErrorLog = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...) }
+	cfg.AccessLog = cfg.ErrorLog
 	g, err := gateway.New(cfg)
 	if err != nil {
 		return exitcode.Wrap(exitcode.Input, fmt.Errorf("%s: %w", opts.ConfigPath, err))

@@ -36,8 +36,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // startServing runs a serving command until the test ends and returns the
-// URL it prints.
-func startServing(t *testing.T, args []string) string {
+// URL it prints and its stderr.
+func startServing(t *testing.T, args []string) (string, *lockedBuffer) {
 	t.Helper()
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut}
@@ -52,7 +52,7 @@ func startServing(t *testing.T, args []string) string {
 	})
 	for i := 0; i < 200; i++ {
 		if s := strings.TrimSpace(out.String()); strings.HasPrefix(s, "http://") {
-			return s
+			return s, errOut
 		}
 		select {
 		case code := <-done:
@@ -62,7 +62,7 @@ func startServing(t *testing.T, args []string) string {
 		}
 	}
 	t.Fatalf("%v printed no URL; stderr %s", args, errOut)
-	return ""
+	return "", nil
 }
 
 func TestGatewayCommand(t *testing.T) {
@@ -103,7 +103,7 @@ func TestGatewayCommand(t *testing.T) {
 
 	t.Run("serves", func(t *testing.T) {
 		t.Setenv("APICENTER_TEST_INTROSPECTION_SECRET", "shh")
-		url := startServing(t, []string{"gateway", "--config", cfg, "--addr", "127.0.0.1:0"})
+		url, stderr := startServing(t, []string{"gateway", "--config", cfg, "--addr", "127.0.0.1:0"})
 		resp, err := http.Get(url + "/planets")
 		if err != nil {
 			t.Fatal(err)
@@ -111,6 +111,9 @@ func TestGatewayCommand(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="apicenter"` {
 			t.Errorf("GET /planets without a token: %s %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
+		}
+		if !strings.Contains(stderr.String(), "gateway: GET /planets -> 401 no token") {
+			t.Errorf("stderr lacks the access log line: %s", stderr)
 		}
 	})
 }
@@ -138,7 +141,7 @@ func TestAppCommand(t *testing.T) {
 		}
 	})
 	t.Run("serves the home page", func(t *testing.T) {
-		url := startServing(t, []string{"app", "--env-file", env, "--addr", "127.0.0.1:0"})
+		url, _ := startServing(t, []string{"app", "--env-file", env, "--addr", "127.0.0.1:0"})
 		resp, err := http.Get(url + "/")
 		if err != nil {
 			t.Fatal(err)

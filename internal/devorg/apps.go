@@ -78,8 +78,7 @@ func (b *appBody) oauthSettings() (oauthClientSettings, error) {
 	return s, nil
 }
 
-// apply validates an OIDC app body as Okta does and copies it into a. It
-// reports whether the app needs a client secret it does not have yet.
+// apply validates an OIDC app body as Okta does and copies it into a.
 func (b *appBody) apply(a *App) error {
 	if b.SignOnMode != "OPENID_CONNECT" {
 		return errValidation("signOnMode", "signOnMode: the local org supports OPENID_CONNECT apps only")
@@ -198,6 +197,20 @@ func orEmptyList(s []string) []string {
 	return s
 }
 
+// The ids of the org's default app sign-on and profile enrollment
+// policies, which the org names in links but does not model.
+const (
+	accessPolicyID            = "rstdevorgaccess00001"
+	profileEnrollmentPolicyID = "rstdevorgenroll00001"
+)
+
+// appSigningKID is the kid Okta shows for an app's (SAML/JWT) signing
+// key; OIDC clients here never sign, so it is derived from the app id.
+func appSigningKID(a *App) string {
+	sum := sha256.Sum256([]byte("app-signing-" + a.ID))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
 // renderApp answers an OIDC app as Okta does (as GET /api/v1/apps/{id}).
 func renderApp(base string, a *App) obj {
 	self := base + "/api/v1/apps/" + a.ID
@@ -209,11 +222,21 @@ func renderApp(base string, a *App) obj {
 		"logo":              []obj{{"name": "medium", "href": base + "/assets/img/logos/default.png", "type": "image/png"}},
 		"clientCredentials": []obj{{"name": "secrets", "href": self + "/credentials/secrets"}},
 		"users":             link(self + "/users"),
+		"accessPolicy":      link(base + "/api/v1/policies/" + accessPolicyID),
+		"profileEnrollment": link(base + "/api/v1/policies/" + profileEnrollmentPolicyID),
 	}
 	if a.Status == "ACTIVE" {
 		links["deactivate"] = link(self + "/lifecycle/deactivate")
 	} else {
 		links["activate"] = link(self + "/lifecycle/activate")
+	}
+	issuerMode := a.IssuerMode
+	if issuerMode == "" {
+		issuerMode = "ORG_URL"
+	}
+	consent := a.ConsentMethod
+	if consent == "" {
+		consent = "TRUSTED"
 	}
 	oauthClient := obj{
 		"client_uri":               nil,
@@ -222,8 +245,8 @@ func renderApp(base string, a *App) obj {
 		"response_types":           orEmptyList(a.ResponseTypes),
 		"grant_types":              orEmptyList(a.GrantTypes),
 		"application_type":         a.ApplicationType,
-		"consent_method":           a.ConsentMethod,
-		"issuer_mode":              a.IssuerMode,
+		"consent_method":           consent,
+		"issuer_mode":              issuerMode,
 		"idp_initiated_login":      obj{"mode": "DISABLED", "default_scope": []string{}},
 		"wildcard_redirect":        "DISABLED",
 		"dpop_bound_access_tokens": false,
@@ -262,6 +285,7 @@ func renderApp(base string, a *App) obj {
 		"signOnMode": a.SignOnMode,
 		"credentials": obj{
 			"userNameTemplate": obj{"template": "${source.login}", "type": "BUILT_IN"},
+			"signing":          obj{"kid": appSigningKID(a)},
 			"oauthClient": obj{
 				"autoKeyRotation":            true,
 				"client_id":                  a.ClientID(),
@@ -281,25 +305,12 @@ func (o *Org) createApp(r *http.Request) (int, any, error) {
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
-	activate := queryBool(r, "activate", true)
 	var out obj
 	err := o.update(func(st *State) error {
-		a := &App{Meta: o.nextMeta(prefixApp, "INACTIVE"), Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}}
-		if err := in.apply(a); err != nil {
+		a, secret, err := o.createOIDCAppLocked(st, &in, queryBool(r, "activate", true))
+		if err != nil {
 			return err
 		}
-		if activate {
-			a.Status = "ACTIVE"
-		}
-		var secret *ClientSecret
-		if a.usesSecret() {
-			given := ""
-			if in.Credentials != nil && in.Credentials.OAuthClient != nil {
-				given = in.Credentials.OAuthClient.ClientSecret
-			}
-			secret = o.addSecretLocked(a, given)
-		}
-		st.Apps[a.ID] = a
 		out = renderApp(base, a)
 		if secret != nil {
 			// Only the create answer carries the secret, as in Okta.
@@ -308,6 +319,30 @@ func (o *Org) createApp(r *http.Request) (int, any, error) {
 		return nil
 	})
 	return http.StatusOK, out, err
+}
+
+// createOIDCAppLocked validates an OIDC app body as Okta does and adds the
+// app (ACTIVE if activate) with a client secret when its token endpoint
+// auth method needs one. Dynamic client registration can use it too. Call
+// with o.mu held (inside o.update).
+func (o *Org) createOIDCAppLocked(st *State, in *appBody, activate bool) (*App, *ClientSecret, error) {
+	a := &App{Meta: o.nextMeta(prefixApp, "INACTIVE"), Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}}
+	if err := in.apply(a); err != nil {
+		return nil, nil, err
+	}
+	if activate {
+		a.Status = "ACTIVE"
+	}
+	var secret *ClientSecret
+	if a.usesSecret() {
+		given := ""
+		if in.Credentials != nil && in.Credentials.OAuthClient != nil {
+			given = in.Credentials.OAuthClient.ClientSecret
+		}
+		secret = o.addSecretLocked(a, given)
+	}
+	st.Apps[a.ID] = a
+	return a, secret, nil
 }
 
 func (o *Org) listApps(r *http.Request) (int, any, error) {
@@ -650,6 +685,9 @@ func renderAppUser(base string, a *App, m *Meta, u *User) obj {
 		"profile": obj{
 			"given_name": first, "family_name": last, "name": strings.TrimSpace(first + " " + last),
 			"email": u.Profile["email"], "locale": "en_US", "zoneinfo": "America/Los_Angeles",
+			"street_address": nil, "country": nil, "website": nil, "birthdate": nil, "gender": nil,
+			"formatted": nil, "profile": nil, "locality": nil, "middle_name": nil, "picture": nil,
+			"nickname": nil, "phone_number": nil, "region": nil, "postal_code": nil,
 		},
 		"_links": obj{
 			"app":  link(base + "/api/v1/apps/" + a.ID),

@@ -3,7 +3,6 @@ package devorg
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -248,10 +247,4 @@ func (o *Org) getUserSchema(r *http.Request) (int, any, error) {
 			"type": link(base + "/api/v1/meta/types/user/default"),
 		},
 	}, nil
-}
-
-// errAs reports whether err is an *apiError with the given code.
-func errAs(err error, code string) bool {
-	var ae *apiError
-	return errors.As(err, &ae) && ae.ErrorCode == code
 }

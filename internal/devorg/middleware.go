@@ -31,14 +31,20 @@ func (o *Org) middleware(h http.Handler) http.Handler {
 		hdr.Set("X-Okta-Request-Id", randomToken(27))
 		hdr.Set("Date", now.UTC().Format(http.TimeFormat))
 
-		pattern := r.URL.Path
+		// Unknown routes share one bucket and get their method's latency.
+		pattern := "/{unknown}"
 		if mux != nil {
 			if _, p := mux.Handler(r); p != "" && p != "/" {
 				pattern = endpointPattern(p)
 			}
 		}
-		if o.cors(w, r) {
-			return // a preflight, answered
+		preflight, trusted := o.corsHeaders(w, r)
+		if !k.rateLimit(w, r.Method+" "+pattern) {
+			return
+		}
+		if preflight {
+			answerPreflight(w, r, trusted)
+			return
 		}
 		if o.opts.Latency != nil {
 			if d := o.opts.Latency(r.Method, pattern); d > 0 {
@@ -50,9 +56,6 @@ func (o *Org) middleware(h http.Handler) http.Handler {
 					return
 				}
 			}
-		}
-		if !k.rateLimit(w, r.Method+" "+pattern) {
-			return
 		}
 		switch k.fault() {
 		case "429":
@@ -189,16 +192,15 @@ func endpointPattern(p string) string {
 	return wildcard.ReplaceAllString(p, "{id}")
 }
 
-// cors adds the CORS headers for a request from a trusted origin (ACTIVE,
-// with the CORS scope) to /api/v1 or /oauth2, and answers a preflight. It
-// reports whether the request was a preflight and has been answered.
-func (o *Org) cors(w http.ResponseWriter, r *http.Request) bool {
+// corsHeaders adds the CORS headers for a request from a trusted origin
+// (ACTIVE, with the CORS scope) to /api/v1 or /oauth2. It reports whether
+// the request is a preflight and whether its origin is trusted.
+func (o *Org) corsHeaders(w http.ResponseWriter, r *http.Request) (preflight, trusted bool) {
 	origin := r.Header.Get("Origin")
 	if origin == "" || !(strings.HasPrefix(r.URL.Path, "/api/v1/") || strings.HasPrefix(r.URL.Path, "/oauth2/")) {
-		return false
+		return false, false
 	}
-	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
-	trusted := false
+	preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
 	o.view(func(st *State) {
 		for _, t := range st.TrustedOrigins {
 			if t.Status == "ACTIVE" && strings.EqualFold(t.Origin, origin) && slices.Contains(t.Scopes, "CORS") {
@@ -214,20 +216,23 @@ func (o *Org) cors(w http.ResponseWriter, r *http.Request) bool {
 		hdr.Set("Access-Control-Allow-Credentials", "true")
 		hdr.Set("Access-Control-Expose-Headers", "X-Okta-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset, Link")
 	}
-	if !preflight {
-		return false
+	return preflight, trusted
+}
+
+// answerPreflight answers a CORS preflight: 200 with the allowed methods
+// and headers for a trusted origin, 403 otherwise.
+func answerPreflight(w http.ResponseWriter, r *http.Request, trusted bool) {
+	if !trusted {
+		writeError(w, newAPIError(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action", "origin "+r.Header.Get("Origin")+" is not a trusted origin"))
+		return
 	}
-	if trusted {
-		hdr.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
-		allowHeaders := r.Header.Get("Access-Control-Request-Headers")
-		if allowHeaders == "" {
-			allowHeaders = "Accept, Authorization, Content-Type, X-Okta-User-Agent-Extended"
-		}
-		hdr.Set("Access-Control-Allow-Headers", allowHeaders)
-		hdr.Set("Access-Control-Max-Age", "3600")
-		w.WriteHeader(http.StatusOK)
-		return true
+	hdr := w.Header()
+	hdr.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+	allowHeaders := r.Header.Get("Access-Control-Request-Headers")
+	if allowHeaders == "" {
+		allowHeaders = "Accept, Authorization, Content-Type, X-Okta-User-Agent-Extended"
 	}
-	writeError(w, newAPIError(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action", "origin "+origin+" is not a trusted origin"))
-	return true
+	hdr.Set("Access-Control-Allow-Headers", allowHeaders)
+	hdr.Set("Access-Control-Max-Age", "3600")
+	w.WriteHeader(http.StatusOK)
 }

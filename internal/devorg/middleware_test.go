@@ -266,3 +266,23 @@ func TestStatePersistence(t *testing.T) {
 		t.Fatalf("Everyone groups after restart: %d (seeded twice?)", len(everyone))
 	}
 }
+
+func TestLatencyModelSeesEndpointPatterns(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	model := func(method, pattern string) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, method+" "+pattern)
+		return 0
+	}
+	srv := devorgtest.Start(t, devorg.Options{Latency: model})
+	for _, p := range []string{"/api/v1/groups/00gsomegroup00000000", "/api/v1/authorizationServers/default/policies/x/rules/y", "/no/such/route"} {
+		resp, _ := doRaw(t, "GET", srv.URL+p, srv.Token, "")
+		_ = resp
+	}
+	want := "GET /api/v1/groups/{id}, GET /api/v1/authorizationServers/{id}/policies/{id}/rules/{id}, GET /{unknown}"
+	if got := strings.Join(seen, ", "); got != want {
+		t.Fatalf("latency model was asked for\n  %s\nwant\n  %s", got, want)
+	}
+}

@@ -58,6 +58,10 @@ type FaultOptions struct {
 	Kinds []string
 }
 
+// ErrBadState is in the error New returns for a state file that is not a
+// saved org.
+var ErrBadState = errors.New("not a saved org")
+
 // Org is a local Okta org. It is safe for concurrent use.
 type Org struct {
 	opts Options
@@ -180,7 +184,7 @@ func (o *Org) load() (bool, error) {
 	}
 	st := newState()
 	if err := json.Unmarshal(b, st); err != nil {
-		return false, fmt.Errorf("devorg: state file %s: %w", o.opts.StatePath, err)
+		return false, fmt.Errorf("devorg: state file %s: %w: %w", o.opts.StatePath, ErrBadState, err)
 	}
 	o.st = st
 	return true, nil

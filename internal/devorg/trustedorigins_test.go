@@ -86,6 +86,9 @@ func TestCORSForTrustedOrigins(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			if resp.Header.Get("X-Rate-Limit-Limit") == "" || resp.Header.Get("X-Okta-Request-Id") == "" {
+				t.Fatal("a CORS answer lacks Okta's headers")
+			}
 			if resp.StatusCode != tt.wantStatus || resp.Header.Get("Access-Control-Allow-Origin") != tt.wantAllow {
 				t.Fatalf("status %d, allow-origin %q; want %d, %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"), tt.wantStatus, tt.wantAllow)
 			}

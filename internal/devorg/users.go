@@ -18,10 +18,15 @@ func (o *Org) userRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/users/{userId}/groups", o.api(o.listUserGroups))
 	mux.HandleFunc("POST /api/v1/users/{userId}/lifecycle/activate", o.api(o.activateUser))
 	mux.HandleFunc("POST /api/v1/users/{userId}/lifecycle/deactivate", o.api(o.deactivateUser))
+	mux.HandleFunc("POST /api/v1/users/{userId}/credentials/change_password", o.api(o.changePassword))
 }
 
-// userTypeID is the id of the org's one user type.
-const userTypeID = "otydevorgdefault0001"
+// userTypeID is the id of the org's one user type, realmID of its one
+// realm.
+const (
+	userTypeID = "otydevorgdefault0001"
+	realmID    = "guodevorgdefault0001"
+)
 
 type userBody struct {
 	Profile     map[string]any `json:"profile"`
@@ -66,6 +71,7 @@ func renderUserBrief(base string, u *User) obj {
 		"lastLogin":       timeOrNil(u.LastLogin),
 		"lastUpdated":     oktaTime(u.LastUpdated),
 		"passwordChanged": timeOrNil(u.PasswordChanged),
+		"realmId":         realmID,
 		"type":            obj{"id": userTypeID},
 		"profile":         profile,
 		"credentials":     creds,
@@ -240,12 +246,12 @@ func (o *Org) createUser(r *http.Request) (int, any, error) {
 func (o *Org) listUsers(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	qp := r.URL.Query()
-	q, search := qp.Get("q"), qp.Get("search")
+	q, search := qp.Get("q"), qp.Get("search")+qp.Get("filter")
 	var rendered []obj
 	o.view(func(st *State) {
 		for _, u := range sortedBySeq(st.Users, func(u *User) int64 { return u.Seq }) {
 			if search == "" && u.Status == "DEPROVISIONED" {
-				continue // Okta lists deprovisioned users only through search
+				continue // Okta lists deprovisioned users only through search or filter
 			}
 			if q != "" {
 				match := false
@@ -429,4 +435,36 @@ func (o *Org) deactivateUser(r *http.Request) (int, any, error) {
 		return nil
 	})
 	return http.StatusOK, obj{}, err
+}
+
+// changePassword checks the old password and sets a new one that meets
+// the password policy.
+func (o *Org) changePassword(r *http.Request) (int, any, error) {
+	var in struct {
+		Old struct {
+			Value string `json:"value"`
+		} `json:"oldPassword"`
+		New struct {
+			Value string `json:"value"`
+		} `json:"newPassword"`
+	}
+	if err := decodeBody(r, &in); err != nil {
+		return 0, nil, err
+	}
+	err := o.update(func(st *State) error {
+		u := st.findUser(r.PathValue("userId"))
+		if u == nil {
+			return errNotFound(r.PathValue("userId"))
+		}
+		if u.PasswordHash == "" || !checkPassword(u, in.Old.Value) {
+			return newAPIError(http.StatusForbidden, "E0000014", "Update of credentials failed", "oldPassword: The credentials provided were incorrect.")
+		}
+		if err := checkPasswordPolicy(in.New.Value, u.Login()); err != nil {
+			return err
+		}
+		now := nowMillis(o)
+		u.PasswordHash, u.PasswordChanged, u.LastUpdated = hashPassword(in.New.Value), &now, now
+		return nil
+	})
+	return http.StatusOK, obj{"password": obj{}, "provider": obj{"type": "OKTA", "name": "OKTA"}}, err
 }

@@ -97,6 +97,12 @@ func TestUserLookupsAndLifecycle(t *testing.T) {
 	if u := must[*okta.User](t)(c.User.GetUser(ctx, ann.Id)); u.Status != "DEPROVISIONED" {
 		t.Fatalf("after deactivate: %s", u.Status)
 	}
+	if l := must[[]*okta.User](t)(c.User.ListUsers(ctx, nil)); len(l) != 2 {
+		t.Fatalf("a plain list shows %d users, want 2 (no deprovisioned ones)", len(l))
+	}
+	if l := must[[]*okta.User](t)(c.User.ListUsers(ctx, query.NewQueryParams(query.WithFilter(`status eq "DEPROVISIONED"`)))); len(l) != 1 || l[0].Id != ann.Id {
+		t.Fatalf("filter DEPROVISIONED = %v", l)
+	}
 	must[*okta.UserActivationToken](t)(c.User.ActivateUser(ctx, ann.Id, query.NewQueryParams(query.WithSendEmail(false))))
 	if u := must[*okta.User](t)(c.User.GetUser(ctx, ann.Id)); u.Status != "ACTIVE" {
 		t.Fatalf("after activate: %s", u.Status)
@@ -154,4 +160,40 @@ func TestUsersMeAndTokenCheck(t *testing.T) {
 	wantOktaErr(t, err, "E0000011", "")
 	_, _, err = bad.Group.ListGroups(ctx, nil)
 	wantOktaErr(t, err, "E0000011", "")
+}
+
+func TestUserCreateWithGroupIDs(t *testing.T) {
+	_, c := startOrg(t)
+	ctx := context.Background()
+	g := must[*okta.Group](t)(c.Group.CreateGroup(ctx, newGroup("gold")))
+	req := newUser("gold@example.com", "Xyzzy-Plugh-42")
+	req.GroupIds = []string{g.Id}
+	u := must[*okta.User](t)(c.User.CreateUser(ctx, req, nil))
+	if m := must[[]*okta.User](t)(c.Group.ListGroupUsers(ctx, g.Id, nil)); len(m) != 1 || m[0].Id != u.Id {
+		t.Fatalf("members of gold = %v", m)
+	}
+	bad := newUser("nogroup@example.com", "Xyzzy-Plugh-42")
+	bad.GroupIds = []string{"00gnosuchgroup000000"}
+	_, _, err := c.User.CreateUser(ctx, bad, nil)
+	wantOktaErr(t, err, "E0000001", "groupIds")
+	if _, _, err := c.User.GetUser(ctx, "nogroup@example.com"); err == nil {
+		t.Fatal("a failed create left a user behind")
+	}
+}
+
+func TestChangePassword(t *testing.T) {
+	_, c := startOrg(t)
+	ctx := context.Background()
+	u := must[*okta.User](t)(c.User.CreateUser(ctx, newUser("pw@example.com", "Xyzzy-Plugh-42"), nil))
+	change := func(old, new string) error {
+		_, _, err := c.User.ChangePassword(ctx, u.Id, okta.ChangePasswordRequest{
+			OldPassword: &okta.PasswordCredential{Value: old}, NewPassword: &okta.PasswordCredential{Value: new}}, nil)
+		return err
+	}
+	wantOktaErr(t, change("wrong", "Other-Secret-43"), "E0000014", "")
+	wantOktaErr(t, change("Xyzzy-Plugh-42", "weak"), "E0000001", "password")
+	if err := change("Xyzzy-Plugh-42", "Other-Secret-43"); err != nil {
+		t.Fatal(err)
+	}
+	wantOktaErr(t, change("Xyzzy-Plugh-42", "Third-Secret-44"), "E0000014", "")
 }

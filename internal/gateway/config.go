@@ -68,6 +68,9 @@ type Config struct {
 	// ErrorLog receives upstream and authorization-server failures; nil
 	// discards them.
 	ErrorLog func(format string, args ...any) `yaml:"-"`
+	// AccessLog, if set, receives one line per request the gateway
+	// decides on: method, path, status, subject or reason. Never a token.
+	AccessLog func(format string, args ...any) `yaml:"-"`
 }
 
 // Introspection is the introspection endpoint and the client credentials the

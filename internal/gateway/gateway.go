@@ -8,6 +8,11 @@
 // bad, expired or foreign token gets 401 invalid_token; a valid token without
 // the route's scopes gets 403 insufficient_scope with the scopes needed. Every
 // error body is JSON {"error", "error_description"}.
+//
+// In introspect mode an answer is reused for at most the cache TTL (30 s by
+// default) and never past the token's exp, so a revocation takes effect
+// within the TTL. In jwt mode a revoked token stays good until it expires:
+// that is the price of checking tokens without asking the issuer.
 package gateway
 
 import (
@@ -58,6 +63,7 @@ type Gateway struct {
 	mux      *http.ServeMux
 	verifier verifier
 	logf     func(string, ...any)
+	access   func(string, ...any)
 }
 
 type subjectKey struct{}
@@ -81,7 +87,11 @@ func New(c Config) (*Gateway, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	g := &Gateway{mux: http.NewServeMux(), logf: logf}
+	access := c.AccessLog
+	if access == nil {
+		access = func(string, ...any) {}
+	}
+	g := &Gateway{mux: http.NewServeMux(), logf: logf, access: access}
 	switch c.Mode {
 	case ModeIntrospect:
 		g.verifier = newIntrospector(c)
@@ -135,14 +145,19 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refuse := func(status int, why string) {
+			g.access("gateway: %s %s -> %d %s", r.Method, r.URL.Path, status, why)
+		}
 		raw, err := bearerToken(r)
 		switch {
 		case errors.Is(err, errNoToken):
 			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", Realm))
 			writeJSONError(w, http.StatusUnauthorized, "unauthorized", "an access token is required (Authorization: Bearer <token>)")
+			refuse(http.StatusUnauthorized, "no token")
 			return
 		case err != nil:
 			challenge(w, http.StatusBadRequest, "invalid_request", err.Error(), nil)
+			refuse(http.StatusBadRequest, err.Error())
 			return
 		}
 		tok, err := g.verifier.verify(r.Context(), raw)
@@ -150,19 +165,22 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 		switch {
 		case errors.As(err, &bad):
 			challenge(w, http.StatusUnauthorized, "invalid_token", bad.reason, nil)
+			refuse(http.StatusUnauthorized, bad.reason)
 			return
 		case err != nil:
 			g.logf("gateway: %s %s: checking the token: %v", r.Method, r.URL.Path, err)
 			writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server could not be reached to check the token")
+			refuse(http.StatusBadGateway, "authorization server unreachable")
 			return
 		}
 		if missing := missingScopes(rt.Scopes, tok.Scopes); len(missing) > 0 {
-			challenge(w, http.StatusForbidden, "insufficient_scope",
-				fmt.Sprintf("%s %s needs the scope %s; the token has: %s", rt.Method, rt.Path,
-					strings.Join(rt.Scopes, " "), strings.Join(tok.Scopes, " ")),
-				rt.Scopes)
+			desc := fmt.Sprintf("%s %s needs the scope %s; the token has: %s", rt.Method, rt.Path,
+				strings.Join(rt.Scopes, " "), strings.Join(tok.Scopes, " "))
+			challenge(w, http.StatusForbidden, "insufficient_scope", desc, rt.Scopes)
+			refuse(http.StatusForbidden, "sub="+tok.Subject+": "+desc)
 			return
 		}
+		g.access("gateway: %s %s -> forwarded for sub=%s", r.Method, r.URL.Path, tok.Subject)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, tok.Subject)))
 	})
 }

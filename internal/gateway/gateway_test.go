@@ -293,3 +293,19 @@ routes:
 		})
 	}
 }
+
+func TestAuthorizationServerDownIs502(t *testing.T) {
+	for _, mode := range []Mode{ModeIntrospect, ModeJWT} {
+		t.Run(string(mode), func(t *testing.T) {
+			as := newAuthServer(t)
+			up := newUpstream(t)
+			gw := newTestGateway(t, mode, as, up.srv.URL)
+			tok := as.mint(as.claims(silver), nil, as.kid)
+			as.srv.Close()
+			resp, body := get(t, gw.URL+"/planets", "Bearer "+tok)
+			if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "authorization server could not be reached") {
+				t.Fatalf("status %d body %s, want 502 naming the authorization server", resp.StatusCode, body)
+			}
+		})
+	}
+}

@@ -119,6 +119,9 @@ func (v *jwtVerifier) algorithms(ctx context.Context) ([]jose.SignatureAlgorithm
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.fetchedOnce {
+		if !v.lastFetch.IsZero() && v.now().Sub(v.lastFetch) < minRefresh {
+			return nil, fmt.Errorf("the issuer's JWKS could not be fetched; next try in at most %s", minRefresh)
+		}
 		if err := v.fetchLocked(ctx); err != nil {
 			return nil, err
 		}

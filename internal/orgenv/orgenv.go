@@ -143,7 +143,7 @@ func closingQuote(v string) int {
 }
 
 func unescape(s string) string {
-	r := strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`, `\$`, `$`)
+	r := strings.NewReplacer(`\n`, "\n", `\"`, `"`, `\\`, `\`, `\$`, `$`, "\\`", "`")
 	return r.Replace(s)
 }
 

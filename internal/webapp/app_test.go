@@ -6,8 +6,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,9 +35,12 @@ func planetsAPI(t *testing.T) string {
 }
 
 type harness struct {
-	as     *authServer
 	appURL string
 	app    *App
+	// passwords, by username, for a provider with a sign-in form (the
+	// local org); nil for the fixture provider, which signs in the
+	// login_hint user at once.
+	passwords map[string]string
 }
 
 // newHarness starts the fixture provider, a real gateway (jwt mode, with
@@ -65,7 +66,7 @@ func newHarnessFor(t *testing.T, as *authServer, gwAudience string) *harness {
 
 func newHarnessWithGateway(t *testing.T, as *authServer, gatewayURL string) *harness {
 	t.Helper()
-	h := &harness{as: as}
+	h := &harness{}
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
@@ -131,7 +132,21 @@ func (h *harness) startSignIn(t *testing.T, c *http.Client, as string) *url.URL 
 // provider redirects to.
 func (h *harness) authorize(t *testing.T, c *http.Client, u *url.URL) string {
 	t.Helper()
-	resp, body := do(t, c, http.MethodGet, u.String(), nil)
+	var resp *http.Response
+	var body string
+	if h.passwords == nil {
+		resp, body = do(t, c, http.MethodGet, u.String(), nil)
+	} else {
+		// The sign-in form posts the authorize parameters back with the
+		// credentials.
+		form := u.Query()
+		user := form.Get("login_hint")
+		form.Set("username", user)
+		form.Set("password", h.passwords[user])
+		target := *u
+		target.RawQuery = ""
+		resp, body = do(t, c, http.MethodPost, target.String(), form)
+	}
 	if resp.StatusCode != http.StatusFound {
 		t.Fatalf("authorize: %s %s", resp.Status, body)
 	}
@@ -229,7 +244,16 @@ func TestSignOutForgetsTokens(t *testing.T) {
 }
 
 func TestCallbackRejects(t *testing.T) {
-	h := newHarness(t, "api://test")
+	t.Run("fixture provider", func(t *testing.T) { testCallbackRejects(t, newHarness(t, "api://test")) })
+	t.Run("local org", func(t *testing.T) {
+		st := startLocalStack(t)
+		s := st.org.App
+		testCallbackRejects(t, &harness{appURL: st.appURL, app: st.app, passwords: map[string]string{
+			s["SILVER_USERNAME"]: s["SILVER_PASSWORD"], s["GOLD_USERNAME"]: s["GOLD_PASSWORD"]}})
+	})
+}
+
+func testCallbackRejects(t *testing.T, h *harness) {
 	tests := []struct {
 		name string
 		// callback returns the callback URL to deliver, after whatever
@@ -399,28 +423,6 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
-func TestReadEnvFile(t *testing.T) {
-	p := filepath.Join(t.TempDir(), ".env")
-	content := "# settings\nISSUER=http://x/oauth2/aus1\nexport CLIENT_ID=\"0oa1\"\n\nGOLD_SCOPE='http://myapp.com/scp/gold'\nbroken line\n"
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := ReadEnvFile(p)
-	if err == nil || !strings.Contains(err.Error(), p+":6") {
-		t.Fatalf("err = %v, want it to name %s:6", err, p)
-	}
-	if err := os.WriteFile(p, []byte(strings.Replace(content, "broken line\n", "", 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, err := ReadEnvFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m["CLIENT_ID"] != "0oa1" || m["GOLD_SCOPE"] != goldScope || m["ISSUER"] != "http://x/oauth2/aus1" {
-		t.Errorf("got %v", m)
-	}
-}
-
 func TestParseChallenge(t *testing.T) {
 	got := parseChallenge(`Bearer realm="apicenter", error="insufficient_scope", error_description="GET /moons needs it, really", scope="a b"`)
 	want := map[string]string{"realm": "apicenter", "error": "insufficient_scope", "error_description": "GET /moons needs it, really", "scope": "a b"}
@@ -438,5 +440,16 @@ func TestLoopbackHostIsCanonical(t *testing.T) {
 	resp, _ := do(t, browser(t), http.MethodGet, "http://localhost:"+port+"/show/planets?x=1", nil)
 	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != h.appURL+"/show/planets?x=1" {
 		t.Fatalf("GET on localhost: %s Location %q, want 307 to %s", resp.Status, resp.Header.Get("Location"), h.appURL+"/show/planets?x=1")
+	}
+}
+
+func TestAuthServerUnreachableExplained(t *testing.T) {
+	as := newAuthServer(t)
+	h := newHarnessFor(t, as, "api://test")
+	as.srv.Close()
+	resp, body := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "The authorization server is unreachable.") ||
+		!strings.Contains(body, "/.well-known/openid-configuration") {
+		t.Fatalf("%s:\n%s", resp.Status, body)
 	}
 }

@@ -131,8 +131,11 @@ func (d *pageDriver) expect(state string, want []string, absent ...string) {
 func (d *pageDriver) signIn(u browserUser) {
 	d.t.Helper()
 	d.click("signin-" + u.as)
+	if err := chromedp.Do(d.ctx, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+		d.t.Fatalf("waiting for the sign-in form: %v", err)
+	}
+	d.expect("org-sign-in-"+u.as, []string{"Sign In", "Username", "Password"})
 	err := chromedp.Do(d.ctx,
-		chromedp.WaitVisible(chromedp.ID("username")),
 		chromedp.Clear(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), u.username),
 		chromedp.SendKeys(chromedp.ID("password"), u.password),
@@ -183,16 +186,4 @@ func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, s
 	d.click("signout")
 	d.click("show-planets")
 	d.expect("signed-out-no-token", []string{"You need an access token: sign in first."}, "Mercury")
-}
-
-// TestBrowserFixtureProvider runs the scenario against the fixture
-// provider's sign-in form and a real gateway in jwt mode.
-func TestBrowserFixtureProvider(t *testing.T) {
-	as := newAuthServer(t)
-	as.signInPage = true
-	h := newHarnessFor(t, as, "api://test")
-	runBrowserScenario(t, h.appURL,
-		browserUser{as: "silver", username: "silver@example.com", password: reverse("silver@example.com")},
-		browserUser{as: "gold", username: "gold@example.com", password: reverse("gold@example.com")},
-		silverScope, goldScope)
 }

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,20 +28,8 @@ type authServer struct {
 	clientID string
 	secret   string
 
-	// signInPage makes authorize show a sign-in form instead of signing
-	// the login_hint user in at once.
-	signInPage bool
-
 	mu    sync.Mutex
 	codes map[string]grant
-}
-
-func reverse(s string) string {
-	r := []rune(s)
-	for i, j := 0, len(r)-1; i < j; i, j = i+1, j-1 {
-		r[i], r[j] = r[j], r[i]
-	}
-	return string(r)
 }
 
 type grant struct {
@@ -69,7 +55,6 @@ func newAuthServer(t testing.TB) *authServer {
 		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
 	})
 	mux.HandleFunc("GET /oauth2/aus1/v1/authorize", as.authorize)
-	mux.HandleFunc("POST /oauth2/aus1/v1/authorize", as.authorize)
 	mux.HandleFunc("POST /oauth2/aus1/v1/token", as.token)
 	as.srv = httptest.NewServer(mux)
 	t.Cleanup(as.srv.Close)
@@ -85,22 +70,6 @@ func (as *authServer) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user := q.Get("login_hint")
-	if as.signInPage {
-		// A browser signs in with the form; the password is the user's
-		// name reversed.
-		if r.Method != http.MethodPost {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			_, _ = io.WriteString(w, `<!doctype html><title>Sign In</title><form method="post" action="?`+html.EscapeString(r.URL.RawQuery)+`">`+
-				`<input id="username" name="username" value="`+html.EscapeString(user)+`"><input id="password" name="password" type="password">`+
-				`<button id="signin-submit" type="submit">Sign In</button></form>`)
-			return
-		}
-		user = r.PostFormValue("username")
-		if r.PostFormValue("password") != reverse(user) {
-			http.Error(w, "Unable to sign in", http.StatusUnauthorized)
-			return
-		}
-	}
 	code := "code-" + rand.Text()
 	as.mu.Lock()
 	as.codes[code] = grant{user: user, scope: q.Get("scope"), nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
