@@ -1,20 +1,170 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/apicenter/apicenter/bootstrap"
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/orgenv"
+	"github.com/apicenter/apicenter/internal/prompter"
+	"github.com/apicenter/apicenter/outputs"
 )
 
-// TODO(owner): replace with the real command.
+// bootstrapOptions are the dependencies and flags of `apicenter bootstrap`.
+type bootstrapOptions struct {
+	IO        *iostreams.IOStreams
+	Prompter  func(*iostreams.IOStreams) prompter.Prompter
+	LookupEnv func(string) (string, bool)
+
+	Embedded    map[string]*bool // --mulesoft, --mulesoft_policy, ...
+	InputFile   string
+	Yes         bool
+	Set         []string
+	OrgURL      string
+	OutputDir   string
+	Concurrency int
+	EnvFile     string
+	EnvFileSet  bool
+}
+
+const orgEnvHelp = `Environment (read from the environment first, then from the .env file):
+  OKTA_ORG_URL, OKTA_TENANT, OKTA_CLIENT_ORGURL   the org URL, unless --org-url
+  OKTA_API_TOKEN, OKTA_CLIENT_TOKEN               the API token (never a flag)
+  any value name of the input (e.g. AUTHN_CLIENT_ID) sets that value`
+
 func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "bootstrap",
+	opts := &bootstrapOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
+	names := inputs.Embedded()
+	cmd := &cobra.Command{
+		Use:   "bootstrap (--" + strings.Join(names, " | --") + " | --input FILE)",
 		Short: "Create the Okta objects a gateway needs",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("bootstrap: not implemented yet")
+		Long: `Find or create, in an Okta org, the objects an input file describes:
+groups, users, a custom authorization server, scopes, access policies and
+rules, OIDC apps, trusted origins and app group assignments.
+
+  --mulesoft         the authorization server, the silver and gold scopes,
+                     groups and users, and Mulesoft's introspection client
+  --mulesoft_policy  (after Mulesoft registered the app's client, whose id is
+                     AUTHN_CLIENT_ID) the access policy for that client, the
+                     silver and gold rules, the trusted origin of REDIRECT_URI
+                     and the client's assignment to Everyone
+
+Each object is looked up by its natural key first: a second run creates
+nothing. Each value not given by --set, the environment, .env or an earlier
+output is shown at a terminal: (C)ontinue, (p)rovide, (a)uto-accept, (q)uit.
+Without a terminal, pass --yes to accept the defaults.
+
+Everything found or created is recorded, as soon as it exists, in
+<output-dir>/<input>.yaml (mode 0600; it holds client secrets and passwords,
+never the API token). A run stopped by q, Ctrl-C or an error continues where
+it stopped when run again.
+
+` + orgEnvHelp + `
+
+` + exitcode.Help,
+		Example: `  export OKTA_ORG_URL=https://dev-123456.okta.com OKTA_API_TOKEN=...
+  apicenter bootstrap --mulesoft
+  AUTHN_CLIENT_ID=0oa... AUTHN_CLIENT_SECRET=... apicenter bootstrap --mulesoft_policy --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.EnvFileSet = c.Flags().Changed("env-file")
+			var chosen []string
+			for _, n := range names {
+				if *opts.Embedded[n] {
+					chosen = append(chosen, "--"+n)
+				}
+			}
+			if opts.InputFile != "" {
+				chosen = append(chosen, "--input")
+			}
+			if len(chosen) != 1 {
+				return &flagError{fmt.Errorf("pass exactly one of --%s or --input FILE (see 'apicenter bootstrap --help')", strings.Join(names, ", --"))}
+			}
+			if opts.Concurrency < 1 {
+				return &flagError{fmt.Errorf("--concurrency must be 1 or more")}
+			}
+			return runBootstrap(c.Context(), opts)
 		},
 	}
+	setFlagNormalization(cmd.Flags(), names)
+	f := cmd.Flags()
+	for _, n := range names {
+		opts.Embedded[n] = f.Bool(n, false, "run the embedded input inputs/"+n+".yaml")
+	}
+	f.StringVar(&opts.InputFile, "input", "", "run your own input `FILE` (YAML, see inputs/*.yaml)")
+	f.BoolVarP(&opts.Yes, "yes", "y", false, "accept every default without asking (for CI)")
+	f.StringArrayVar(&opts.Set, "set", nil, "set a value: `NAME=VALUE` (repeatable); it is not asked about")
+	f.StringVar(&opts.OrgURL, "org-url", "", "the Okta org `URL` (https://...; http only for loopback)")
+	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files")
+	f.IntVar(&opts.Concurrency, "concurrency", bootstrap.DefaultConcurrency, "requests in flight at most")
+	f.StringVar(&opts.EnvFile, "env-file", ".env", "the .env `FILE` to read (optional when not given)")
+	return cmd
+}
+
+// setFlagNormalization makes foo-bar and foo_bar the same flag, shown with
+// the spelling it was defined with (the user's --mulesoft_policy, and
+// --org-url).
+func setFlagNormalization(fs *pflag.FlagSet, underscored []string) {
+	canon := map[string]string{}
+	for _, n := range underscored {
+		canon[strings.ReplaceAll(n, "_", "-")] = n
+	}
+	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		h := strings.ReplaceAll(name, "_", "-")
+		if c, ok := canon[h]; ok {
+			return pflag.NormalizedName(c)
+		}
+		return pflag.NormalizedName(h)
+	})
+}
+
+func runBootstrap(ctx context.Context, opts *bootstrapOptions) error {
+	var in *inputs.File
+	var err error
+	for n, on := range opts.Embedded {
+		if *on {
+			in, err = inputs.LoadEmbedded(n)
+		}
+	}
+	if opts.InputFile != "" {
+		in, err = inputs.LoadFile(opts.InputFile)
+	}
+	if err != nil {
+		return exitcode.Wrap(exitcode.Input, err)
+	}
+	env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Usage, err)
+	}
+	var p prompter.Prompter
+	if opts.IO.CanPrompt() && !opts.Yes {
+		p = opts.Prompter(opts.IO)
+	}
+	res, err := bootstrap.Run(ctx, bootstrap.Options{
+		IO:          opts.IO,
+		Prompter:    p,
+		Input:       in,
+		OrgURL:      opts.OrgURL,
+		Env:         env,
+		Set:         opts.Set,
+		Yes:         opts.Yes,
+		OutputDir:   opts.OutputDir,
+		Concurrency: opts.Concurrency,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.Out, res.Path)
+	for _, s := range in.Settings {
+		fmt.Fprintf(opts.IO.ErrOut, "next: apicenter get-settings --%s   (%s)\n", s.Name, s.Description)
+	}
+	return nil
 }

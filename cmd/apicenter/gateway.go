@@ -1,20 +1,108 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// TODO(owner): replace with the real command.
+// gatewayOptions are the dependencies and flags of `apicenter gateway`.
+type gatewayOptions struct {
+	IO *iostreams.IOStreams
+
+	ConfigPath string
+	Addr       string
+}
+
 func newGatewayCmd(ios *iostreams.IOStreams) *cobra.Command {
-	return &cobra.Command{
-		Use:   "gateway",
+	opts := &gatewayOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "gateway --config FILE",
 		Short: "Run the reference API gateway",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("gateway: not implemented yet")
+		Long: `Run the reference API gateway: a reverse proxy in front of an upstream API
+that lets a request through only with a valid access token carrying the scopes
+its route needs, as Mulesoft's "OpenID Connect access token enforcement" policy
+does (mode introspect) or as JWT-validating gateways do (mode jwt).
+
+The config file (YAML):
+
+  upstream: http://127.0.0.1:9000        # the API behind the gateway
+  mode: introspect                       # or jwt
+  issuer: https://example.okta.com/oauth2/aus123
+  audience: api://default
+  introspection:                         # introspect mode
+    url: https://example.okta.com/oauth2/aus123/v1/introspect  # optional
+    client_id: 0oa...
+    client_secret_env: INTROSPECTION_CLIENT_SECRET  # the secret stays out of the file
+  # jwks_url: ...                        # jwt mode; default from the issuer's discovery
+  # cache_ttl: 30s                       # introspection answers, never past the token's exp
+  # cache_size: 10000
+  routes:
+    - {method: GET, path: /planets, scopes: [http://myapp.com/scp/silver]}
+    - {method: GET, path: /moons, scopes: [http://myapp.com/scp/gold]}
+    - {method: GET, path: /asteroids}
+
+No token: 401 with WWW-Authenticate: Bearer realm="apicenter". A bad token:
+401 error="invalid_token". A token without the route's scopes: 403
+error="insufficient_scope". The upstream gets the token's subject in
+X-Apicenter-Subject and never the Authorization header.
+
+` + exitcode.Help,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.ConfigPath == "" {
+				return &flagError{errors.New("--config is required")}
+			}
+			return runGateway(cmd.Context(), opts)
 		},
+	}
+	cmd.Flags().StringVar(&opts.ConfigPath, "config", "", "the gateway's YAML config `file`")
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8081", "listen `address`")
+	return cmd
+}
+
+func runGateway(ctx context.Context, opts *gatewayOptions) error {
+	cfg, err := gateway.LoadConfig(opts.ConfigPath)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Input, err)
+	}
+	cfg.ErrorLog = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...) }
+	cfg.AccessLog = cfg.ErrorLog
+	g, err := gateway.New(cfg)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("%s: %w", opts.ConfigPath, err))
+	}
+	return serve(ctx, opts.IO, "gateway", opts.Addr, g)
+}
+
+// serve runs h on addr until ctx is done, then shuts down gracefully. It
+// prints the URL on stdout once listening.
+func serve(ctx context.Context, ios *iostreams.IOStreams, name, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return &flagError{fmt.Errorf("--addr %s: %w", addr, err)}
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(ios.ErrOut, "%s: listening; Ctrl-C to stop\n", name)
+	fmt.Fprintf(ios.Out, "http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		return nil
 	}
 }

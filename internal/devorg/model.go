@@ -34,6 +34,10 @@ type State struct {
 	RefreshTokens map[string]*RefreshToken  `json:"refreshTokens"`
 	Revoked       map[string]time.Time      `json:"revoked"` // jti -> expiry
 	Sessions      map[string]*SignInSession `json:"sessions"`
+
+	// OrgKey signs the tokens of the org authorization server
+	// (/oauth2/v1/...); made on first use.
+	OrgKey *SigningKey `json:"orgKey,omitempty"`
 }
 
 // Meta is what every object has.
@@ -110,6 +114,9 @@ type Claim struct {
 	AlwaysIncludeInToken bool     `json:"alwaysIncludeInToken"`
 	Scopes               []string `json:"scopes,omitempty"` // conditions.scopes
 	System               bool     `json:"system"`
+	// GroupFilterType is, for a GROUPS claim, how Value filters group
+	// names: STARTS_WITH, EQUALS, CONTAINS or REGEX.
+	GroupFilterType string `json:"groupFilterType,omitempty"`
 }
 
 // Policy is an access policy of an authorization server.
@@ -159,6 +166,11 @@ type App struct {
 	InitiateLoginURI        string   `json:"initiateLoginUri,omitempty"`
 	TokenEndpointAuthMethod string   `json:"tokenEndpointAuthMethod"` // client_secret_basic, client_secret_post, none
 	ConsentMethod           string   `json:"consentMethod"`
+	// PKCERequired is credentials.oauthClient.pkce_required (true by
+	// default for browser and native apps).
+	PKCERequired bool `json:"pkceRequired"`
+	// IssuerMode is settings.oauthClient.issuer_mode.
+	IssuerMode string `json:"issuerMode,omitempty"`
 	// Secrets are the client secrets, in creation order.
 	Secrets []*ClientSecret `json:"secrets"`
 	// Groups maps a group id to its assignment; Users maps a user id to its
@@ -219,6 +231,10 @@ type RefreshToken struct {
 	Scopes       []string  `json:"scopes"`
 	RuleID       string    `json:"ruleId"`
 	Expires      time.Time `json:"expires"`
+	// Issued and AuthTime are when the token was issued and when the user
+	// signed in.
+	Issued   time.Time `json:"issued"`
+	AuthTime time.Time `json:"authTime"`
 }
 
 // SignInSession is a session made by the sign-in page or /api/v1/authn
@@ -229,6 +245,8 @@ type SignInSession struct {
 	Expires time.Time `json:"expires"`
 	// OneTime is true for a sessionToken, which is spent on first use.
 	OneTime bool `json:"oneTime"`
+	// AuthTime is when the user entered their password.
+	AuthTime time.Time `json:"authTime"`
 }
 
 // SigningKey is an RS256 key pair. The private key is kept as PKCS#1 PEM so

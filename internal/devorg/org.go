@@ -35,6 +35,10 @@ type Options struct {
 	Latency   LatencyModel
 	RateLimit int
 	Faults    FaultOptions
+	// RateLimitWindow is the period RateLimit counts over (one minute if
+	// zero, as Okta's limits are per minute). Tests shorten it so that a
+	// client waiting for X-Rate-Limit-Reset is not slow.
+	RateLimitWindow time.Duration
 }
 
 // LatencyModel returns the delay to add before answering a request to the
@@ -53,6 +57,10 @@ type FaultOptions struct {
 	// closed after the request was applied). Empty means all four.
 	Kinds []string
 }
+
+// ErrBadState is in the error New returns for a state file that is not a
+// saved org.
+var ErrBadState = errors.New("not a saved org")
 
 // Org is a local Okta org. It is safe for concurrent use.
 type Org struct {
@@ -176,7 +184,7 @@ func (o *Org) load() (bool, error) {
 	}
 	st := newState()
 	if err := json.Unmarshal(b, st); err != nil {
-		return false, fmt.Errorf("devorg: state file %s: %w", o.opts.StatePath, err)
+		return false, fmt.Errorf("devorg: state file %s: %w: %w", o.opts.StatePath, ErrBadState, err)
 	}
 	o.st = st
 	return true, nil

@@ -1,0 +1,412 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/prompter"
+	"github.com/apicenter/apicenter/outputs"
+)
+
+// errSkipped marks a node not run because something it needs failed or the
+// run stopped.
+var errSkipped = errors.New("not run")
+
+// apply settles the values in dependency order (asking at a terminal) on
+// this goroutine while the objects are found or created concurrently as
+// soon as what they refer to is settled.
+func (r *run) apply(ctx context.Context) error {
+	stop := make(chan struct{})
+	var (
+		stopOnce sync.Once
+		errMu    sync.Mutex
+		firstErr error
+	)
+	halt := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		stopOnce.Do(func() { close(stop) })
+	}
+
+	// Requests in flight are not cancelled by Ctrl-C: they finish and are
+	// recorded, so that nothing is created without being written down.
+	reqCtx := context.WithoutCancel(ctx)
+	sem := make(chan struct{}, r.opts.Concurrency)
+	var wg sync.WaitGroup
+	for _, n := range r.nodes {
+		if n.it.Obj != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(n.done)
+				if err := r.runObject(reqCtx, n, sem, stop); err != nil {
+					if !errors.Is(err, errSkipped) {
+						halt(err)
+					}
+				}
+			}()
+		}
+	}
+	finished := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			halt(exitcode.Wrap(exitcode.Interrupted, errors.New("interrupted")))
+		case <-finished:
+		}
+	}()
+
+	closed := map[*node]bool{}
+	for _, n := range r.order() {
+		if n.it.Value == nil {
+			continue
+		}
+		if err := waitDeps(n, stop); err != nil {
+			break
+		}
+		select {
+		case <-stop:
+		default:
+			if err := r.settleValue(n); err != nil {
+				halt(err)
+			}
+		}
+		closed[n] = true
+		close(n.done)
+		if isStopped(stop) {
+			break
+		}
+	}
+	for _, n := range r.nodes {
+		if n.it.Value != nil && !closed[n] {
+			close(n.done)
+		}
+	}
+	wg.Wait()
+	close(finished)
+
+	r.progress.summary(r.nodes, r.outPath)
+	errMu.Lock()
+	defer errMu.Unlock()
+	switch exitcode.Of(firstErr) {
+	case exitcode.OK:
+		return nil
+	case exitcode.Quit:
+		return exitcode.Wrap(exitcode.Quit, fmt.Errorf("quit: what was created is recorded in %s; run the same command again to continue", r.outPath))
+	case exitcode.Interrupted:
+		return exitcode.Wrap(exitcode.Interrupted, fmt.Errorf("interrupted: what was created is recorded in %s; run the same command again to continue", r.outPath))
+	}
+	return firstErr
+}
+
+func isStopped(stop chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitDeps waits until every dependency of n is settled. It returns
+// errSkipped if one failed or the run stopped.
+func waitDeps(n *node, stop chan struct{}) error {
+	for _, d := range n.deps {
+		select {
+		case <-d.done:
+		case <-stop:
+			return errSkipped
+		}
+	}
+	return nil
+}
+
+// order returns the items in a dependency order that keeps file order
+// wherever dependencies allow.
+func (r *run) order() []*node {
+	indeg := map[*node]int{}
+	users := map[*node][]*node{}
+	for _, n := range r.nodes {
+		indeg[n] = len(n.deps)
+		for _, d := range n.deps {
+			users[d] = append(users[d], n)
+		}
+	}
+	var out []*node
+	done := map[*node]bool{}
+	for len(out) < len(r.nodes) {
+		var next *node
+		for _, n := range r.nodes {
+			if !done[n] && indeg[n] == 0 {
+				next = n
+				break
+			}
+		}
+		if next == nil { // a cycle: the loader rejects these
+			break
+		}
+		done[next] = true
+		out = append(out, next)
+		for _, u := range users[next] {
+			indeg[u]--
+		}
+	}
+	return out
+}
+
+func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop chan struct{}) error {
+	if err := waitDeps(n, stop); err != nil {
+		r.progress.skipped(n)
+		return err
+	}
+	r.mu.Lock()
+	for _, d := range n.deps {
+		if !d.ok {
+			r.mu.Unlock()
+			r.progress.skipped(n)
+			return errSkipped
+		}
+	}
+	r.mu.Unlock()
+	select {
+	case sem <- struct{}{}:
+	case <-stop:
+		r.progress.skipped(n)
+		return errSkipped
+	}
+	defer func() { <-sem }()
+	if isStopped(stop) {
+		r.progress.skipped(n)
+		return errSkipped
+	}
+	spec, err := r.resolveSpec(n.it)
+	if err != nil {
+		r.progress.failed(n, "", "", err)
+		return err
+	}
+	var prev *outputs.Object
+	r.mu.Lock()
+	if r.prev != nil {
+		if o := r.prev.Object(n.it.Name); o != nil && o.Kind == string(n.it.Obj.Kind) && o.Key == spec.key {
+			c := *o
+			prev = &c
+		}
+	}
+	r.mu.Unlock()
+
+	var res found
+	for attempt := 0; ; attempt++ {
+		res, err = r.ensure(ctx, n.it, spec, prev)
+		if err == nil || attempt >= 3 || !transient(err) {
+			break
+		}
+		// A 5xx, a dropped connection or exhausted 429 retries: look again
+		// (the request may have been applied) and try once more.
+		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+	}
+	if err != nil {
+		err = describeErr(n.it, spec, err)
+		r.progress.failed(n, spec.key, spec.name, err)
+		return err
+	}
+	res.fields["id"] = res.id
+	r.mu.Lock()
+	n.ok = true
+	n.fields = res.fields
+	created := res.created
+	if prev != nil && prev.ID == res.id && prev.Created {
+		created = true // created by an earlier run of apicenter
+	}
+	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: res.fields})
+	saveErr := r.saveLocked()
+	r.mu.Unlock()
+	r.progress.object(n, spec.key, spec.name, res)
+	return saveErr
+}
+
+// settleValue settles a value: --set, the environment or .env, the earlier
+// output, else its default or generated value, asked about at a terminal.
+func (r *run) settleValue(n *node) error {
+	v, name := n.it.Value, n.it.Name
+	if val, ok := r.set[name]; ok {
+		return r.acceptGiven(n, val, "set", "--set "+name)
+	}
+	if val, src, ok := r.opts.Env.Lookup(name); ok {
+		return r.acceptGiven(n, val, src, src)
+	}
+	if r.prev != nil {
+		if pv, ok := r.prev.Value(name); ok {
+			return r.acceptGiven(n, pv.Value, "output", r.outPath)
+		}
+	}
+
+	def, hasDefault, source := "", false, "default"
+	switch {
+	case v.Default != nil:
+		d, err := r.expand(v.Default)
+		if err != nil {
+			return inputErr("%v", err)
+		}
+		def, hasDefault = d, true
+	case v.Generate != "":
+		d, err := generate(v.Generate)
+		if err != nil {
+			return err
+		}
+		def, hasDefault, source = d, true, "generated"
+	}
+	if hasDefault {
+		if err := check(v.Validate, def); err != nil {
+			return inputErr("%s: the default of %s is not valid: %v", n.it.Pos, name, err)
+		}
+	}
+	if r.opts.Yes || r.autoAccept {
+		if hasDefault {
+			return r.settle(n, def, source, true)
+		}
+		if r.opts.Yes || r.opts.Prompter == nil {
+			return inputErr("%s: %s has no default: pass --set %s=VALUE, or set %s in the environment or .env", n.it.Pos, name, name, name)
+		}
+	}
+	if r.opts.Prompter == nil {
+		return inputErr("%s: %s needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set %s=VALUE", n.it.Pos, name, name)
+	}
+	p := r.opts.Prompter
+	validate := func(s string) error { return check(v.Validate, s) }
+	if !hasDefault || r.autoAccept {
+		val, err := p.Input(name, v.Hint, v.Secret, validate)
+		if err != nil {
+			return promptErr(err)
+		}
+		return r.settle(n, val, "provided", false)
+	}
+	shown := def
+	if v.Secret {
+		shown = mask(def)
+	}
+	choice, err := p.Choose(name, v.Hint, shown)
+	if err != nil {
+		return promptErr(err)
+	}
+	switch choice {
+	case prompter.Continue:
+		return r.settle(n, def, source, false)
+	case prompter.AutoAccept:
+		r.autoAccept = true
+		return r.settle(n, def, source, false)
+	case prompter.Provide:
+		val, err := p.Input(name, v.Hint, v.Secret, validate)
+		if err != nil {
+			return promptErr(err)
+		}
+		return r.settle(n, val, "provided", false)
+	default:
+		return exitcode.Wrap(exitcode.Quit, errors.New("quit"))
+	}
+}
+
+func promptErr(err error) error {
+	if errors.Is(err, prompter.ErrInterrupted) {
+		return exitcode.Wrap(exitcode.Interrupted, err)
+	}
+	return exitcode.Wrap(exitcode.Failure, fmt.Errorf("prompt: %w", err))
+}
+
+// acceptGiven settles a value that was given (not asked about), after
+// checking it.
+func (r *run) acceptGiven(n *node, val, source, where string) error {
+	if err := check(n.it.Value.Validate, val); err != nil {
+		return inputErr("%s (from %s): %v", n.it.Name, where, err)
+	}
+	return r.settle(n, val, source, true)
+}
+
+func (r *run) settle(n *node, val, source string, report bool) error {
+	r.mu.Lock()
+	n.value = val
+	n.ok = true
+	r.out.SetValue(outputs.Value{Name: n.it.Name, Value: val, Source: source})
+	err := r.saveLocked()
+	r.mu.Unlock()
+	if report {
+		shown := val
+		if n.it.Value.Secret {
+			shown = mask(val)
+		}
+		r.progress.value(n.it.Name, shown, source)
+	}
+	return err
+}
+
+// resolveSpec expands an object's spec templates.
+func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
+	s := spec{str: map[string]string{}, list: map[string][]string{}, num: map[string]int64{}}
+	for _, f := range it.Obj.Spec {
+		switch f.Type {
+		case inputs.TString:
+			v, err := r.expand(f.Str)
+			if err != nil {
+				return s, inputErr("%v", err)
+			}
+			s.str[f.Name] = v
+		case inputs.TList:
+			var l []string
+			for _, t := range f.List {
+				v, err := r.expand(t)
+				if err != nil {
+					return s, inputErr("%v", err)
+				}
+				l = append(l, v)
+			}
+			s.list[f.Name] = l
+		case inputs.TInt:
+			s.num[f.Name] = f.Int
+		}
+	}
+	if it.Obj.Kind == inputs.KindTrustedOrigin {
+		o, err := originOf(s.str["origin"])
+		if err != nil {
+			return s, inputErr("%s: %v", it.Obj.Field("origin").Pos, err)
+		}
+		s.str["origin"] = o
+	}
+	var key []string
+	for _, k := range inputs.Kinds[it.Obj.Kind].Key {
+		key = append(key, s.str[k])
+	}
+	s.key = joinKey(key)
+	s.name = s.str[inputs.Kinds[it.Obj.Kind].Key[len(inputs.Kinds[it.Obj.Kind].Key)-1]]
+	if it.Obj.Kind == inputs.KindGroupAssignment {
+		s.name = s.key
+	}
+	return s, nil
+}
+
+// spec is an object's spec with its templates expanded.
+type spec struct {
+	str  map[string]string
+	list map[string][]string
+	num  map[string]int64
+	// key is the natural key as recorded; name is its last part, shown in
+	// progress lines.
+	key, name string
+}
+
+func joinKey(parts []string) string {
+	s := ""
+	for i, p := range parts {
+		if i > 0 {
+			s += " / "
+		}
+		s += p
+	}
+	return s
+}

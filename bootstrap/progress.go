@@ -1,0 +1,107 @@
+package bootstrap
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+)
+
+// progress prints one line per value and object on stderr as it is
+// settled, and a summary in input-file order at the end.
+type progress struct {
+	mu    sync.Mutex
+	w     io.Writer
+	state map[*node]line
+}
+
+type line struct {
+	status string // created, found, failed, not run
+	key    string
+	name   string // what to show: the key, or its last part
+	id     string
+	err    error
+}
+
+func newProgress(w io.Writer) *progress {
+	return &progress{w: w, state: map[*node]line{}}
+}
+
+func (p *progress) note(format string, args ...any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+func (p *progress) value(name, shown, source string) {
+	p.note("value   %s = %s (%s)", name, shown, source)
+}
+
+func (p *progress) object(n *node, key, name string, f found) {
+	status := "found"
+	if f.created {
+		status = "created"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state[n] = line{status: status, key: key, name: name, id: f.id}
+	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
+	for _, d := range f.differs {
+		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
+	}
+}
+
+func (p *progress) failed(n *node, key, name string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state[n] = line{status: "failed", key: key, name: name, err: err}
+	fmt.Fprintf(p.w, "failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
+}
+
+func (p *progress) skipped(n *node) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.state[n] = line{status: "not run"}
+}
+
+// counts returns how many objects were created and found.
+func (p *progress) counts() (created, found int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.state {
+		switch l.status {
+		case "created":
+			created++
+		case "found":
+			found++
+		}
+	}
+	return created, found
+}
+
+func (p *progress) summary(nodes []*node, outPath string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	counts := map[string]int{}
+	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	any := false
+	for _, n := range nodes {
+		if n.it.Obj == nil {
+			continue
+		}
+		l, ok := p.state[n]
+		if !ok {
+			l.status = "not run"
+		}
+		counts[l.status]++
+		if !any {
+			fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
+			any = true
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)
+	}
+	tw.Flush()
+	if any {
+		fmt.Fprintf(p.w, "%d created, %d found, %d failed, %d not run\n", counts["created"], counts["found"], counts["failed"], counts["not run"])
+	}
+}

@@ -1,0 +1,277 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/oktaclient"
+	"github.com/apicenter/apicenter/internal/orgenv"
+	"github.com/apicenter/apicenter/outputs"
+)
+
+// run is one bootstrap run: the plan, the settled values and objects, and
+// the output file they are recorded in.
+type run struct {
+	opts     Options
+	f        *inputs.File
+	set      map[string]string
+	org      orgenv.Org
+	client   *oktaclient.Client
+	outPath  string
+	needs    map[*inputs.File]*outputs.File
+	prev     *outputs.File // the earlier output of this input, if any
+	progress *progress
+
+	nodes  []*node // own items in file order
+	byName map[string]*node
+
+	// autoAccept is set when the user answers (a)uto-accept; only the
+	// goroutine settling values touches it.
+	autoAccept bool
+
+	mu  sync.Mutex // guards out and every node's result
+	out *outputs.File
+}
+
+// node is an item of the input and what became of it.
+type node struct {
+	it    *inputs.Item
+	index int
+	deps  []*node
+	done  chan struct{} // closed when settled, failed or skipped
+
+	// guarded by run.mu
+	ok     bool
+	value  string
+	fields map[string]string
+}
+
+func newRun(opts Options) (*run, error) {
+	r := &run{
+		opts:     opts,
+		f:        opts.Input,
+		set:      map[string]string{},
+		needs:    map[*inputs.File]*outputs.File{},
+		byName:   map[string]*node{},
+		outPath:  outputs.Path(opts.OutputDir, opts.Input.Name),
+		progress: newProgress(opts.IO.ErrOut),
+	}
+	for i, it := range r.f.Items {
+		n := &node{it: it, index: i, done: make(chan struct{})}
+		r.nodes = append(r.nodes, n)
+		r.byName[it.Name] = n
+	}
+	// Rules of one policy, and policies of one server, are created one
+	// after another in file order (Okta orders them by priority, and
+	// concurrent creates would race for the same priority).
+	last := map[string]*node{}
+	for _, n := range r.nodes {
+		seen := map[*node]bool{}
+		for _, ref := range n.it.Refs() {
+			if d := r.byName[ref.Name]; d != nil && !seen[d] {
+				seen[d] = true
+				n.deps = append(n.deps, d)
+			}
+		}
+		if n.it.Obj != nil && (n.it.Obj.Kind == inputs.KindRule || n.it.Obj.Kind == inputs.KindPolicy) {
+			k := string(n.it.Obj.Kind)
+			if p := last[k]; p != nil && !seen[p] {
+				n.deps = append(n.deps, p)
+			}
+			last[k] = n
+		}
+	}
+	for _, s := range opts.Set {
+		name, val, ok := strings.Cut(s, "=")
+		if !ok || name == "" {
+			return nil, usageErr("--set %q: write --set NAME=VALUE", s)
+		}
+		it := r.f.Item(name)
+		if it == nil || it.Value == nil {
+			return nil, usageErr("--set %s: %s has no value called %s (values: %s)", name, r.f.Path, name, strings.Join(r.valueNames(), ", "))
+		}
+		r.set[name] = val
+	}
+	return r, nil
+}
+
+func (r *run) valueNames() []string {
+	var names []string
+	for _, it := range r.f.Items {
+		if it.Value != nil {
+			names = append(names, it.Name)
+		}
+	}
+	return names
+}
+
+// prepare resolves the org, reads the earlier output files, and checks the
+// token and the org with a first request. It creates nothing.
+func (r *run) prepare(ctx context.Context) error {
+	org, err := orgenv.ResolveOrg(r.opts.OrgURL, r.opts.Env)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Usage, err)
+	}
+	org.URL, err = oktaclient.NormalizeOrgURL(org.URL)
+	if err != nil {
+		return usageErr("%v (from %s)", err, orgSource(org))
+	}
+	r.org = org
+
+	if err := r.loadNeeds(r.f); err != nil {
+		return err
+	}
+	if err := r.checkNeededRefs(); err != nil {
+		return err
+	}
+	prev, err := outputs.Load(r.outPath)
+	switch {
+	case errors.Is(err, outputs.ErrMissing):
+		r.out = &outputs.File{Input: r.f.Name, OrgURL: org.URL}
+	case err != nil:
+		return inputErr("%v", err)
+	default:
+		if prev.OrgURL != org.URL {
+			return usageErr("%s was written for the org %s, not %s: use --output-dir to keep the outputs of each org apart", r.outPath, prev.OrgURL, org.URL)
+		}
+		r.prev = prev
+		r.out = prev.Clone()
+		r.out.Input = r.f.Name
+	}
+
+	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	r.client = c
+	r.progress.note("checking the API token with %s ...", org.URL)
+	if err := checkOrg(ctx, c, org.Token); err != nil {
+		return err
+	}
+	return nil
+}
+
+func orgSource(o orgenv.Org) string {
+	if o.URLSource == "" {
+		return "--org-url"
+	}
+	return o.URLSource
+}
+
+func (r *run) loadNeeds(f *inputs.File) error {
+	for _, n := range f.Needs {
+		if _, ok := r.needs[n]; ok {
+			continue
+		}
+		path := outputs.Path(r.opts.OutputDir, n.Name)
+		out, err := outputs.Load(path)
+		if errors.Is(err, outputs.ErrMissing) {
+			return inputErr("%s needs the output of %s, and %s does not exist: run `%s` first", f.Path, n.Path, path, BootstrapCommand(n.Name))
+		}
+		if err != nil {
+			return inputErr("%v", err)
+		}
+		if out.OrgURL != r.org.URL {
+			return usageErr("%s was written for the org %s, not %s", path, out.OrgURL, r.org.URL)
+		}
+		r.needs[n] = out
+		if err := r.loadNeeds(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkNeededRefs makes sure every value and object this input refers to in
+// an earlier output is there, before anything is created.
+func (r *run) checkNeededRefs() error {
+	for _, it := range r.f.Items {
+		for _, ref := range it.Refs() {
+			if _, err := r.neededRef(ref); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// neededRef resolves a reference to an item of a needed input from its
+// output file. ok=false (and no error) means ref is not to a needed item.
+func (r *run) neededRef(ref inputs.Ref) (string, error) {
+	it, owner := r.f.Lookup(ref.Name)
+	if it == nil || owner == r.f {
+		return "", nil
+	}
+	out := r.needs[owner]
+	path := outputs.Path(r.opts.OutputDir, owner.Name)
+	if it.Value != nil {
+		v, ok := out.Value(ref.Name)
+		if !ok {
+			return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+		}
+		return v.Value, nil
+	}
+	o := out.Object(ref.Name)
+	if o == nil {
+		return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+	}
+	v, ok := o.Fields[ref.Field]
+	if !ok {
+		return "", inputErr("%s: %s: %s has no field %s: run `%s` again", ref.Pos, ref, path, ref.Field, BootstrapCommand(owner.Name))
+	}
+	return v, nil
+}
+
+// lookup resolves a reference for a template. Call with r.mu held.
+func (r *run) lookup(ref inputs.Ref) (string, error) {
+	if ref.Name == inputs.BuiltinOrgURL {
+		return r.org.URL, nil
+	}
+	if n := r.byName[ref.Name]; n != nil {
+		if !n.ok {
+			return "", fmt.Errorf("%s: %s is not settled yet", ref.Pos, ref)
+		}
+		if n.it.Value != nil {
+			return n.value, nil
+		}
+		return n.fields[ref.Field], nil
+	}
+	return r.neededRef(ref)
+}
+
+func (r *run) expand(t *inputs.Template) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return t.Expand(r.lookup)
+}
+
+// record stores a settled value or object in the output file and rewrites
+// it. Call with r.mu held.
+func (r *run) saveLocked() error {
+	order := map[string]int{}
+	for _, n := range r.nodes {
+		order[n.it.Name] = n.index
+	}
+	sort.SliceStable(r.out.Objects, func(i, j int) bool {
+		return order[r.out.Objects[i].Name] < order[r.out.Objects[j].Name]
+	})
+	if err := r.out.Save(r.outPath); err != nil {
+		return exitcode.Wrap(exitcode.Failure, err)
+	}
+	return nil
+}
+
+func (r *run) snapshot() *outputs.File {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.out == nil {
+		return nil
+	}
+	return r.out.Clone()
+}

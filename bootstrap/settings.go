@@ -1,0 +1,276 @@
+package bootstrap
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/outputs"
+)
+
+// Setting is one KEY=value of a settings set.
+type Setting struct {
+	Key   string
+	Value string
+	// Secret says the value is a client secret, a password or the token.
+	Secret bool
+	// TokenPlaceholder says Value holds ${OKTA_API_TOKEN} in place of the
+	// token (get-settings without --reveal).
+	TokenPlaceholder bool
+}
+
+// SettingsSetInfo describes a settings set of an embedded input.
+type SettingsSetInfo struct {
+	Name        string
+	Description string
+	// Input is the input whose output (and whose needs' outputs) it reads.
+	Input string
+}
+
+// SettingsSets lists the settings sets of the embedded inputs.
+func SettingsSets() []SettingsSetInfo {
+	var out []SettingsSetInfo
+	for _, name := range inputs.Embedded() {
+		f, err := inputs.LoadEmbedded(name)
+		if err != nil {
+			continue
+		}
+		for _, s := range f.Settings {
+			out = append(out, SettingsSetInfo{Name: s.Name, Description: s.Description, Input: f.Name})
+		}
+	}
+	return out
+}
+
+// SettingsOptions say where get-settings reads from.
+type SettingsOptions struct {
+	// OutputDir holds the output files (outputs.DefaultDir if empty).
+	OutputDir string
+	// Reveal prints the API token instead of ${OKTA_API_TOKEN}; Token is
+	// then the token.
+	Reveal bool
+	Token  string
+	// Inputs to look for the set in; the embedded inputs if nil.
+	Inputs []*inputs.File
+}
+
+// TokenPlaceholder stands for the API token in settings unless revealed.
+const TokenPlaceholder = "${OKTA_API_TOKEN}"
+
+// Settings returns the key/values of settings set name, in order, read
+// from the output files of the input that declares it and of what it needs.
+func Settings(name string, opts SettingsOptions) ([]Setting, error) {
+	set, owner, res, err := settingsResolver(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	if set.Document != nil {
+		return nil, usageErr("settings %s is a document, not keys", name)
+	}
+	var out []Setting
+	for _, s := range set.Keys {
+		v, err := s.Value.Expand(res.lookup)
+		if err != nil {
+			return nil, err
+		}
+		st := Setting{Key: s.Key, Value: v, Secret: s.Secret}
+		for _, r := range s.Value.Refs() {
+			if r.Name == inputs.BuiltinAPIToken && !opts.Reveal {
+				st.TokenPlaceholder = true
+			}
+		}
+		out = append(out, st)
+	}
+	_ = owner
+	return out, nil
+}
+
+// Document returns the rendered document of settings set name (the RAML).
+func Document(name string, opts SettingsOptions) (string, error) {
+	set, _, res, err := settingsResolver(name, opts)
+	if err != nil {
+		return "", err
+	}
+	if set.Document == nil {
+		return "", usageErr("settings %s is keys, not a document", name)
+	}
+	return set.Document.Expand(res.lookup)
+}
+
+type resolver struct {
+	owner   *inputs.File
+	outs    map[*inputs.File]*outputs.File
+	dir     string
+	reveal  bool
+	token   string
+	rootOut *outputs.File
+}
+
+func settingsResolver(name string, opts SettingsOptions) (*inputs.SettingsSet, *inputs.File, *resolver, error) {
+	files := opts.Inputs
+	if files == nil {
+		for _, n := range inputs.Embedded() {
+			f, err := inputs.LoadEmbedded(n)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			files = append(files, f)
+		}
+	}
+	var set *inputs.SettingsSet
+	var owner *inputs.File
+	for _, f := range files {
+		for _, s := range f.Settings {
+			if s.Name == name {
+				set, owner = s, f
+			}
+		}
+	}
+	if set == nil {
+		var names []string
+		for _, f := range files {
+			for _, s := range f.Settings {
+				names = append(names, s.Name)
+			}
+		}
+		return nil, nil, nil, usageErr("no settings called %q (have: %s)", name, strings.Join(names, ", "))
+	}
+	if opts.Reveal && opts.Token == "" {
+		return nil, nil, nil, usageErr("--reveal needs the token: set OKTA_API_TOKEN or OKTA_CLIENT_TOKEN in the environment or .env")
+	}
+	res := &resolver{owner: owner, outs: map[*inputs.File]*outputs.File{}, dir: opts.OutputDir, reveal: opts.Reveal, token: opts.Token}
+	if err := res.load(owner); err != nil {
+		return nil, nil, nil, err
+	}
+	res.rootOut = res.outs[owner]
+	return set, owner, res, nil
+}
+
+func (r *resolver) load(f *inputs.File) error {
+	if _, ok := r.outs[f]; ok {
+		return nil
+	}
+	path := outputs.Path(r.dir, f.Name)
+	out, err := outputs.Load(path)
+	if errors.Is(err, outputs.ErrMissing) {
+		return inputErr("%s does not exist: run `%s` first", path, BootstrapCommand(f.Name))
+	}
+	if err != nil {
+		return inputErr("%v", err)
+	}
+	r.outs[f] = out
+	for _, n := range f.Needs {
+		if err := r.load(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *resolver) lookup(ref inputs.Ref) (string, error) {
+	switch ref.Name {
+	case inputs.BuiltinOrgURL:
+		return r.rootOut.OrgURL, nil
+	case inputs.BuiltinAPIToken:
+		if r.reveal {
+			return r.token, nil
+		}
+		return TokenPlaceholder, nil
+	}
+	it, f := r.owner.Lookup(ref.Name)
+	if it == nil {
+		return "", inputErr("%s: %s refers to nothing", ref.Pos, ref)
+	}
+	out := r.outs[f]
+	path := outputs.Path(r.dir, f.Name)
+	if it.Value != nil {
+		v, ok := out.Value(ref.Name)
+		if !ok {
+			return "", inputErr("%s has no value %s: run `%s` to completion", path, ref.Name, BootstrapCommand(f.Name))
+		}
+		return v.Value, nil
+	}
+	o := out.Object(ref.Name)
+	if o == nil {
+		return "", inputErr("%s has no object %s: run `%s` to completion", path, ref.Name, BootstrapCommand(f.Name))
+	}
+	v, ok := o.Fields[ref.Field]
+	if !ok {
+		return "", inputErr("%s: object %s has no field %s: run `%s` again", path, ref.Name, ref.Field, BootstrapCommand(f.Name))
+	}
+	return v, nil
+}
+
+// The output formats of get-settings.
+const (
+	FormatEnv  = "env"
+	FormatJSON = "json"
+	FormatYAML = "yaml"
+)
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:@%+,=-]+$`)
+
+// QuoteEnv quotes a value for a KEY=value line that both a POSIX shell and
+// a .env file read back unchanged: bare when it is made of safe characters,
+// else in double quotes with \ " $ and ` escaped.
+func QuoteEnv(v string) string {
+	if shellSafe.MatchString(v) {
+		return v
+	}
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`", "\n", `\n`)
+	return `"` + r.Replace(v) + `"`
+}
+
+// WriteSettings writes settings in format (env, json or yaml).
+func WriteSettings(w io.Writer, settings []Setting, format string) error {
+	switch format {
+	case FormatEnv, "":
+		var b bytes.Buffer
+		for _, s := range settings {
+			q := QuoteEnv(s.Value)
+			if s.TokenPlaceholder {
+				// Keep ${OKTA_API_TOKEN} expandable by a shell or dotenv.
+				q = strings.ReplaceAll(q, `\`+TokenPlaceholder, TokenPlaceholder)
+			}
+			fmt.Fprintf(&b, "%s=%s\n", s.Key, q)
+		}
+		_, err := w.Write(b.Bytes())
+		return err
+	case FormatJSON:
+		var b bytes.Buffer
+		b.WriteString("{\n")
+		for i, s := range settings {
+			k, _ := json.Marshal(s.Key)
+			v, _ := json.Marshal(s.Value)
+			fmt.Fprintf(&b, "  %s: %s", k, v)
+			if i < len(settings)-1 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("}\n")
+		_, err := w.Write(b.Bytes())
+		return err
+	case FormatYAML:
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		for _, s := range settings {
+			m.Content = append(m.Content,
+				&yaml.Node{Kind: yaml.ScalarNode, Value: s.Key},
+				&yaml.Node{Kind: yaml.ScalarNode, Value: s.Value, Style: yaml.DoubleQuotedStyle})
+		}
+		b, err := yaml.Marshal(m)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	}
+	return usageErr("unknown format %q: use env, json or yaml", format)
+}

@@ -1,0 +1,147 @@
+package bootstrap
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/mail"
+	"net/url"
+	"strings"
+	"unicode"
+
+	"github.com/apicenter/apicenter/inputs"
+)
+
+// PasswordLength is the length of generated passwords.
+const PasswordLength = 20
+
+const (
+	lower  = "abcdefghijkmnopqrstuvwxyz"
+	upper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	digits = "23456789"
+)
+
+// GeneratePassword returns a password from crypto/rand that meets Okta's
+// default password policy: at least 8 characters, a lowercase letter, an
+// uppercase letter and a digit. (It has no symbols, so it is safe in
+// shells and .env files.) About 119 bits of entropy.
+func GeneratePassword() (string, error) {
+	alphabet := lower + upper + digits
+	for {
+		s, err := randomString(PasswordLength, alphabet)
+		if err != nil {
+			return "", err
+		}
+		if CheckPassword(s) == nil {
+			return s, nil
+		}
+	}
+}
+
+// CheckPassword checks a password against Okta's default policy (the parts
+// that do not depend on the login).
+func CheckPassword(s string) error {
+	var lo, up, dg bool
+	for _, c := range s {
+		switch {
+		case unicode.IsLower(c):
+			lo = true
+		case unicode.IsUpper(c):
+			up = true
+		case unicode.IsDigit(c):
+			dg = true
+		}
+	}
+	if len(s) < 8 || !lo || !up || !dg {
+		return errors.New("a password needs at least 8 characters, a lowercase letter, an uppercase letter and a digit")
+	}
+	return nil
+}
+
+func randomString(n int, alphabet string) (string, error) {
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", fmt.Errorf("reading random bytes: %w", err)
+		}
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b), nil
+}
+
+var (
+	nameFirst = []string{"amber", "azure", "bright", "calm", "coral", "crimson", "golden", "ivory", "jade", "lunar", "misty", "polar", "quiet", "silver", "solar", "swift"}
+	nameLast  = []string{"comet", "nebula", "orbit", "pulsar", "quasar", "nova", "meteor", "zenith", "aurora", "eclipse", "galaxy", "halo", "ion", "kepler", "photon", "vega"}
+)
+
+func generate(g inputs.Generator) (string, error) {
+	switch g {
+	case inputs.GenPassword:
+		return GeneratePassword()
+	case inputs.GenTag:
+		return randomString(6, "abcdefghijklmnopqrstuvwxyz0123456789")
+	case inputs.GenName:
+		a, err := randomString(1, "0123456789abcdef")
+		if err != nil {
+			return "", err
+		}
+		i := strings.IndexByte("0123456789abcdef", a[0])
+		b, err := randomString(1, "0123456789abcdef")
+		if err != nil {
+			return "", err
+		}
+		j := strings.IndexByte("0123456789abcdef", b[0])
+		return nameFirst[i] + "-" + nameLast[j], nil
+	}
+	return "", fmt.Errorf("unknown generator %q", g)
+}
+
+// check runs a value check named in an input file.
+func check(kind, s string) error {
+	switch kind {
+	case "":
+		return nil
+	case "nonempty":
+		if strings.TrimSpace(s) == "" {
+			return errors.New("must not be empty")
+		}
+	case "url":
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%q is not an http(s) URL", s)
+		}
+	case "origin":
+		_, err := originOf(s)
+		return err
+	case "email":
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s {
+			return fmt.Errorf("%q is not an email address", s)
+		}
+	case "password":
+		return CheckPassword(s)
+	default:
+		return fmt.Errorf("unknown check %q", kind)
+	}
+	return nil
+}
+
+// originOf returns scheme://host[:port] of an http(s) URL.
+func originOf(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("%q is not an http(s) URL, so it has no origin", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// mask hides a secret for display.
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "********"
+}

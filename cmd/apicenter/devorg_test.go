@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/okta/okta-sdk-golang/v2/okta"
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
+)
+
+// buildApicenter builds the real binary once per test.
+func buildApicenter(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "apicenter")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// devOrgProcess is a running `apicenter dev-org`.
+type devOrgProcess struct {
+	cmd        *exec.Cmd
+	vars       map[string]string
+	stderr     *strings.Builder
+	exitStatus chan error
+}
+
+// startDevOrg starts the binary and waits for its OKTA_* lines.
+func startDevOrg(t *testing.T, bin string, env []string, args ...string) *devOrgProcess {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"dev-org", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &devOrgProcess{cmd: cmd, vars: map[string]string{}, stderr: &strings.Builder{}, exitStatus: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	timeout := time.After(20 * time.Second)
+	for p.vars["OKTA_API_TOKEN"] == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("dev-org exited before printing its URL and token; stderr: %s", p.stderr)
+			}
+			if k, v, ok := strings.Cut(l, "="); ok {
+				p.vars[k] = v
+			}
+		case <-timeout:
+			t.Fatalf("dev-org printed no token in 20 s; stderr: %s", p.stderr)
+		}
+	}
+	go func() {
+		for range lines { // drain
+		}
+	}()
+	go func() { p.exitStatus <- cmd.Wait() }()
+	return p
+}
+
+// stop sends sig and returns the exit code.
+func (p *devOrgProcess) stop(t *testing.T, sig os.Signal) int {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-p.exitStatus:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatalf("dev-org did not stop on %v", sig)
+		return -1
+	}
+}
+
+func sdkFor(t *testing.T, url, token string, hc *http.Client) *okta.Client {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	_, c, err := okta.NewClient(context.Background(), okta.WithOrgUrl(url), okta.WithToken(token), okta.WithCache(false),
+		okta.WithTestingDisableHttpsCheck(true), okta.WithHttpClientPtr(hc), okta.WithRequestTimeout(10), okta.WithRateLimitMaxRetries(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestDevOrgProcess(t *testing.T) {
+	bin := buildApicenter(t)
+	state := filepath.Join(t.TempDir(), "org.json")
+	ctx := context.Background()
+	hc := &http.Client{Timeout: 10 * time.Second}
+
+	first := startDevOrg(t, bin, nil, "--state", state, "--api-token", "00flag-token")
+	if first.vars["OKTA_API_TOKEN"] != "00flag-token" || !strings.HasPrefix(first.vars["OKTA_ORG_URL"], "http://127.0.0.1:") {
+		t.Fatalf("printed %v", first.vars)
+	}
+	c := sdkFor(t, first.vars["OKTA_ORG_URL"], first.vars["OKTA_API_TOKEN"], hc)
+	g, _, err := c.Group.CreateGroup(ctx, okta.Group{Profile: &okta.GroupProfile{Name: "survives-restart"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := first.stop(t, syscall.SIGTERM); code != 0 {
+		t.Fatalf("exit code on SIGTERM = %d; stderr: %s", code, first.stderr)
+	}
+	if fi, err := os.Stat(state); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file: %v %v", fi, err)
+	}
+	if b, _ := os.ReadFile(state); strings.Contains(string(b), "00flag-token") {
+		t.Fatal("the API token was written to the state file")
+	}
+
+	// Restarted on the same state, with the token from the environment.
+	second := startDevOrg(t, bin, []string{"APICENTER_DEV_ORG_API_TOKEN=00env-token"}, "--state", state)
+	if second.vars["OKTA_API_TOKEN"] != "00env-token" {
+		t.Fatalf("token = %q, want the one from the environment", second.vars["OKTA_API_TOKEN"])
+	}
+	c = sdkFor(t, second.vars["OKTA_ORG_URL"], "00env-token", hc)
+	gs, _, err := c.Group.ListGroups(ctx, query.NewQueryParams(query.WithQ("survives")))
+	if err != nil || len(gs) != 1 || gs[0].Id != g.Id {
+		t.Fatalf("after restart: %v %v", gs, err)
+	}
+	if code := second.stop(t, syscall.SIGINT); code != 0 {
+		t.Fatalf("exit code on SIGINT = %d", code)
+	}
+
+	// A random token when none is given.
+	third := startDevOrg(t, bin, []string{"APICENTER_DEV_ORG_API_TOKEN="})
+	if len(third.vars["OKTA_API_TOKEN"]) < 20 {
+		t.Fatalf("random token = %q", third.vars["OKTA_API_TOKEN"])
+	}
+	third.stop(t, syscall.SIGTERM)
+}
+
+func TestDevOrgTLS(t *testing.T) {
+	bin := buildApicenter(t)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	p := startDevOrg(t, bin, nil, "--tls", "--tls-ca", caFile)
+	defer p.stop(t, syscall.SIGTERM)
+	if !strings.HasPrefix(p.vars["OKTA_ORG_URL"], "https://127.0.0.1:") {
+		t.Fatalf("URL = %q", p.vars["OKTA_ORG_URL"])
+	}
+	caPEM, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatal("no certificate in --tls-ca file")
+	}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	c := sdkFor(t, p.vars["OKTA_ORG_URL"], p.vars["OKTA_API_TOKEN"], hc)
+	if _, _, err := c.User.GetUser(context.Background(), "me"); err != nil {
+		t.Fatalf("SDK over https with the CA: %v", err)
+	}
+	// Without the CA the certificate is not trusted.
+	if _, err := http.Get(p.vars["OKTA_ORG_URL"] + "/api/v1/users/me"); err == nil {
+		t.Fatal("an untrusting client accepted the certificate")
+	}
+}
+
+func TestDevOrgBadStateFile(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "org.json")
+	if err := os.WriteFile(state, []byte("not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ios, _, out, errOut := iostreams.Test()
+	code := Execute(context.Background(), []string{"dev-org", "--addr", "127.0.0.1:0", "--state", state}, ios)
+	if code != exitcode.Input || !strings.Contains(errOut.String(), state) || out.Len() != 0 {
+		t.Fatalf("code %d, stderr %q, stdout %q; want exit %d naming the file", code, errOut, out, exitcode.Input)
+	}
+}
+
+func TestDevOrgFlagErrors(t *testing.T) {
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"dev-org", "--tls"}, "--tls needs --tls-ca"},
+		{[]string{"dev-org", "--latency", "soon"}, "--latency"},
+		{[]string{"dev-org", "--faults", "rate=2"}, "--faults"},
+		{[]string{"dev-org", "--rate-limit", "-1"}, "--rate-limit"},
+		{[]string{"dev-org", "--addr", "0.0.0.0:0"}, "loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ios, _, _, errOut := iostreams.Test()
+			code := Execute(context.Background(), tt.args, ios)
+			if code == exitcode.OK || !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Fatalf("code %d, stderr %q; want an error about %s", code, errOut, tt.wantErr)
+			}
+			if code != exitcode.Usage {
+				t.Fatalf("code = %d, want %d", code, exitcode.Usage)
+			}
+		})
+	}
+}

@@ -1,0 +1,162 @@
+package devorg
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// clientMetadata is an RFC 7591 client registration, as Okta's
+// /oauth2/v1/clients takes and answers it.
+type clientMetadata struct {
+	ClientID                string   `json:"client_id,omitempty"`
+	ClientIDIssuedAt        int64    `json:"client_id_issued_at,omitempty"`
+	ClientSecret            string   `json:"client_secret,omitempty"`
+	ClientSecretExpiresAt   *int64   `json:"client_secret_expires_at,omitempty"`
+	ClientName              string   `json:"client_name"`
+	ClientURI               string   `json:"client_uri,omitempty"`
+	LogoURI                 string   `json:"logo_uri,omitempty"`
+	ApplicationType         string   `json:"application_type"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
+	ResponseTypes           []string `json:"response_types"`
+	GrantTypes              []string `json:"grant_types"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	InitiateLoginURI        string   `json:"initiate_login_uri,omitempty"`
+}
+
+// writeDCRError answers an RFC 7591 registration error.
+func writeDCRError(w http.ResponseWriter, code, desc string) {
+	writeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": desc})
+}
+
+// checkSSWS reports whether the request carries the org's API token.
+func (o *Org) checkSSWS(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "SSWS ")
+	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(o.APIToken())) == 1
+}
+
+// handleRegisterClient is dynamic client registration (RFC 7591), as
+// Mulesoft uses it: it creates a real, ACTIVE OIDC app in the org.
+func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
+	if !o.checkSSWS(r) {
+		writeError(w, errInvalidToken())
+		return
+	}
+	var m clientMetadata
+	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		writeDCRError(w, "invalid_client_metadata", "The request body is not valid JSON.")
+		return
+	}
+	if strings.TrimSpace(m.ClientName) == "" {
+		writeDCRError(w, "invalid_client_metadata", "'client_name' is required.")
+		return
+	}
+	if m.ApplicationType == "" {
+		m.ApplicationType = "web"
+	}
+	if !slices.Contains([]string{"web", "native", "browser", "service"}, m.ApplicationType) {
+		writeDCRError(w, "invalid_client_metadata", "'application_type' must be one of web, native, browser, service.")
+		return
+	}
+	if len(m.GrantTypes) == 0 {
+		m.GrantTypes = []string{"authorization_code"}
+		if m.ApplicationType == "service" {
+			m.GrantTypes = []string{"client_credentials"}
+		}
+	}
+	for _, g := range m.GrantTypes {
+		if !slices.Contains([]string{"authorization_code", "client_credentials", "refresh_token", "implicit"}, g) {
+			writeDCRError(w, "invalid_client_metadata", "Unsupported grant type: "+g)
+			return
+		}
+	}
+	if len(m.ResponseTypes) == 0 {
+		if slices.Contains(m.GrantTypes, "authorization_code") {
+			m.ResponseTypes = []string{"code"}
+		} else {
+			m.ResponseTypes = []string{"token"}
+		}
+	}
+	if m.TokenEndpointAuthMethod == "" {
+		m.TokenEndpointAuthMethod = "client_secret_basic"
+		if m.ApplicationType == "browser" {
+			m.TokenEndpointAuthMethod = "none"
+		}
+	}
+	if !slices.Contains([]string{"client_secret_basic", "client_secret_post", "none"}, m.TokenEndpointAuthMethod) {
+		writeDCRError(w, "invalid_client_metadata", "Unsupported token_endpoint_auth_method: "+m.TokenEndpointAuthMethod)
+		return
+	}
+	if slices.Contains(m.GrantTypes, "authorization_code") && len(m.RedirectURIs) == 0 {
+		writeDCRError(w, "invalid_redirect_uri", "'redirect_uris' is required for the authorization_code grant type.")
+		return
+	}
+	if m.RedirectURIs == nil {
+		m.RedirectURIs = []string{}
+	}
+	var out clientMetadata
+	err := o.update(func(st *State) error {
+		meta := o.nextMeta(prefixApp, "ACTIVE")
+		app := &App{
+			Meta: meta, Name: "oidc_client", Label: m.ClientName, SignOnMode: "OPENID_CONNECT",
+			ApplicationType: m.ApplicationType, GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes,
+			RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
+			InitiateLoginURI: m.InitiateLoginURI, TokenEndpointAuthMethod: m.TokenEndpointAuthMethod,
+			ConsentMethod: "TRUSTED", PKCERequired: m.ApplicationType == "browser" || m.ApplicationType == "native", Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{},
+		}
+		if m.TokenEndpointAuthMethod != "none" {
+			app.Secrets = []*ClientSecret{{Meta: o.nextMeta(prefixSecret, "ACTIVE"), Secret: randomToken(64)}}
+		}
+		st.Apps[app.ID] = app
+		out = clientMetadataOf(app)
+		out.ClientURI, out.LogoURI = m.ClientURI, m.LogoURI
+		return nil
+	})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// clientMetadataOf describes an app as a registered client.
+func clientMetadataOf(a *App) clientMetadata {
+	zero := int64(0)
+	m := clientMetadata{
+		ClientID: a.ID, ClientIDIssuedAt: a.Created.Unix(), ClientName: a.Label,
+		ApplicationType: a.ApplicationType, RedirectURIs: a.RedirectURIs, PostLogoutRedirectURIs: a.PostLogoutRedirectURIs,
+		ResponseTypes: a.ResponseTypes, GrantTypes: a.GrantTypes, TokenEndpointAuthMethod: a.TokenEndpointAuthMethod,
+		InitiateLoginURI: a.InitiateLoginURI,
+	}
+	for _, s := range a.Secrets {
+		if activeForOAuth(s.Meta) {
+			m.ClientSecret = s.Secret
+			m.ClientSecretExpiresAt = &zero
+			break
+		}
+	}
+	return m
+}
+
+// handleGetClient is GET /oauth2/v1/clients/{clientId}.
+func (o *Org) handleGetClient(w http.ResponseWriter, r *http.Request) {
+	if !o.checkSSWS(r) {
+		writeError(w, errInvalidToken())
+		return
+	}
+	var out *clientMetadata
+	o.view(func(st *State) {
+		if a := st.Apps[r.PathValue("clientId")]; a != nil && a.SignOnMode == "OPENID_CONNECT" {
+			m := clientMetadataOf(a)
+			out = &m
+		}
+	})
+	if out == nil {
+		writeError(w, errNotFound(r.PathValue("clientId")))
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,200 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// authServer is a test fixture standing for an external authorization
+// server: discovery, a JWKS with one RS256 key, and an RFC 7662
+// introspection endpoint that really checks the tokens it minted.
+type authServer struct {
+	t        testing.TB
+	srv      *httptest.Server
+	key      *rsa.PrivateKey
+	kid      string
+	clientID string
+	secret   string
+
+	mu            sync.Mutex
+	revoked       map[string]bool
+	introspected  int
+	jwksRequested int
+}
+
+func newAuthServer(t testing.TB) *authServer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := &authServer{t: t, key: key, kid: "test-key-1", clientID: "0oaintrospect", secret: "s3cret:with/odd+chars", revoked: map[string]bool{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/aus1/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]string{
+			"issuer":   as.issuer(),
+			"jwks_uri": as.issuer() + "/v1/keys",
+		})
+	})
+	mux.HandleFunc("GET /oauth2/aus1/v1/keys", func(w http.ResponseWriter, r *http.Request) {
+		as.mu.Lock()
+		as.jwksRequested++
+		as.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
+			Key: &key.PublicKey, KeyID: as.kid, Algorithm: string(jose.RS256), Use: "sig",
+		}}})
+	})
+	mux.HandleFunc("POST /oauth2/aus1/v1/introspect", as.introspect)
+	as.srv = httptest.NewServer(mux)
+	t.Cleanup(as.srv.Close)
+	return as
+}
+
+func (as *authServer) issuer() string { return as.srv.URL + "/oauth2/aus1" }
+
+func (as *authServer) introspect(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	id, _ = url.QueryUnescape(id)
+	secret, _ = url.QueryUnescape(secret)
+	if !ok || id != as.clientID || secret != as.secret {
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_client"})
+		return
+	}
+	raw := r.PostFormValue("token")
+	as.mu.Lock()
+	as.introspected++
+	revoked := as.revoked[raw]
+	as.mu.Unlock()
+	inactive := map[string]any{"active": false}
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil || revoked {
+		_ = json.NewEncoder(w).Encode(inactive)
+		return
+	}
+	var claims map[string]any
+	var std jwt.Claims
+	if err := tok.Claims(&as.key.PublicKey, &claims, &std); err != nil || std.Expiry == nil || time.Now().After(std.Expiry.Time()) {
+		_ = json.NewEncoder(w).Encode(inactive)
+		return
+	}
+	out := map[string]any{"active": true, "token_type": "Bearer"}
+	for k, v := range claims {
+		switch k {
+		case "scp":
+			var s []string
+			arr, _ := v.([]any)
+			for _, e := range arr {
+				s = append(s, e.(string))
+			}
+			out["scope"] = strings.Join(s, " ")
+		case "cid":
+			out["client_id"] = v
+		default:
+			out[k] = v
+		}
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (as *authServer) revoke(raw string) {
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.revoked[raw] = true
+}
+
+// claims are a good access token's claims; tests change one thing.
+func (as *authServer) claims(scopes ...string) map[string]any {
+	now := time.Now()
+	return map[string]any{
+		"ver": 1, "jti": "AT." + rand.Text(), "iss": as.issuer(), "aud": "api://test",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+		"cid": "0oaapp", "uid": "00usilver", "sub": "silver@example.com", "scp": scopes,
+	}
+}
+
+// mint signs claims with key (the server's key when nil) as RS256.
+func (as *authServer) mint(claims map[string]any, key *rsa.PrivateKey, kid string) string {
+	as.t.Helper()
+	if key == nil {
+		key = as.key
+	}
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	return raw
+}
+
+// mintNone builds an unsigned token with alg "none".
+func (as *authServer) mintNone(claims map[string]any) string {
+	enc := base64.RawURLEncoding
+	h, _ := json.Marshal(map[string]string{"alg": "none", "typ": "JWT", "kid": as.kid})
+	p, _ := json.Marshal(claims)
+	return enc.EncodeToString(h) + "." + enc.EncodeToString(p) + "."
+}
+
+// mintHS256WithPublicKey signs with HMAC keyed by the server's public key
+// in PEM: the classic algorithm-confusion attack.
+func (as *authServer) mintHS256WithPublicKey(claims map[string]any) string {
+	as.t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(&as.key.PublicKey)
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: pemKey, KeyID: as.kid}}, nil)
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	return raw
+}
+
+// upstream is the API behind the gateway; it records the last request's
+// headers.
+type upstream struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	hdr http.Header
+}
+
+func newUpstream(t testing.TB) *upstream {
+	u := &upstream{}
+	u.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.hdr = r.Header.Clone()
+		u.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"path":"` + r.URL.Path + `"}`))
+	}))
+	t.Cleanup(u.srv.Close)
+	return u
+}
+
+func (u *upstream) lastHeader() http.Header {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hdr
+}

@@ -1,0 +1,278 @@
+// Package gateway is the reference API gateway: a reverse proxy that lets a
+// request through to the upstream API only with a valid OAuth 2.0 access
+// token carrying the scopes its route needs.
+//
+// Answers follow RFC 6750: a request with no token gets 401 and
+// `WWW-Authenticate: Bearer realm="apicenter"` (no error attribute, per
+// section 3.1); a malformed Authorization header gets 400 invalid_request; a
+// bad, expired or foreign token gets 401 invalid_token; a valid token without
+// the route's scopes gets 403 insufficient_scope with the scopes needed. Every
+// error body is JSON {"error", "error_description"}.
+//
+// In introspect mode an answer is reused for at most the cache TTL (30 s by
+// default) and never past the token's exp, so a revocation takes effect
+// within the TTL. In jwt mode a revoked token stays good until it expires:
+// that is the price of checking tokens without asking the issuer.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// SubjectHeader carries the verified subject (the token's sub) to the
+// upstream. The gateway always overwrites it.
+const SubjectHeader = "X-Apicenter-Subject"
+
+// Realm is the realm of the gateway's WWW-Authenticate challenges.
+const Realm = "apicenter"
+
+// Token is what the gateway learned about a valid access token.
+type Token struct {
+	Subject  string
+	Scopes   []string
+	ClientID string
+	Expiry   time.Time
+}
+
+// verifier checks a raw access token. It returns an *invalidTokenError when
+// the token is not acceptable, and any other error when it could not tell.
+type verifier interface {
+	verify(ctx context.Context, raw string) (Token, error)
+}
+
+// invalidTokenError says why a token is refused; its text goes into the
+// error_description the client sees.
+type invalidTokenError struct{ reason string }
+
+func (e *invalidTokenError) Error() string { return e.reason }
+
+func invalidToken(format string, args ...any) error {
+	return &invalidTokenError{reason: fmt.Sprintf(format, args...)}
+}
+
+// Gateway is the gateway's http.Handler.
+type Gateway struct {
+	mux      *http.ServeMux
+	verifier verifier
+	logf     func(string, ...any)
+	access   func(string, ...any)
+}
+
+type subjectKey struct{}
+
+// New builds a gateway from c.
+func New(c Config) (*Gateway, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	upstream, err := url.Parse(c.Upstream)
+	if err != nil {
+		return nil, fmt.Errorf("upstream: %w", err)
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	logf := c.ErrorLog
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	access := c.AccessLog
+	if access == nil {
+		access = func(string, ...any) {}
+	}
+	g := &Gateway{mux: http.NewServeMux(), logf: logf, access: access}
+	switch c.Mode {
+	case ModeIntrospect:
+		g.verifier = newIntrospector(c)
+	case ModeJWT:
+		g.verifier = newJWTVerifier(c)
+	}
+
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(upstream)
+			pr.SetXForwarded()
+			pr.Out.Header.Del("Authorization")
+			pr.Out.Header.Del(SubjectHeader)
+			if sub, ok := pr.In.Context().Value(subjectKey{}).(string); ok {
+				pr.Out.Header.Set(SubjectHeader, sub)
+			}
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			logf("gateway: %s %s: upstream: %v", r.Method, r.URL.Path, err)
+			writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the upstream API did not answer")
+		},
+	}
+
+	for i, rt := range c.Routes {
+		pattern := strings.ToUpper(rt.Method) + " " + rt.Path
+		h := g.protect(rt, proxy)
+		if err := register(g.mux, pattern, h); err != nil {
+			return nil, fmt.Errorf("routes[%d]: %w", i, err)
+		}
+	}
+	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSONError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+	})
+	return g, nil
+}
+
+// register adds a pattern, turning ServeMux's panic on a bad or duplicate
+// pattern into an error.
+func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	mux.Handle(pattern, h)
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
+
+func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refuse := func(status int, why string) {
+			g.access("gateway: %s %s -> %d %s", r.Method, r.URL.Path, status, why)
+		}
+		raw, err := bearerToken(r)
+		switch {
+		case errors.Is(err, errNoToken):
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", Realm))
+			writeJSONError(w, http.StatusUnauthorized, "unauthorized", "an access token is required (Authorization: Bearer <token>)")
+			refuse(http.StatusUnauthorized, "no token")
+			return
+		case err != nil:
+			challenge(w, http.StatusBadRequest, "invalid_request", err.Error(), nil)
+			refuse(http.StatusBadRequest, err.Error())
+			return
+		}
+		tok, err := g.verifier.verify(r.Context(), raw)
+		var bad *invalidTokenError
+		switch {
+		case errors.As(err, &bad):
+			challenge(w, http.StatusUnauthorized, "invalid_token", bad.reason, nil)
+			refuse(http.StatusUnauthorized, bad.reason)
+			return
+		case err != nil:
+			g.logf("gateway: %s %s: checking the token: %v", r.Method, r.URL.Path, err)
+			writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server could not be reached to check the token")
+			refuse(http.StatusBadGateway, "authorization server unreachable")
+			return
+		}
+		if missing := missingScopes(rt.Scopes, tok.Scopes); len(missing) > 0 {
+			desc := fmt.Sprintf("%s %s needs the scope %s; the token has: %s", rt.Method, rt.Path,
+				strings.Join(rt.Scopes, " "), strings.Join(tok.Scopes, " "))
+			challenge(w, http.StatusForbidden, "insufficient_scope", desc, rt.Scopes)
+			refuse(http.StatusForbidden, "sub="+tok.Subject+": "+desc)
+			return
+		}
+		g.access("gateway: %s %s -> forwarded for sub=%s", r.Method, r.URL.Path, tok.Subject)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, tok.Subject)))
+	})
+}
+
+var errNoToken = errors.New("no token")
+
+// bearerToken returns the token of an `Authorization: Bearer` header.
+func bearerToken(r *http.Request) (string, error) {
+	vals := r.Header.Values("Authorization")
+	if len(vals) == 0 {
+		return "", errNoToken
+	}
+	if len(vals) > 1 {
+		return "", errors.New("more than one Authorization header")
+	}
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(vals[0]), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", errors.New("the Authorization header is not \"Bearer <token>\"")
+	}
+	tok = strings.TrimSpace(tok)
+	if tok == "" || strings.ContainsAny(tok, " \t") {
+		return "", errors.New("the Authorization header is not \"Bearer <token>\"")
+	}
+	return tok, nil
+}
+
+func missingScopes(need, have []string) []string {
+	var missing []string
+	for _, n := range need {
+		found := false
+		for _, h := range have {
+			if h == n {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, n)
+		}
+	}
+	return missing
+}
+
+// challenge writes an RFC 6750 error: the WWW-Authenticate header and a JSON
+// body saying the same.
+func challenge(w http.ResponseWriter, status int, code, description string, scopes []string) {
+	v := fmt.Sprintf("Bearer realm=%q, error=%q, error_description=%q", Realm, code, quoteSafe(description))
+	if len(scopes) > 0 {
+		v += fmt.Sprintf(", scope=%q", strings.Join(scopes, " "))
+	}
+	w.Header().Set("WWW-Authenticate", v)
+	writeJSONError(w, status, code, description)
+}
+
+// quoteSafe keeps a description inside RFC 6750's allowed characters
+// (%x20-21 / %x23-5B / %x5D-7E): no quotes, backslashes or control bytes.
+func quoteSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '"' || r == '\\' || r < 0x20 || r > 0x7e {
+			return '\''
+		}
+		return r
+	}, s)
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, description string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+}
+
+// scopesOf reads the scopes of a token's claims: scp (an array, or a
+// space-separated string), else scope (a space-separated string).
+func scopesOf(scp, scope any) []string {
+	for _, v := range []any{scp, scope} {
+		switch t := v.(type) {
+		case string:
+			if f := strings.Fields(t); len(f) > 0 {
+				return f
+			}
+		case []any:
+			var out []string
+			for _, e := range t {
+				if s, ok := e.(string); ok && s != "" {
+					out = append(out, s)
+				}
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,311 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const (
+	silver = "http://myapp.com/scp/silver"
+	gold   = "http://myapp.com/scp/gold"
+)
+
+func newTestGateway(t *testing.T, mode Mode, as *authServer, up string) *httptest.Server {
+	t.Helper()
+	c := MulesoftConfig(up, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
+	c.Mode = mode
+	g, err := New(c)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	srv := httptest.NewServer(g)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func newServer(t testing.TB, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func get(t testing.TB, url, auth string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set(SubjectHeader, "forged-by-client")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// wwwAuthError returns the error attribute of a Bearer challenge, "" when
+// there is none, and fails when the header is not a Bearer challenge.
+func wwwAuthError(t *testing.T, h string) string {
+	t.Helper()
+	if !strings.HasPrefix(h, `Bearer realm="apicenter"`) {
+		t.Fatalf("WWW-Authenticate = %q, want a Bearer challenge with realm apicenter", h)
+	}
+	_, after, ok := strings.Cut(h, `error="`)
+	if !ok {
+		return ""
+	}
+	v, _, _ := strings.Cut(after, `"`)
+	return v
+}
+
+func TestGatewayRefusesAndAccepts(t *testing.T) {
+	for _, mode := range []Mode{ModeIntrospect, ModeJWT} {
+		t.Run(string(mode), func(t *testing.T) {
+			as := newAuthServer(t)
+			up := newUpstream(t)
+			gw := newTestGateway(t, mode, as, up.srv.URL)
+			otherKey, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				t.Fatal(err)
+			}
+			with := func(change func(map[string]any)) map[string]any {
+				c := as.claims(silver)
+				change(c)
+				return c
+			}
+			revoked := as.mint(as.claims(silver), nil, as.kid)
+			as.revoke(revoked)
+
+			tests := []struct {
+				name       string
+				path       string
+				auth       string
+				wantStatus int
+				wantError  string // the WWW-Authenticate error attribute; "" for none
+				wantInDesc string
+			}{
+				{name: "no token", path: "/planets", wantStatus: 401},
+				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 400, wantError: "invalid_request"},
+				{name: "malformed token", path: "/planets", auth: "Bearer not.a.jwt", wantStatus: 401, wantError: "invalid_token"},
+				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
+				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
+				{name: "alg none", path: "/planets", auth: "Bearer " + as.mintNone(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
+				{name: "HS256 keyed with the public key", path: "/planets", auth: "Bearer " + as.mintHS256WithPublicKey(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
+				{name: "expired", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
+					c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
+					c["exp"] = time.Now().Add(-time.Hour).Unix()
+				}), nil, as.kid), wantStatus: 401, wantError: "invalid_token"},
+				{name: "not valid yet", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
+					c["nbf"] = time.Now().Add(time.Hour).Unix()
+				}), nil, as.kid), wantStatus: 401, wantError: "invalid_token", wantInDesc: "nbf"},
+				{name: "wrong issuer", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
+					c["iss"] = "https://evil.example.com/oauth2/default"
+				}), nil, as.kid), wantStatus: 401, wantError: "invalid_token", wantInDesc: "issuer"},
+				{name: "wrong audience", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
+					c["aud"] = "api://other"
+				}), nil, as.kid), wantStatus: 401, wantError: "invalid_token", wantInDesc: "audience"},
+				{name: "missing the route's scope", path: "/moons", auth: "Bearer " + as.mint(as.claims(silver), nil, as.kid), wantStatus: 403, wantError: "insufficient_scope", wantInDesc: gold},
+				{name: "good token, silver route", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), nil, as.kid), wantStatus: 200},
+				{name: "good token, gold route", path: "/moons", auth: "Bearer " + as.mint(as.claims(silver, gold), nil, as.kid), wantStatus: 200},
+				{name: "good token, no scope needed", path: "/asteroids", auth: "Bearer " + as.mint(as.claims(), nil, as.kid), wantStatus: 200},
+				{name: "unknown route", path: "/comets", auth: "Bearer " + as.mint(as.claims(silver), nil, as.kid), wantStatus: 404},
+			}
+			if mode == ModeIntrospect {
+				tests = append(tests, struct {
+					name       string
+					path       string
+					auth       string
+					wantStatus int
+					wantError  string
+					wantInDesc string
+				}{name: "revoked (inactive)", path: "/planets", auth: "Bearer " + revoked, wantStatus: 401, wantError: "invalid_token", wantInDesc: "not active"})
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					resp, body := get(t, gw.URL+tt.path, tt.auth)
+					if resp.StatusCode != tt.wantStatus {
+						t.Fatalf("status = %d, want %d; body %s", resp.StatusCode, tt.wantStatus, body)
+					}
+					h := resp.Header.Get("WWW-Authenticate")
+					switch tt.wantStatus {
+					case 200:
+						if h != "" {
+							t.Errorf("WWW-Authenticate = %q on success", h)
+						}
+						if !strings.Contains(body, `"path":"`+tt.path+`"`) {
+							t.Errorf("body = %s, want the upstream's answer", body)
+						}
+						uh := up.lastHeader()
+						if got := uh.Get(SubjectHeader); got != "silver@example.com" {
+							t.Errorf("upstream saw %s = %q, want the token's subject", SubjectHeader, got)
+						}
+						if got := uh.Get("Authorization"); got != "" {
+							t.Errorf("upstream saw Authorization %q, want none", got)
+						}
+					case 404:
+						if h != "" {
+							t.Errorf("WWW-Authenticate = %q on 404", h)
+						}
+					default:
+						if got := wwwAuthError(t, h); got != tt.wantError {
+							t.Errorf("WWW-Authenticate error = %q, want %q (header %q)", got, tt.wantError, h)
+						}
+						if tt.wantInDesc != "" && !strings.Contains(h, tt.wantInDesc) {
+							t.Errorf("WWW-Authenticate = %q, want it to mention %q", h, tt.wantInDesc)
+						}
+						if tt.wantStatus == 403 && !strings.Contains(h, `scope="`+gold+`"`) {
+							t.Errorf("WWW-Authenticate = %q, want scope=%q", h, gold)
+						}
+						var e map[string]string
+						if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] == "" {
+							t.Errorf("body = %s, want a JSON error", body)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+func TestIntrospectionIsCachedUntilExpiry(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	gw := newTestGateway(t, ModeIntrospect, as, up.srv.URL)
+	tok := as.mint(as.claims(silver), nil, as.kid)
+	for i := 0; i < 3; i++ {
+		if resp, body := get(t, gw.URL+"/planets", "Bearer "+tok); resp.StatusCode != 200 {
+			t.Fatalf("status %d: %s", resp.StatusCode, body)
+		}
+	}
+	if as.introspected != 1 {
+		t.Errorf("introspected %d times for 3 requests with one token, want 1", as.introspected)
+	}
+}
+
+func TestAnswerCacheIsBoundedAndExpires(t *testing.T) {
+	c := newAnswerCache(2)
+	now := time.Unix(1000, 0)
+	k := func(b byte) (key [32]byte) { key[0] = b; return key }
+	c.put(k(1), answer{reason: "one"}, now.Add(time.Minute))
+	c.put(k(2), answer{reason: "two"}, now.Add(time.Second))
+	c.get(k(1), now) // 1 is now the most recently used
+	c.put(k(3), answer{reason: "three"}, now.Add(time.Minute))
+	if c.len() != 2 {
+		t.Fatalf("len = %d, want 2", c.len())
+	}
+	if _, ok := c.get(k(2), now); ok {
+		t.Error("least recently used entry 2 survived")
+	}
+	if a, ok := c.get(k(1), now); !ok || a.reason != "one" {
+		t.Error("entry 1 evicted")
+	}
+	if _, ok := c.get(k(3), now.Add(2*time.Minute)); ok {
+		t.Error("entry 3 served after its deadline")
+	}
+}
+
+func TestJWKSRefreshOnUnknownKidIsRateLimited(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	gw := newTestGateway(t, ModeJWT, as, up.srv.URL)
+	otherKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid))
+	for i := 0; i < 5; i++ {
+		get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), otherKey, "made-up"))
+	}
+	if as.jwksRequested != 1 {
+		t.Errorf("JWKS fetched %d times, want 1 (refreshes on unknown kids are rate-limited)", as.jwksRequested)
+	}
+}
+
+func TestUpstreamDownIs502JSON(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	url := up.srv.URL
+	up.srv.Close()
+	gw := newTestGateway(t, ModeJWT, as, url)
+	resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid))
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, `"error":"bad_gateway"`) {
+		t.Fatalf("status %d body %s, want 502 bad_gateway JSON", resp.StatusCode, body)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	good := `upstream: http://127.0.0.1:9000
+mode: introspect
+issuer: http://127.0.0.1:8000/oauth2/aus1
+audience: api://default
+cache_ttl: 1m
+introspection:
+  client_id: 0oa1
+  client_secret_env: GW_TEST_SECRET
+routes:
+  - {method: GET, path: /planets, scopes: [silver]}
+  - {method: GET, path: /asteroids}
+`
+	tests := []struct {
+		name    string
+		yaml    string
+		env     map[string]string
+		wantErr string
+	}{
+		{name: "good", yaml: good, env: map[string]string{"GW_TEST_SECRET": "shh"}},
+		{name: "secret env unset", yaml: good, wantErr: "GW_TEST_SECRET is not set"},
+		{name: "bad mode", yaml: strings.Replace(good, "mode: introspect", "mode: magic", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "mode"},
+		{name: "unknown key", yaml: good + "colour: blue\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "colour"},
+		{name: "bad duration", yaml: strings.Replace(good, "1m", "soon", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 5"},
+		{name: "relative path", yaml: strings.Replace(good, "path: /planets", "path: planets", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0].path"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".yaml")
+			if err := os.WriteFile(p, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := loadConfig(p, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok })
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) {
+					t.Fatalf("err = %v, want it to name %s and mention %q", err, p, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Introspection.ClientSecret != "shh" || time.Duration(c.CacheTTL) != time.Minute || len(c.Routes) != 2 || c.Routes[0].Scopes[0] != "silver" {
+				t.Errorf("config = %+v", c)
+			}
+		})
+	}
+}
+
+func TestAuthorizationServerDownIs502(t *testing.T) {
+	for _, mode := range []Mode{ModeIntrospect, ModeJWT} {
+		t.Run(string(mode), func(t *testing.T) {
+			as := newAuthServer(t)
+			up := newUpstream(t)
+			gw := newTestGateway(t, mode, as, up.srv.URL)
+			tok := as.mint(as.claims(silver), nil, as.kid)
+			as.srv.Close()
+			resp, body := get(t, gw.URL+"/planets", "Bearer "+tok)
+			if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "authorization server could not be reached") {
+				t.Fatalf("status %d body %s, want 502 naming the authorization server", resp.StatusCode, body)
+			}
+		})
+	}
+}

@@ -1,0 +1,216 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// minRefresh is the least time between two JWKS fetches caused by unknown
+// key ids, so that tokens with made-up kids cannot hammer the issuer.
+const minRefresh = 10 * time.Second
+
+// jwtVerifier checks RS256 access tokens against the issuer's JWKS.
+type jwtVerifier struct {
+	issuer   string
+	audience string
+	jwksURL  string // empty: from the issuer's discovery document
+	client   *http.Client
+	now      func() time.Time
+
+	mu          sync.Mutex
+	keys        map[string]*rsa.PublicKey // by kid
+	algs        []jose.SignatureAlgorithm
+	lastFetch   time.Time
+	fetchedOnce bool
+}
+
+func newJWTVerifier(c Config) *jwtVerifier {
+	return &jwtVerifier{
+		issuer:   c.Issuer,
+		audience: c.Audience,
+		jwksURL:  c.JWKSURL,
+		client:   c.HTTPClient,
+		now:      c.Now,
+	}
+}
+
+// accessClaims are the claims of an access token the gateway reads beyond
+// the registered ones.
+type accessClaims struct {
+	Scp   any    `json:"scp"`
+	Scope any    `json:"scope"`
+	Cid   string `json:"cid"`
+}
+
+func (v *jwtVerifier) verify(ctx context.Context, raw string) (Token, error) {
+	algs, err := v.algorithms(ctx)
+	if err != nil {
+		return Token{}, err
+	}
+	tok, err := jwt.ParseSigned(raw, algs)
+	if err != nil {
+		return Token{}, invalidToken("the token is not a JWT signed with %s: %v", algNames(algs), err)
+	}
+	if len(tok.Headers) != 1 {
+		return Token{}, invalidToken("the token has %d signatures", len(tok.Headers))
+	}
+	kid := tok.Headers[0].KeyID
+	key, err := v.key(ctx, kid)
+	if err != nil {
+		return Token{}, err
+	}
+	var std jwt.Claims
+	var extra accessClaims
+	if err := tok.Claims(key, &std, &extra); err != nil {
+		return Token{}, invalidToken("the token's signature does not verify with the issuer's key %s", kid)
+	}
+	if std.Expiry == nil {
+		return Token{}, invalidToken("the token has no exp")
+	}
+	err = std.ValidateWithLeeway(jwt.Expected{
+		Issuer:      v.issuer,
+		AnyAudience: jwt.Audience{v.audience},
+		Time:        v.now(),
+	}, DefaultLeeway)
+	switch {
+	case errors.Is(err, jwt.ErrInvalidIssuer):
+		return Token{}, invalidToken("the token's issuer %s is not %s", std.Issuer, v.issuer)
+	case errors.Is(err, jwt.ErrInvalidAudience):
+		return Token{}, invalidToken("the token's audience %s is not %s", strings.Join(std.Audience, " "), v.audience)
+	case errors.Is(err, jwt.ErrExpired):
+		return Token{}, invalidToken("the token has expired")
+	case errors.Is(err, jwt.ErrNotValidYet):
+		return Token{}, invalidToken("the token is not valid yet (nbf)")
+	case errors.Is(err, jwt.ErrIssuedInTheFuture):
+		return Token{}, invalidToken("the token is issued in the future (iat)")
+	case err != nil:
+		return Token{}, invalidToken("the token's claims are not valid: %v", err)
+	}
+	return Token{
+		Subject:  std.Subject,
+		Scopes:   scopesOf(extra.Scp, extra.Scope),
+		ClientID: extra.Cid,
+		Expiry:   std.Expiry.Time(),
+	}, nil
+}
+
+func algNames(algs []jose.SignatureAlgorithm) string {
+	s := make([]string, len(algs))
+	for i, a := range algs {
+		s[i] = string(a)
+	}
+	return strings.Join(s, " or ")
+}
+
+// algorithms returns the algorithms the JWKS offers that the gateway
+// supports (RS256 only), fetching the JWKS the first time.
+func (v *jwtVerifier) algorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.fetchedOnce {
+		if !v.lastFetch.IsZero() && v.now().Sub(v.lastFetch) < minRefresh {
+			return nil, fmt.Errorf("the issuer's JWKS could not be fetched; next try in at most %s", minRefresh)
+		}
+		if err := v.fetchLocked(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(v.algs) == 0 {
+		return nil, fmt.Errorf("the issuer's JWKS offers no RS256 key")
+	}
+	return v.algs, nil
+}
+
+// key returns the key with id kid, refetching the JWKS once (rate-limited)
+// when the id is unknown: the issuer may have rotated its keys.
+func (v *jwtVerifier) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if k, ok := v.keys[kid]; ok {
+		return k, nil
+	}
+	if v.now().Sub(v.lastFetch) >= minRefresh {
+		if err := v.fetchLocked(ctx); err != nil {
+			return nil, err
+		}
+		if k, ok := v.keys[kid]; ok {
+			return k, nil
+		}
+	}
+	return nil, invalidToken("the token's key id %q is not in the issuer's JWKS", kid)
+}
+
+func (v *jwtVerifier) fetchLocked(ctx context.Context) error {
+	v.lastFetch = v.now()
+	jwksURL := v.jwksURL
+	if jwksURL == "" {
+		var disc struct {
+			Issuer  string `json:"issuer"`
+			JWKSURI string `json:"jwks_uri"`
+		}
+		u := strings.TrimRight(v.issuer, "/") + "/.well-known/openid-configuration"
+		if err := v.getJSON(ctx, u, &disc); err != nil {
+			return err
+		}
+		if disc.Issuer != v.issuer {
+			return fmt.Errorf("%s: issuer %q is not %q", u, disc.Issuer, v.issuer)
+		}
+		if disc.JWKSURI == "" {
+			return fmt.Errorf("%s: no jwks_uri", u)
+		}
+		jwksURL = disc.JWKSURI
+	}
+	var set jose.JSONWebKeySet
+	if err := v.getJSON(ctx, jwksURL, &set); err != nil {
+		return err
+	}
+	keys := make(map[string]*rsa.PublicKey)
+	for _, k := range set.Keys {
+		pub, ok := k.Key.(*rsa.PublicKey)
+		if !ok || (k.Use != "" && k.Use != "sig") {
+			continue
+		}
+		if k.Algorithm != "" && k.Algorithm != string(jose.RS256) {
+			continue
+		}
+		keys[k.KeyID] = pub
+	}
+	v.keys = keys
+	v.algs = nil
+	if len(keys) > 0 {
+		v.algs = []jose.SignatureAlgorithm{jose.RS256}
+	}
+	v.fetchedOnce = true
+	return nil
+}
+
+func (v *jwtVerifier) getJSON(ctx context.Context, u string, dst any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := v.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(dst); err != nil {
+		return fmt.Errorf("GET %s: %w", u, err)
+	}
+	return nil
+}

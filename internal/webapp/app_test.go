@@ -1,0 +1,455 @@
+package webapp
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/apicenter/apicenter/internal/gateway"
+)
+
+const (
+	silverScope = "http://myapp.com/scp/silver"
+	goldScope   = "http://myapp.com/scp/gold"
+)
+
+// planetsAPI stands for the solar-system API behind the gateway.
+func planetsAPI(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/planets":
+			_, _ = io.WriteString(w, `[{"name":"Mercury","moons":0},{"name":"Earth","moons":1},{"name":"Neptune","moons":16}]`)
+		case "/moons":
+			_, _ = io.WriteString(w, `{"moons":[{"name":"Moon","planet":"Earth"},{"name":"Io","planet":"Jupiter"},{"name":"Ganymede","planet":"Jupiter"}]}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+type harness struct {
+	appURL string
+	app    *App
+	// passwords, by username, for a provider with a sign-in form (the
+	// local org); nil for the fixture provider, which signs in the
+	// login_hint user at once.
+	passwords map[string]string
+}
+
+// newHarness starts the fixture provider, a real gateway (jwt mode, with
+// audience gwAudience) in front of planetsAPI, and the app.
+func newHarness(t *testing.T, gwAudience string) *harness {
+	t.Helper()
+	return newHarnessFor(t, newAuthServer(t), gwAudience)
+}
+
+func newHarnessFor(t *testing.T, as *authServer, gwAudience string) *harness {
+	t.Helper()
+	g, err := gateway.New(gateway.Config{
+		Upstream: planetsAPI(t), Mode: gateway.ModeJWT, Issuer: as.issuer(), Audience: gwAudience,
+		Routes: gateway.MulesoftRoutes(silverScope, goldScope),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(g)
+	t.Cleanup(gw.Close)
+	return newHarnessWithGateway(t, as, gw.URL)
+}
+
+func newHarnessWithGateway(t *testing.T, as *authServer, gatewayURL string) *harness {
+	t.Helper()
+	h := &harness{}
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	h.appURL = srv.URL
+	env := map[string]string{
+		"ISSUER": as.issuer(), "CLIENT_ID": as.clientID, "CLIENT_SECRET": as.secret,
+		"REDIRECT_URI": srv.URL + "/authorization-code/callback", "GATEWAY_URI": gatewayURL, "GATEWAY": "mulesoft",
+		"SILVER_SCOPE": silverScope, "GOLD_SCOPE": goldScope,
+		"SILVER_USERNAME": "silver@example.com", "GOLD_USERNAME": "gold@example.com",
+		"SILVER_PASSWORD": "Never-Shown-1", "GOLD_PASSWORD": "Never-Shown-2",
+	}
+	cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.app, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler = h.app
+	return h
+}
+
+// browser is a cookie-keeping client that does not follow redirects, so
+// tests can step through the flow.
+func browser(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func do(t *testing.T, c *http.Client, method, u string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if method == http.MethodPost {
+		resp, err = c.PostForm(u, form)
+	} else {
+		resp, err = c.Get(u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// startSignIn presses a sign-in button and returns the authorize URL.
+func (h *harness) startSignIn(t *testing.T, c *http.Client, as string) *url.URL {
+	t.Helper()
+	resp, body := do(t, c, http.MethodPost, h.appURL+"/signin", url.Values{"as": {as}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %s %s", resp.Status, body)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// authorize visits the authorize URL and returns the callback URL the
+// provider redirects to.
+func (h *harness) authorize(t *testing.T, c *http.Client, u *url.URL) string {
+	t.Helper()
+	var resp *http.Response
+	var body string
+	if h.passwords == nil {
+		resp, body = do(t, c, http.MethodGet, u.String(), nil)
+	} else {
+		// The sign-in form posts the authorize parameters back with the
+		// credentials.
+		form := u.Query()
+		user := form.Get("login_hint")
+		form.Set("username", user)
+		form.Set("password", h.passwords[user])
+		target := *u
+		target.RawQuery = ""
+		resp, body = do(t, c, http.MethodPost, target.String(), form)
+	}
+	if resp.StatusCode != http.StatusFound {
+		t.Fatalf("authorize: %s %s", resp.Status, body)
+	}
+	return resp.Header.Get("Location")
+}
+
+func (h *harness) signIn(t *testing.T, c *http.Client, as string) {
+	t.Helper()
+	cb := h.authorize(t, c, h.startSignIn(t, c, as))
+	resp, body := do(t, c, http.MethodGet, cb, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %s %s", resp.Status, body)
+	}
+}
+
+func TestPagesForEachUser(t *testing.T) {
+	h := newHarness(t, "api://test")
+	tests := []struct {
+		name       string
+		as         string // "" for not signed in
+		show       string
+		want       []string
+		wantAbsent []string
+	}{
+		{name: "no token yet", show: "planets", want: []string{"You need an access token: sign in first."}, wantAbsent: []string{"Mercury"}},
+		{name: "silver sees the planets", as: "silver", show: "planets", want: []string{"Mercury", "Earth", "Signed in as the <strong>silver</strong> user"}},
+		{name: "silver is refused the moons", as: "silver", show: "moons", want: []string{
+			"403 insufficient_scope", "it needs the scope " + goldScope, "Your access token has the scopes: openid, " + silverScope + ".",
+			"Sign in as the gold user"}, wantAbsent: []string{"Jupiter"}},
+		{name: "gold sees the planets", as: "gold", show: "planets", want: []string{"Mercury"}},
+		{name: "gold sees the moons", as: "gold", show: "moons", want: []string{"Io", "Jupiter"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := browser(t)
+			if tt.as != "" {
+				h.signIn(t, c, tt.as)
+			}
+			resp, body := do(t, c, http.MethodGet, h.appURL+"/show/"+tt.show, nil)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %s", resp.Status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q:\n%s", w, body)
+				}
+			}
+			for _, w := range append(tt.wantAbsent, "Never-Shown") {
+				if strings.Contains(body, w) {
+					t.Errorf("page shows %q", w)
+				}
+			}
+		})
+	}
+}
+
+func TestHomeShowsClaimsNotTokens(t *testing.T) {
+	h := newHarness(t, "api://test")
+	c := browser(t)
+	h.signIn(t, c, "gold")
+	_, body := do(t, c, http.MethodGet, h.appURL+"/", nil)
+	for _, w := range []string{"Signed in as the gold user.", "ID token claims", "Access token claims", "nonce", `<th>scp</th>`, goldScope, "gold@example.com"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("home lacks %q", w)
+		}
+	}
+	var raw []string
+	h.app.sessions.with(func() {
+		for _, s := range h.app.sessions.sessions {
+			raw = append(raw, s.accessToken)
+		}
+	})
+	for _, tok := range raw {
+		if tok != "" && strings.Contains(body, tok) {
+			t.Error("home shows the raw access token")
+		}
+	}
+	if strings.Contains(body, "Never-Shown") {
+		t.Error("home shows a password")
+	}
+}
+
+func TestSignOutForgetsTokens(t *testing.T) {
+	h := newHarness(t, "api://test")
+	c := browser(t)
+	h.signIn(t, c, "silver")
+	_, body := do(t, c, http.MethodPost, h.appURL+"/signout", nil)
+	if !strings.Contains(body, "You are signed out.") {
+		t.Fatalf("sign-out page: %s", body)
+	}
+	_, body = do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
+	if !strings.Contains(body, "You need an access token: sign in first.") {
+		t.Errorf("after sign-out the planets page says:\n%s", body)
+	}
+}
+
+func TestCallbackRejects(t *testing.T) {
+	t.Run("fixture provider", func(t *testing.T) { testCallbackRejects(t, newHarness(t, "api://test")) })
+	t.Run("local org", func(t *testing.T) {
+		st := startLocalStack(t)
+		s := st.org.App
+		testCallbackRejects(t, &harness{appURL: st.appURL, app: st.app, passwords: map[string]string{
+			s["SILVER_USERNAME"]: s["SILVER_PASSWORD"], s["GOLD_USERNAME"]: s["GOLD_PASSWORD"]}})
+	})
+}
+
+func testCallbackRejects(t *testing.T, h *harness) {
+	tests := []struct {
+		name string
+		// callback returns the callback URL to deliver, after whatever
+		// the attack needs.
+		callback func(t *testing.T, c *http.Client) string
+		want     string
+		// signedIn: the attack needed a good sign-in first, which stands.
+		signedIn bool
+	}{
+		{name: "wrong state", callback: func(t *testing.T, c *http.Client) string {
+			cb, _ := url.Parse(h.authorize(t, c, h.startSignIn(t, c, "silver")))
+			q := cb.Query()
+			q.Set("state", "forged-state")
+			cb.RawQuery = q.Encode()
+			return cb.String()
+		}, want: "Sign-in rejected: the state does not match a sign-in started in this browser."},
+		{name: "replayed callback", callback: func(t *testing.T, c *http.Client) string {
+			cb := h.authorize(t, c, h.startSignIn(t, c, "silver"))
+			if resp, body := do(t, c, http.MethodGet, cb, nil); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("first callback: %s %s", resp.Status, body)
+			}
+			return cb
+		}, want: "Sign-in rejected: the state does not match a sign-in started in this browser.", signedIn: true},
+		{name: "replayed code under a fresh state", callback: func(t *testing.T, c *http.Client) string {
+			first, _ := url.Parse(h.authorize(t, c, h.startSignIn(t, c, "silver")))
+			if resp, body := do(t, c, http.MethodGet, first.String(), nil); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("first callback: %s %s", resp.Status, body)
+			}
+			second := h.startSignIn(t, c, "silver")
+			q := first.Query()
+			q.Set("state", second.Query().Get("state"))
+			first.RawQuery = q.Encode()
+			return first.String()
+		}, want: "The authorization server refused the authorization code.", signedIn: true},
+		{name: "ID token with another sign-in's nonce", callback: func(t *testing.T, c *http.Client) string {
+			mine := h.startSignIn(t, c, "silver")
+			other := h.startSignIn(t, c, "silver")
+			// The attacker's authorize request: this sign-in's state and
+			// PKCE challenge, the other sign-in's nonce.
+			q := mine.Query()
+			q.Set("nonce", other.Query().Get("nonce"))
+			mine.RawQuery = q.Encode()
+			return h.authorize(t, c, mine)
+		}, want: "Sign-in rejected: the ID token&#39;s nonce does not match this sign-in."},
+		{name: "error sent to the redirect", callback: func(t *testing.T, c *http.Client) string {
+			u := h.startSignIn(t, c, "gold")
+			return h.appURL + "/authorization-code/callback?" + url.Values{
+				"state": {u.Query().Get("state")}, "error": {"access_denied"},
+				"error_description": {"Policy evaluation failed for this request, please check the policy configurations."},
+			}.Encode()
+		}, want: "The authorization server refused the sign-in: access_denied"},
+		{name: "no session at all", callback: func(t *testing.T, c *http.Client) string {
+			return h.appURL + "/authorization-code/callback?code=x&state=y"
+		}, want: "This sign-in response does not belong to a sign-in started in this browser."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := browser(t)
+			cb := tt.callback(t, c)
+			resp, body := do(t, c, http.MethodGet, cb, nil)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("status = %s, want 400", resp.Status)
+			}
+			if !strings.Contains(body, tt.want) {
+				t.Errorf("page lacks %q:\n%s", tt.want, body)
+			}
+			if tt.signedIn {
+				return
+			}
+			if strings.Contains(body, "Signed in as the") {
+				t.Error("the rejected callback signed the user in")
+			}
+			_, body = do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
+			if !strings.Contains(body, "You need an access token: sign in first.") {
+				t.Error("after a rejected callback the app holds a token")
+			}
+		})
+	}
+}
+
+func TestGatewayTroubleExplained(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	tests := []struct {
+		name string
+		h    func(t *testing.T) *harness
+		want []string
+	}{
+		{name: "gateway unreachable", h: func(t *testing.T) *harness {
+			return newHarnessWithGateway(t, newAuthServer(t), closedURL)
+		}, want: []string{"The gateway is unreachable.", "GET " + closedURL + "/planets failed", "Is the gateway running?"}},
+		{name: "gateway refuses the token (401)", h: func(t *testing.T) *harness {
+			return newHarness(t, "api://another-audience")
+		}, want: []string{"The gateway refused your access token for GET /planets (401 invalid_token).", "audience", "Sign in again"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.h(t)
+			c := browser(t)
+			h.signIn(t, c, "silver")
+			_, body := do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("page lacks %q:\n%s", w, body)
+				}
+			}
+		})
+	}
+}
+
+func TestSessionCookieAttributes(t *testing.T) {
+	h := newHarness(t, "api://test")
+	resp, _ := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
+	var ck *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == sessionCookieName {
+			ck = c
+		}
+	}
+	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure {
+		t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Lax, not Secure on http", ck)
+	}
+	if s := newSessionStore("", true); !s.secure {
+		t.Error("store for an https app does not set Secure")
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	full := map[string]string{
+		"ISSUER": "http://127.0.0.1:1/oauth2/aus1", "CLIENT_ID": "0oa1", "CLIENT_SECRET": "s",
+		"REDIRECT_URI": "http://127.0.0.1:8080/authorization-code/callback", "GATEWAY_URI": "http://127.0.0.1:8081",
+		"SILVER_SCOPE": silverScope, "GOLD_SCOPE": goldScope,
+	}
+	tests := []struct {
+		name    string
+		drop    string
+		set     map[string]string
+		wantErr string
+	}{
+		{name: "complete"},
+		{name: "no client id", drop: "CLIENT_ID", wantErr: "setting CLIENT_ID is missing"},
+		{name: "gateway not a URL", set: map[string]string{"GATEWAY_URI": "gateway"}, wantErr: "setting GATEWAY_URI"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range full {
+				if k != tt.drop {
+					env[k] = v
+				}
+			}
+			for k, v := range tt.set {
+				env[k] = v
+			}
+			c, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+			if tt.wantErr == "" {
+				if err != nil || c.ClientID != "0oa1" || c.GoldScope != goldScope {
+					t.Fatalf("config %+v, err %v", c, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestParseChallenge(t *testing.T) {
+	got := parseChallenge(`Bearer realm="apicenter", error="insufficient_scope", error_description="GET /moons needs it, really", scope="a b"`)
+	want := map[string]string{"realm": "apicenter", "error": "insufficient_scope", "error_description": "GET /moons needs it, really", "scope": "a b"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestLoopbackHostIsCanonical(t *testing.T) {
+	h := newHarness(t, "api://test")
+	u, _ := url.Parse(h.appURL)
+	_, port, _ := strings.Cut(u.Host, ":")
+	resp, _ := do(t, browser(t), http.MethodGet, "http://localhost:"+port+"/show/planets?x=1", nil)
+	if resp.StatusCode != http.StatusTemporaryRedirect || resp.Header.Get("Location") != h.appURL+"/show/planets?x=1" {
+		t.Fatalf("GET on localhost: %s Location %q, want 307 to %s", resp.Status, resp.Header.Get("Location"), h.appURL+"/show/planets?x=1")
+	}
+}
+
+func TestAuthServerUnreachableExplained(t *testing.T) {
+	as := newAuthServer(t)
+	h := newHarnessFor(t, as, "api://test")
+	as.srv.Close()
+	resp, body := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "The authorization server is unreachable.") ||
+		!strings.Contains(body, "/.well-known/openid-configuration") {
+		t.Fatalf("%s:\n%s", resp.Status, body)
+	}
+}

@@ -1,0 +1,189 @@
+package webapp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath finds Debian's chromium. Without it the browser test fails
+// (CI installs it), unless APICENTER_SKIP_BROWSER=1.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("APICENTER_SKIP_BROWSER") == "1" {
+		t.Skip("APICENTER_SKIP_BROWSER=1")
+	}
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Fatal("chromium is not installed (apt-get install chromium), or set APICENTER_SKIP_BROWSER=1 to skip the browser test")
+	return ""
+}
+
+// newBrowser starts a headless chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("no-proxy-server", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1200, 900),
+	}
+	ctx, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+		cancelTimeout()
+	})
+	if err := chromedp.Do(browserCtx); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return browserCtx
+}
+
+// browserUser is a user the test signs in as, through the sign-in page.
+type browserUser struct {
+	as, username, password string
+}
+
+// pageDriver drives the app in the browser and keeps screenshots.
+type pageDriver struct {
+	t      *testing.T
+	ctx    context.Context
+	appURL string
+	shots  string
+	n      int
+}
+
+// click clicks the element with id and waits for the page it loads.
+func (d *pageDriver) click(id string) {
+	d.t.Helper()
+	if _, err := chromedp.RunResponse(d.ctx, chromedp.Click(chromedp.ID(id))); err != nil {
+		d.t.Fatalf("clicking #%s: %v", id, err)
+	}
+}
+
+func (d *pageDriver) text() string {
+	d.t.Helper()
+	s, err := chromedp.Run(d.ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil {
+		d.t.Fatalf("reading the page: %v", err)
+	}
+	return s
+}
+
+// expect asserts the page shows every want and none of absent, then saves
+// a screenshot named after the state.
+func (d *pageDriver) expect(state string, want []string, absent ...string) {
+	d.t.Helper()
+	body := d.text()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			d.t.Errorf("%s: the page lacks %q; it shows:\n%s", state, w, body)
+		}
+	}
+	for _, a := range absent {
+		if strings.Contains(body, a) {
+			d.t.Errorf("%s: the page shows %q", state, a)
+		}
+	}
+	png, err := chromedp.Run(d.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		d.t.Fatalf("%s: screenshot: %v", state, err)
+	}
+	d.n++
+	p := filepath.Join(d.shots, fmt.Sprintf("%02d-%s.png", d.n, state))
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Logf("screenshot: %s", p)
+	// APICENTER_SCREENSHOTS keeps a copy (for the README) past the test.
+	if dir := os.Getenv("APICENTER_SCREENSHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(p)), png, 0o644); err != nil {
+			d.t.Errorf("copying the screenshot: %v", err)
+		}
+	}
+}
+
+// signIn presses the user's sign-in button and types the credentials into
+// the authorization server's sign-in form.
+func (d *pageDriver) signIn(u browserUser) {
+	d.t.Helper()
+	d.click("signin-" + u.as)
+	if err := chromedp.Do(d.ctx, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
+		d.t.Fatalf("waiting for the sign-in form: %v", err)
+	}
+	d.expect("org-sign-in-"+u.as, []string{"Sign In", "Username", "Password"})
+	err := chromedp.Do(d.ctx,
+		chromedp.Clear(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), u.username),
+		chromedp.SendKeys(chromedp.ID("password"), u.password),
+	)
+	if err != nil {
+		d.t.Fatalf("filling the sign-in form: %v", err)
+	}
+	d.click("signin-submit")
+}
+
+// runBrowserScenario walks the article's payoff in a real browser: no token,
+// silver, gold, sign-out.
+func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, silverScope, goldScope string) {
+	d := &pageDriver{t: t, ctx: newBrowser(t), appURL: appURL, shots: t.TempDir()}
+	if err := chromedp.Do(d.ctx, chromedp.Navigate(appURL)); err != nil {
+		t.Fatalf("opening the app: %v", err)
+	}
+	d.expect("home", []string{"Sign in as the silver user", "Sign in as the gold user", "Not signed in."},
+		silver.password, gold.password)
+
+	d.click("show-planets")
+	d.expect("no-token", []string{"You need an access token: sign in first."}, "Mercury")
+
+	d.signIn(silver)
+	d.expect("signed-in-silver", []string{"Signed in as the silver user.", "ID token claims", "Access token claims", silverScope},
+		silver.password, goldScope)
+
+	d.click("show-planets")
+	d.expect("silver-planets", []string{"The gateway let you through to GET /planets.", "Mercury", "Neptune"})
+
+	d.click("show-moons")
+	d.expect("silver-moons-refused", []string{
+		"403 insufficient_scope", "it needs the scope " + goldScope,
+		"Your access token has the scopes:", silverScope, "Sign in as the gold user to get the gold scope."}, "Ganymede")
+
+	d.click("signout")
+	d.expect("signed-out", []string{"You are signed out.", "Not signed in."}, "ID token claims")
+
+	d.signIn(gold)
+	d.expect("signed-in-gold", []string{"Signed in as the gold user.", goldScope}, gold.password)
+
+	d.click("show-planets")
+	d.expect("gold-planets", []string{"Mercury", "Neptune"})
+
+	d.click("show-moons")
+	d.expect("gold-moons", []string{"The gateway let you through to GET /moons.", "Ganymede"})
+
+	d.click("signout")
+	d.click("show-planets")
+	d.expect("signed-out-no-token", []string{"You need an access token: sign in first."}, "Mercury")
+}

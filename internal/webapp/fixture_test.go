@@ -1,0 +1,124 @@
+package webapp
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// authServer is a test fixture standing for an external OpenID provider:
+// discovery, JWKS, an authorize endpoint that signs in the login_hint user
+// at once, and a token endpoint that checks PKCE and spends each code once.
+type authServer struct {
+	t        testing.TB
+	srv      *httptest.Server
+	key      *rsa.PrivateKey
+	clientID string
+	secret   string
+
+	mu    sync.Mutex
+	codes map[string]grant
+}
+
+type grant struct {
+	user, scope, nonce, challenge, redirect string
+}
+
+func newAuthServer(t testing.TB) *authServer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	as := &authServer{t: t, key: key, clientID: "0oaapp", secret: "app-secret", codes: map[string]grant{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/aus1/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		iss := as.issuer()
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"issuer": iss, "authorization_endpoint": iss + "/v1/authorize", "token_endpoint": iss + "/v1/token",
+			"jwks_uri": iss + "/v1/keys", "id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	})
+	mux.HandleFunc("GET /oauth2/aus1/v1/keys", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+	})
+	mux.HandleFunc("GET /oauth2/aus1/v1/authorize", as.authorize)
+	mux.HandleFunc("POST /oauth2/aus1/v1/token", as.token)
+	as.srv = httptest.NewServer(mux)
+	t.Cleanup(as.srv.Close)
+	return as
+}
+
+func (as *authServer) issuer() string { return as.srv.URL + "/oauth2/aus1" }
+
+func (as *authServer) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("client_id") != as.clientID || q.Get("code_challenge_method") != "S256" || q.Get("response_type") != "code" {
+		http.Error(w, "bad authorize request", http.StatusBadRequest)
+		return
+	}
+	user := q.Get("login_hint")
+	code := "code-" + rand.Text()
+	as.mu.Lock()
+	as.codes[code] = grant{user: user, scope: q.Get("scope"), nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
+	as.mu.Unlock()
+	http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
+}
+
+func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
+	fail := func(code, desc string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
+	}
+	id, secret, _ := r.BasicAuth()
+	if id != as.clientID || secret != as.secret {
+		fail("invalid_client", "Client authentication failed.")
+		return
+	}
+	code := r.PostFormValue("code")
+	as.mu.Lock()
+	g, ok := as.codes[code]
+	delete(as.codes, code)
+	as.mu.Unlock()
+	if !ok {
+		fail("invalid_grant", "The authorization code is invalid or has expired.")
+		return
+	}
+	sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
+	if base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		fail("invalid_grant", "PKCE verification failed.")
+		return
+	}
+	now := time.Now()
+	access := as.sign(map[string]any{"iss": as.issuer(), "aud": "api://test", "sub": g.user, "cid": as.clientID,
+		"scp": strings.Fields(g.scope), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "AT." + rand.Text()})
+	idt := as.sign(map[string]any{"iss": as.issuer(), "aud": as.clientID, "sub": "00u" + g.user, "nonce": g.nonce,
+		"preferred_username": g.user, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": access, "id_token": idt, "token_type": "Bearer", "expires_in": 3600, "scope": g.scope})
+}
+
+func (as *authServer) sign(claims map[string]any) string {
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: as.key, KeyID: "k1"}}, nil)
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	return raw
+}

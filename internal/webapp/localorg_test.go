@@ -1,0 +1,90 @@
+package webapp
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/apicenter/apicenter/internal/gateway"
+	"github.com/apicenter/apicenter/internal/webapp/mulesofttest"
+)
+
+// localStack is the demo's parts on 127.0.0.1: the local org bootstrapped
+// for Mulesoft, the API, the gateway in introspect mode, and the app.
+type localStack struct {
+	org    *mulesofttest.Org
+	appURL string
+	app    *App
+}
+
+func startLocalStack(t *testing.T) *localStack {
+	t.Helper()
+	var appHandler, gwHandler http.Handler
+	appSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { appHandler.ServeHTTP(w, r) }))
+	t.Cleanup(appSrv.Close)
+	gwSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { gwHandler.ServeHTTP(w, r) }))
+	t.Cleanup(gwSrv.Close)
+
+	org := mulesofttest.Start(t, appSrv.URL+"/authorization-code/callback", gwSrv.URL)
+	s := org.App
+	gc := gateway.MulesoftConfig(planetsAPI(t), s["ISSUER"], s["AUDIENCE"],
+		org.Introspect["INTROSPECT_CLIENT_ID"], org.Introspect["INTROSPECT_CLIENT_SECRET"], s["SILVER_SCOPE"], s["GOLD_SCOPE"])
+	gc.Introspection.URL = org.Introspect["TOKEN_INTROSPECTION_URL"]
+	gc.ErrorLog = t.Logf
+	g, err := gateway.New(gc)
+	if err != nil {
+		t.Fatalf("gateway: %v", err)
+	}
+	gwHandler = g
+
+	cfg, err := ConfigFromEnv(org.Lookup)
+	if err != nil {
+		t.Fatalf("app settings: %v", err)
+	}
+	cfg.ErrorLog = t.Logf
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appHandler = app
+	t.Logf("local stack: %s, app %s, gateway %s", org.Describe(), appSrv.URL, gwSrv.URL)
+	return &localStack{org: org, appURL: appSrv.URL, app: app}
+}
+
+// TestBrowserLocalOrg is the article's payoff in headless chromium, against
+// the local org's sign-in page and the gateway in introspect mode.
+func TestBrowserLocalOrg(t *testing.T) {
+	chromiumPath(t)
+	st := startLocalStack(t)
+	s := st.org.App
+	runBrowserScenario(t, st.appURL,
+		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
+		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
+		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
+}
+
+// TestOrgErrorOnRedirectIsShown: the silver user signing in through the
+// gold button asks for the gold scope, which the access policy refuses;
+// the org sends access_denied to the redirect and the page says so.
+func TestOrgErrorOnRedirectIsShown(t *testing.T) {
+	st := startLocalStack(t)
+	s := st.org.App
+	h := &harness{appURL: st.appURL, app: st.app, passwords: map[string]string{s["SILVER_USERNAME"]: s["SILVER_PASSWORD"]}}
+	c := browser(t)
+	u := h.startSignIn(t, c, "gold")
+	q := u.Query()
+	q.Set("login_hint", s["SILVER_USERNAME"])
+	u.RawQuery = q.Encode()
+	cb := h.authorize(t, c, u)
+	if !strings.Contains(cb, "error=access_denied") {
+		t.Fatalf("the org redirected to %s, want error=access_denied", cb)
+	}
+	resp, body := do(t, c, http.MethodGet, cb, nil)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The authorization server refused the sign-in: access_denied") {
+		t.Fatalf("%s:\n%s", resp.Status, body)
+	}
+	if !strings.Contains(body, `id="notice-detail"`) {
+		t.Errorf("the page does not show the org's error_description:\n%s", body)
+	}
+}

@@ -1,0 +1,220 @@
+package webapp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// resources are what the page's "show me" buttons ask the gateway for.
+var resources = map[string]string{"planets": "/planets", "moons": "/moons", "asteroids": "/asteroids"}
+
+func (a *App) show(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("resource")
+	path, ok := resources[name]
+	if !ok {
+		a.render(w, http.StatusNotFound, a.viewWith(a.sessions.get(r), errorNotice("There is no "+name+" to show.", "")))
+		return
+	}
+	sess := a.sessions.get(r)
+	var token string
+	if sess != nil {
+		a.sessions.with(func() { token = sess.accessToken })
+	}
+	if token == "" {
+		a.render(w, http.StatusOK, a.viewWith(sess, errorNotice("You need an access token: sign in first.",
+			"The gateway only answers requests that carry an access token.")))
+		return
+	}
+	target := strings.TrimRight(a.cfg.GatewayURI, "/") + path
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+	if err != nil {
+		a.render(w, http.StatusInternalServerError, a.viewWith(sess, errorNotice("Cannot build the request to "+target, shortErr(err))))
+		return
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	resp, err := a.client.Do(req)
+	if err != nil {
+		a.logf("webapp: GET %s: %v", target, err)
+		a.render(w, http.StatusBadGateway, a.viewWith(sess, errorNotice(
+			"The gateway is unreachable.",
+			fmt.Sprintf("GET %s failed: %s. Is the gateway running?", target, shortErr(err)))))
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	v := a.viewWith(sess, notice{})
+	v.Asked = name
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		v.Result = tableOf(body)
+		v.Notice = notice{Kind: "info", Title: fmt.Sprintf("The gateway let you through to GET %s.", path)}
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		v.Notice = a.explainRefusal(resp, path, v.AccessScopes)
+	default:
+		detail := string(body)
+		var e struct {
+			Error       string `json:"error"`
+			Description string `json:"error_description"`
+		}
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			detail = e.Error + ": " + e.Description
+		}
+		if len(detail) > 300 {
+			detail = detail[:300] + "..."
+		}
+		v.Notice = errorNotice(fmt.Sprintf("The gateway answered %s for GET %s.", resp.Status, path), detail)
+	}
+	a.render(w, http.StatusOK, v)
+}
+
+// explainRefusal turns a gateway's 401 or 403 into a sentence: which scope
+// the endpoint needs and which scopes the token has.
+func (a *App) explainRefusal(resp *http.Response, path string, have []string) notice {
+	ch := parseChallenge(resp.Header.Get("WWW-Authenticate"))
+	has := "none"
+	if len(have) > 0 {
+		has = strings.Join(have, ", ")
+	}
+	if resp.StatusCode == http.StatusForbidden {
+		need := ch["scope"]
+		if need == "" {
+			need = "(the gateway did not say)"
+		}
+		n := errorNotice(
+			fmt.Sprintf("The gateway refused GET %s (403 %s): it needs the scope %s.", path, orDefault(ch["error"], "forbidden"), need),
+			fmt.Sprintf("Your access token has the scopes: %s.", has))
+		if strings.Contains(need, a.cfg.GoldScope) {
+			n.Hint = "Sign in as the gold user to get the gold scope."
+		}
+		return n
+	}
+	detail := ch["error_description"]
+	if detail == "" {
+		detail = "The gateway did not accept the access token."
+	}
+	return notice{Kind: "error",
+		Title:  fmt.Sprintf("The gateway refused your access token for GET %s (401 %s).", path, orDefault(ch["error"], "unauthorized")),
+		Detail: detail,
+		Hint:   "Sign in again to get a new access token."}
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// parseChallenge reads the attributes of a `Bearer k="v", ...` challenge.
+func parseChallenge(h string) map[string]string {
+	out := map[string]string{}
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return out
+	}
+	for rest = strings.TrimSpace(rest); rest != ""; {
+		k, after, ok := strings.Cut(rest, "=")
+		if !ok {
+			break
+		}
+		k = strings.TrimSpace(strings.TrimLeft(k, ", "))
+		var v string
+		if strings.HasPrefix(after, `"`) {
+			var b strings.Builder
+			i := 1
+			for ; i < len(after) && after[i] != '"'; i++ {
+				if after[i] == '\\' && i+1 < len(after) {
+					i++
+				}
+				b.WriteByte(after[i])
+			}
+			v = b.String()
+			if i < len(after) {
+				i++
+			}
+			rest = after[i:]
+		} else {
+			v, rest, _ = strings.Cut(after, ",")
+			v = strings.TrimSpace(v)
+		}
+		out[strings.ToLower(k)] = v
+		rest = strings.TrimLeft(rest, ", ")
+	}
+	return out
+}
+
+// table is an API answer laid out for the page.
+type table struct {
+	Columns []string
+	Rows    [][]string
+	Raw     string // when the answer is not a list of objects
+}
+
+// tableOf lays out a JSON answer: a list of objects (or an object holding
+// one) becomes a table of its scalar fields; anything else is shown as
+// indented JSON.
+func tableOf(body []byte) table {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return table{Raw: string(body)}
+	}
+	list, ok := v.([]any)
+	if obj, isObj := v.(map[string]any); isObj {
+		for _, f := range obj {
+			if l, isList := f.([]any); isList {
+				list, ok = l, true
+				break
+			}
+		}
+	}
+	if !ok || len(list) == 0 {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		return table{Raw: string(b)}
+	}
+	seen := map[string]bool{}
+	var cols []string
+	for _, e := range list {
+		obj, isObj := e.(map[string]any)
+		if !isObj {
+			b, _ := json.MarshalIndent(v, "", "  ")
+			return table{Raw: string(b)}
+		}
+		var keys []string
+		for k, f := range obj {
+			switch f.(type) {
+			case map[string]any, []any:
+				continue
+			}
+			if !seen[k] {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			seen[k] = true
+			cols = append(cols, k)
+		}
+	}
+	// "name" first: it is what a reader looks for.
+	sort.SliceStable(cols, func(i, j int) bool { return cols[i] == "name" && cols[j] != "name" })
+	t := table{Columns: cols}
+	for _, e := range list {
+		obj := e.(map[string]any)
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			if f, has := obj[c]; has && f != nil {
+				row[i] = fmt.Sprint(f)
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}

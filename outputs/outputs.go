@@ -1,0 +1,179 @@
+// Package outputs reads and writes bootstrap output files: one YAML file per
+// input (outputs/<name>.yaml under the working directory by default) holding
+// the org URL, every value used and every object found or created, with
+// the fields later steps and get-settings need. The files hold client
+// secrets and passwords, so they are written 0600, atomically (temp file +
+// rename), and never hold the API token.
+package outputs
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultDir is where output files go, relative to the working directory.
+const DefaultDir = "outputs"
+
+// File is the content of an output file.
+type File struct {
+	// Input is the name of the input file that wrote it.
+	Input string `yaml:"input"`
+	// OrgURL is the org the objects live in.
+	OrgURL string `yaml:"orgUrl"`
+	// Values are the values used, in the order they were settled.
+	Values []Value `yaml:"values"`
+	// Objects are the objects found or created, in input-file order.
+	Objects []Object `yaml:"objects"`
+}
+
+// Value is a value and where it came from.
+type Value struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+	// Source is one of: set (--set), environment, .env (the file's path),
+	// output (an earlier run), default, generated, provided (typed at the
+	// prompt).
+	Source string `yaml:"source"`
+}
+
+// Object is an object found or created in the org.
+type Object struct {
+	Name string `yaml:"name"`
+	Kind string `yaml:"kind"`
+	// Key is the object's natural key (group name, user login, ...).
+	Key string `yaml:"key"`
+	ID  string `yaml:"id"`
+	// Created says whether a run of apicenter created it (false: it was
+	// found).
+	Created bool `yaml:"created"`
+	// Fields are what later steps may refer to ({{NAME.field}}).
+	Fields map[string]string `yaml:"fields"`
+}
+
+// Path returns the output file of input name in dir.
+func Path(dir, name string) string {
+	if dir == "" {
+		dir = DefaultDir
+	}
+	return filepath.Join(dir, name+".yaml")
+}
+
+// ErrMissing is wrapped by Load when the file does not exist.
+var ErrMissing = errors.New("no output file")
+
+// Load reads an output file. A missing file gives an error wrapping
+// ErrMissing.
+func Load(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("%w %s", ErrMissing, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f File
+	dec := yaml.Unmarshal(b, &f)
+	if dec != nil {
+		return nil, fmt.Errorf("output file %s is damaged: %v", path, dec)
+	}
+	return &f, nil
+}
+
+// Value returns the value called name.
+func (f *File) Value(name string) (Value, bool) {
+	for _, v := range f.Values {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return Value{}, false
+}
+
+// Object returns the object called name, or nil.
+func (f *File) Object(name string) *Object {
+	for i := range f.Objects {
+		if f.Objects[i].Name == name {
+			return &f.Objects[i]
+		}
+	}
+	return nil
+}
+
+// SetValue records a value, replacing one of the same name.
+func (f *File) SetValue(v Value) {
+	for i := range f.Values {
+		if f.Values[i].Name == v.Name {
+			f.Values[i] = v
+			return
+		}
+	}
+	f.Values = append(f.Values, v)
+}
+
+// SetObject records an object, replacing one of the same name.
+func (f *File) SetObject(o Object) {
+	for i := range f.Objects {
+		if f.Objects[i].Name == o.Name {
+			f.Objects[i] = o
+			return
+		}
+	}
+	f.Objects = append(f.Objects, o)
+}
+
+// Clone returns a deep copy of f.
+func (f *File) Clone() *File {
+	c := &File{Input: f.Input, OrgURL: f.OrgURL, Values: append([]Value(nil), f.Values...)}
+	for _, o := range f.Objects {
+		fields := make(map[string]string, len(o.Fields))
+		for k, v := range o.Fields {
+			fields[k] = v
+		}
+		o.Fields = fields
+		c.Objects = append(c.Objects, o)
+	}
+	return c
+}
+
+const header = "# Written by apicenter bootstrap. It holds client secrets and passwords:\n# keep it private. It never holds the Okta API token.\n"
+
+// Save writes f to path atomically (temp file in the same directory,
+// fsync, rename) with mode 0600, creating the directory (0700) if needed.
+func (f *File) Save(path string) error {
+	b, err := yaml.Marshal(f)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	if _, err := tmp.Write(append([]byte(header), b...)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing output file: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package outputs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSaveLoadRoundTripPrivateAndAtomic(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "outputs")
+	path := Path(dir, "mulesoft")
+	f := &File{Input: "mulesoft", OrgURL: "https://example.okta.com"}
+	f.SetValue(Value{Name: "A", Value: "1", Source: "default"})
+	f.SetValue(Value{Name: "A", Value: "2", Source: "set"})
+	f.SetObject(Object{Name: "G", Kind: "group", Key: "g", ID: "00g1", Created: true, Fields: map[string]string{"id": "00g1", "name": "g"}})
+	if err := f.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", st.Mode().Perm())
+	}
+	dst, _ := os.Stat(dir)
+	if dst.Mode().Perm() != 0o700 {
+		t.Errorf("dir mode = %v, want 0700", dst.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("temp files left behind: %v", entries)
+	}
+	g, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := g.Value("A"); v.Value != "2" || len(g.Values) != 1 {
+		t.Errorf("values = %+v", g.Values)
+	}
+	if o := g.Object("G"); o == nil || o.ID != "00g1" || o.Fields["name"] != "g" || !o.Created {
+		t.Errorf("object = %+v", o)
+	}
+	b, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(b), "# Written by apicenter bootstrap") {
+		t.Errorf("no header: %s", b)
+	}
+	// a clone is independent
+	c := g.Clone()
+	c.Objects[0].Fields["name"] = "changed"
+	if g.Object("G").Fields["name"] != "g" {
+		t.Error("Clone shares fields")
+	}
+}
+
+func TestLoadMissingAndDamaged(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "nope.yaml")); !errors.Is(err, ErrMissing) {
+		t.Errorf("missing file: err = %v, want ErrMissing", err)
+	}
+	p := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(p, []byte("values: {oops"), 0o600)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "is damaged") {
+		t.Errorf("damaged file: err = %v", err)
+	}
+}
