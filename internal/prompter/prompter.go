@@ -2,7 +2,10 @@
 // use the Prompter interface; only this package imports survey.
 package prompter
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // Choice is the answer to "what to do with this value".
 type Choice int
@@ -29,4 +32,19 @@ type Prompter interface {
 	// each answer and the question repeats until it passes. secret hides the
 	// typed text.
 	Input(name, hint string, secret bool, validate func(string) error) (string, error)
+}
+
+// String names the choice as the prompt spells it.
+func (c Choice) String() string {
+	switch c {
+	case Continue:
+		return "continue"
+	case Provide:
+		return "provide"
+	case AutoAccept:
+		return "auto-accept"
+	case Quit:
+		return "quit"
+	}
+	return "Choice(" + strconv.Itoa(int(c)) + ")"
 }
