@@ -88,6 +88,9 @@ func TestOrgErrorOnRedirectIsShown(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The authorization server refused the sign-in: access_denied") {
 		t.Fatalf("%s:\n%s", resp.Status, body)
 	}
+	if !strings.Contains(body, "the access policy grants them only to the gold group") {
+		t.Errorf("the page does not explain the refusal:\n%s", body)
+	}
 	if !strings.Contains(body, `id="notice-detail"`) {
 		t.Errorf("the page does not show the org's error_description:\n%s", body)
 	}
