@@ -141,10 +141,31 @@ func clientMetadataOf(a *App) clientMetadata {
 	return m
 }
 
-// handleGetClient is GET /oauth2/v1/clients/{clientId}.
-func (o *Org) handleGetClient(w http.ResponseWriter, r *http.Request) {
+// handleClient is GET and DELETE /oauth2/v1/clients/{clientId}: read a
+// registered client, or remove it (the app goes, active or not, as with
+// Okta's dynamic client registration).
+func (o *Org) handleClient(w http.ResponseWriter, r *http.Request) {
 	if !o.checkSSWS(r) {
 		writeError(w, errInvalidToken())
+		return
+	}
+	if r.Method == http.MethodDelete {
+		found := false
+		err := o.update(func(st *State) error {
+			if a := st.Apps[r.PathValue("clientId")]; a != nil && a.SignOnMode == "OPENID_CONNECT" {
+				delete(st.Apps, a.ID)
+				found = true
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			writeError(w, err)
+		case !found:
+			writeError(w, errNotFound(r.PathValue("clientId")))
+		default:
+			w.WriteHeader(http.StatusNoContent)
+		}
 		return
 	}
 	var out *clientMetadata

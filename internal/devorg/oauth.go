@@ -14,9 +14,11 @@ import (
 // /.well-known/... at the root), dynamic client registration
 // (/oauth2/v1/clients) and headless sign-in (/api/v1/authn).
 func (o *Org) oauthRoutes(mux *http.ServeMux) {
+	// Routes carry no method in their pattern, so that a wrong method gets
+	// Okta's 405 body rather than the mux's plain-text one.
 	for _, prefix := range []string{"/oauth2/{authServerId}", ""} {
-		mux.HandleFunc("GET "+prefix+"/.well-known/openid-configuration", o.handleDiscovery)
-		mux.HandleFunc("GET "+prefix+"/.well-known/oauth-authorization-server", o.handleDiscovery)
+		mux.HandleFunc(prefix+"/.well-known/openid-configuration", onlyMethods(o.handleDiscovery, http.MethodGet))
+		mux.HandleFunc(prefix+"/.well-known/oauth-authorization-server", onlyMethods(o.handleDiscovery, http.MethodGet))
 	}
 	for _, prefix := range []string{"/oauth2/{authServerId}/v1", "/oauth2/v1"} {
 		mux.HandleFunc(prefix+"/keys", o.handleKeys)
@@ -27,9 +29,26 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/userinfo", o.handleUserinfo)
 		mux.HandleFunc(prefix+"/logout", o.handleLogout)
 	}
-	mux.HandleFunc("POST /oauth2/v1/clients", o.handleRegisterClient)
-	mux.HandleFunc("GET /oauth2/v1/clients/{clientId}", o.handleGetClient)
-	mux.HandleFunc("POST /api/v1/authn", o.handleAuthn)
+	mux.HandleFunc("/oauth2/v1/clients", onlyMethods(o.handleRegisterClient, http.MethodPost))
+	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.handleClient, http.MethodGet, http.MethodDelete))
+	mux.HandleFunc("/api/v1/authn", onlyMethods(o.handleAuthn, http.MethodPost))
+}
+
+// onlyMethods answers Okta's 405 (E0000022) to any other method (GET also
+// allows HEAD).
+func onlyMethods(h http.HandlerFunc, methods ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(methods, r.Method) || r.Method == http.MethodHead && slices.Contains(methods, http.MethodGet) {
+			h(w, r)
+			return
+		}
+		w.Header().Set("Allow", strings.Join(methods, ", "))
+		writeError(w, errMethodNotAllowed())
+	}
+}
+
+func errMethodNotAllowed() *apiError {
+	return newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
 }
 
 // oauthServer is an authorization server as the OAuth endpoints see it.
@@ -216,7 +235,7 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 
 func (o *Org) handleKeys(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writeError(w, newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method"))
+		writeError(w, errMethodNotAllowed())
 		return
 	}
 	s := o.serverOr404(w, r)
