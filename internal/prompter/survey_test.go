@@ -163,3 +163,54 @@ func receive[T any](t *testing.T, c <-chan T) T {
 	}
 	panic("unreachable")
 }
+
+func TestProgressIsHeldWhileAsking(t *testing.T) {
+	tests := []struct {
+		name string
+		ask  func(p prompter.Prompter) error
+		key  string
+		seen string // the question, as last rendered after the answer
+	}{
+		{"Choose", func(p prompter.Prompter) error {
+			_, err := p.Choose("GOLD_GROUP", "the gold group's name", "gold-users")
+			return err
+		}, "p" + ptytest.Enter, prompter.ChooseQuestion},
+		{"Input", func(p prompter.Prompter) error {
+			_, err := p.Input("GOLD_GROUP", "the gold group's name", false, nil)
+			return err
+		}, "gold-club" + ptytest.Enter, "gold-club"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			term := ptytest.New(t)
+			ios := term.IOStreams()
+			p := prompter.New(ios)
+			progress := p.(prompter.ProgressWriter).Progress(ios.ErrOut)
+			fmt.Fprintln(progress, "created group before")
+
+			done := make(chan error, 1)
+			go func() { done <- tt.ask(p) }()
+			term.Expect("GOLD_GROUP")
+			fmt.Fprintln(progress, "created group during") // returns at once: held
+			term.Answer(tt.key)
+			if err := receive(t, done); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(progress, "created group after")
+			term.Expect("created group after")
+
+			out := term.Transcript()
+			before := strings.Index(out, "created group before")
+			during := strings.Index(out, "created group during")
+			after := strings.Index(out, "created group after")
+			answered := strings.LastIndex(out[:after], tt.seen)
+			if before < 0 || before > strings.Index(out, "GOLD_GROUP") {
+				t.Errorf("output written before the question is not before it:\n%q", out)
+			}
+			if during < answered || during > after {
+				t.Errorf("output written while asking is not between the answer and later output:\n%q", out)
+			}
+		})
+	}
+}
