@@ -30,7 +30,7 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/logout", o.handleLogout)
 	}
 	mux.HandleFunc("/oauth2/v1/clients", onlyMethods(o.handleRegisterClient, http.MethodPost))
-	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.handleClient, http.MethodGet, http.MethodDelete))
+	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.api(o.client), http.MethodGet, http.MethodDelete))
 	mux.HandleFunc("/api/v1/authn", onlyMethods(o.handleAuthn, http.MethodPost))
 }
 
@@ -78,22 +78,6 @@ func issuerPath(as *AuthServer) string {
 	return "/oauth2/" + as.ID
 }
 
-// authServerByRef finds a custom server by id or by the alias "default".
-// Call with o.mu held.
-func (st *State) authServerByRef(ref string) *AuthServer {
-	if as := st.AuthServers[ref]; as != nil {
-		return as
-	}
-	if ref == "default" {
-		for _, as := range st.AuthServers {
-			if as.Default {
-				return as
-			}
-		}
-	}
-	return nil
-}
-
 var errNoServer = errors.New("no such authorization server")
 
 // resolveServer finds the server a request is for, making its signing key
@@ -110,7 +94,7 @@ func (o *Org) resolveServer(r *http.Request) (*oauthServer, error) {
 			if ref == "" {
 				s.issuer, s.path, s.audience, key = base, base+"/oauth2/v1", base, st.OrgKey
 			} else {
-				as := st.authServerByRef(ref)
+				as := st.lookupAuthServer(ref)
 				if as == nil || !activeForOAuth(as.Meta) {
 					err = errNoServer
 					return
@@ -146,7 +130,7 @@ func (o *Org) ensureKey(ref string) error {
 		if ref == "" {
 			slot = &st.OrgKey
 		} else {
-			as := st.authServerByRef(ref)
+			as := st.lookupAuthServer(ref)
 			if as == nil {
 				return errNoServer
 			}
