@@ -21,7 +21,7 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/.well-known/oauth-authorization-server", onlyMethods(o.handleDiscovery, http.MethodGet))
 	}
 	for _, prefix := range []string{"/oauth2/{authServerId}/v1", "/oauth2/v1"} {
-		mux.HandleFunc(prefix+"/keys", o.handleKeys)
+		mux.HandleFunc(prefix+"/keys", onlyMethods(o.handleKeys, http.MethodGet))
 		mux.HandleFunc(prefix+"/authorize", o.handleAuthorize)
 		mux.HandleFunc(prefix+"/token", o.handleToken)
 		mux.HandleFunc(prefix+"/introspect", o.handleIntrospect)
@@ -218,10 +218,6 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *Org) handleKeys(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writeError(w, errMethodNotAllowed())
-		return
-	}
 	s := o.serverOr404(w, r)
 	if s == nil {
 		return
@@ -230,17 +226,28 @@ func (o *Org) handleKeys(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []signingJWK{publicJWK(s.kid, &s.key.PublicKey)}})
 }
 
-// requirePost answers 405 for anything but POST.
-func requirePost(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method == http.MethodPost {
-		return true
+// postedForm starts a form-posted OAuth endpoint (token, introspect,
+// revoke): it answers 405 for anything but POST, 404 for an unknown
+// server and 400 for a malformed form, returning nil; otherwise it
+// returns the request's server, with r.PostForm parsed.
+func (o *Org) postedForm(w http.ResponseWriter, r *http.Request) *oauthServer {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeOAuthError(w, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts POST requests."))
+		return nil
 	}
-	w.Header().Set("Allow", http.MethodPost)
-	writeOAuthError(w, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts POST requests."))
-	return false
+	s := o.serverOr404(w, r)
+	if s == nil {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
+		return nil
+	}
+	return s
 }
 
-// hasAll reports whether have contains every element of want.
+// containsAll reports whether have contains every element of want.
 func containsAll(have, want []string) bool {
 	for _, w := range want {
 		if !slices.Contains(have, w) {
