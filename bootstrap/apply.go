@@ -377,8 +377,6 @@ func (r *run) settleValue(n *node) error {
 	}
 	p := r.opts.Prompter
 	validate := func(s string) error { return check(v.Validate, s) }
-	r.progress.hold()
-	defer r.progress.release()
 	if !hasDefault || r.autoAccept {
 		val, err := p.Input(name, v.Hint, v.Secret, validate)
 		if err != nil {
