@@ -40,7 +40,6 @@ func (r *run) apply(ctx context.Context) error {
 	// Requests in flight are not cancelled by Ctrl-C: they finish and are
 	// recorded, so that nothing is created without being written down.
 	reqCtx := context.WithoutCancel(ctx)
-	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, n := range r.nodes {
 		if n.it.Obj != nil {
@@ -48,7 +47,7 @@ func (r *run) apply(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				defer n.release()
-				if err := r.runObject(reqCtx, n, sem, stop); err != nil {
+				if err := r.runObject(reqCtx, n, stop); err != nil {
 					if !errors.Is(err, errSkipped) {
 						halt(err)
 					}
@@ -163,7 +162,10 @@ func (r *run) order() []*node {
 	return out
 }
 
-func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop chan struct{}) error {
+// runObject finds or creates one object once what it refers to is settled.
+// The okta client bounds the requests in flight (Options.Concurrency), so
+// an object waiting for another's answer holds no slot.
+func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error {
 	if err := waitDeps(n, stop); err != nil {
 		r.progress.skipped(n)
 		return err
@@ -203,13 +205,6 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		n.release()
 	}
 
-	select {
-	case sem <- struct{}{}:
-	case <-stop:
-		r.progress.skipped(n)
-		return errSkipped
-	}
-	defer func() { <-sem }()
 	if isStopped(stop) {
 		r.progress.skipped(n)
 		return errSkipped

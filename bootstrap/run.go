@@ -160,7 +160,7 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
-	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport})
+	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency})
 	if err != nil {
 		return usageErr("%v", err)
 	}
