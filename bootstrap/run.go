@@ -266,8 +266,8 @@ func (r *run) expand(t *inputs.Template) (string, error) {
 	return t.Expand(r.lookup)
 }
 
-// record stores a settled value or object in the output file and rewrites
-// it. Call with r.mu held.
+// saveLocked rewrites the output file with the objects in input-file
+// order. Call with r.mu held.
 func (r *run) saveLocked() error {
 	order := map[string]int{}
 	for _, n := range r.nodes {
