@@ -139,6 +139,22 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.org = org
 
+	// Values given by --set, the environment or .env are checked before
+	// anything is created.
+	for _, it := range r.f.Items {
+		if it.Value == nil {
+			continue
+		}
+		val, where, ok := r.set[it.Name], "--set "+it.Name, false
+		if _, ok = r.set[it.Name]; !ok {
+			val, where, ok = r.opts.Env.Lookup(it.Name)
+		}
+		if ok {
+			if err := check(it.Value.Validate, val); err != nil {
+				return inputErr("%s (from %s): %v", it.Name, where, err)
+			}
+		}
+	}
 	if err := r.loadNeeds(r.f); err != nil {
 		return err
 	}
