@@ -332,3 +332,38 @@ func TestValueSources(t *testing.T) {
 		}
 	}
 }
+
+// TestValueDefaultFromAnObject checks that a default may refer to a field
+// of an object: the value is settled after the object exists.
+func TestValueDefaultFromAnObject(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t)
+	f := loadInput(t, `items:
+  - value: LOGIN_URL
+    default: "{{AS.issuer}}/v1/authorize"
+  - object: AS
+    kind: authorizationServer
+    spec: {name: defaults from objects, audience: "api://x"}
+  - object: G
+    kind: group
+    spec: {name: "{{LOGIN_URL}}"}
+`)
+	ios, _, _, errOut := iostreams.Test()
+	res, err := Run(context.Background(), Options{
+		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
+		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	issuer := res.Output.Object("AS").Fields["issuer"]
+	if v, _ := res.Output.Value("LOGIN_URL"); issuer == "" || v.Value != issuer+"/v1/authorize" {
+		t.Errorf("LOGIN_URL = %q, issuer %q", v.Value, issuer)
+	}
+	if g := res.Output.Object("G"); g == nil || g.Key != issuer+"/v1/authorize" {
+		t.Errorf("group = %+v", g)
+	}
+	if res.Created != 2 {
+		t.Errorf("created %d, want 2", res.Created)
+	}
+}
