@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/oktaclient"
 	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/internal/prompter"
 	"github.com/apicenter/apicenter/outputs"
@@ -266,6 +269,26 @@ func TestPromptFlow(t *testing.T) {
 			if pw, _ := out.Value("PASSWORD"); strings.Contains(errOut.String(), pw.Value) && pw.Value != "" {
 				t.Error("the password is shown in the progress")
 			}
+			if tt.code == exitcode.OK {
+				return
+			}
+			// Running again completes, reusing what was recorded, with
+			// exactly one of each group.
+			res, err := Run(context.Background(), Options{
+				IO: ios, Input: f, OutputDir: dir, Yes: true,
+				Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+			})
+			if err != nil {
+				t.Fatalf("re-run: %v\n%s", err, errOut)
+			}
+			if res.Created != 1 || res.Found != 1 {
+				t.Errorf("re-run created %d and found %d, want 1 and 1", res.Created, res.Found)
+			}
+			for _, o := range res.Output.Objects {
+				if n := countGroups(t, srv, o.Key); n != 1 {
+					t.Errorf("%d groups called %q", n, o.Key)
+				}
+			}
 		})
 	}
 }
@@ -366,4 +389,17 @@ func TestValueDefaultFromAnObject(t *testing.T) {
 	if res.Created != 2 {
 		t.Errorf("created %d, want 2", res.Created)
 	}
+}
+
+func countGroups(t *testing.T, srv *devorgtest.Server, name string) int {
+	t.Helper()
+	c, err := oktaclient.New(context.Background(), oktaclient.Config{OrgURL: srv.URL, Token: srv.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, _, err := c.Group.ListGroups(context.Background(), &query.Params{Search: fmt.Sprintf("profile.name eq %q", name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(gs)
 }
