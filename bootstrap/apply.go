@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,6 @@ func (r *run) apply(ctx context.Context) error {
 	// Requests in flight are not cancelled by Ctrl-C: they finish and are
 	// recorded, so that nothing is created without being written down.
 	reqCtx := context.WithoutCancel(ctx)
-	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, n := range r.nodes {
 		if n.it.Obj != nil {
@@ -47,7 +47,7 @@ func (r *run) apply(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				defer n.release()
-				if err := r.runObject(reqCtx, n, sem, stop); err != nil {
+				if err := r.runObject(reqCtx, n, stop); err != nil {
 					if !errors.Is(err, errSkipped) {
 						halt(err)
 					}
@@ -162,7 +162,10 @@ func (r *run) order() []*node {
 	return out
 }
 
-func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop chan struct{}) error {
+// runObject finds or creates one object once what it refers to is settled.
+// The okta client bounds the requests in flight (Options.Concurrency), so
+// an object waiting for another's answer holds no slot.
+func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error {
 	if err := waitDeps(n, stop); err != nil {
 		r.progress.skipped(n)
 		return err
@@ -202,18 +205,13 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		n.release()
 	}
 
-	select {
-	case sem <- struct{}{}:
-	case <-stop:
-		r.progress.skipped(n)
-		return errSkipped
-	}
-	defer func() { <-sem }()
 	if isStopped(stop) {
 		r.progress.skipped(n)
 		return errSkipped
 	}
 
+	spec.siblings = r.siblings(n, spec)
+	spec.memo = r.memo
 	var res found
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
@@ -241,6 +239,15 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
+	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
+		// Okta never tells a password: the one in the output file is only
+		// right if we set it.
+		var names []string
+		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+			names = append(names, ref.Name)
+		}
+		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+	}
 	r.mu.Lock()
 	n.ok = true
 	n.created = res.created
@@ -254,6 +261,58 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	r.mu.Unlock()
 	r.progress.object(n, spec.key, spec.name, res)
 	return saveErr
+}
+
+// siblings returns the ids recorded by an earlier run for the objects of
+// n's kind under the same parent as n (its key without the last part).
+func (r *run) siblings(n *node, s spec) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prev == nil {
+		return nil
+	}
+	parent := func(key string) string {
+		if i := strings.LastIndex(key, " / "); i >= 0 {
+			return key[:i]
+		}
+		return ""
+	}
+	var ids []string
+	for _, o := range r.prev.Objects {
+		if o.Kind == string(n.it.Obj.Kind) && o.ID != "" && parent(o.Key) == parent(s.key) {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+// memo runs fetch once per key and run, sharing its answer; a failure is
+// not kept, so that a retry fetches again.
+func (r *run) memo(key string, fetch func() (any, error)) (any, error) {
+	r.memoMu.Lock()
+	e, ok := r.memos[key]
+	if !ok {
+		e = &memoEntry{}
+		r.memos[key] = e
+	}
+	r.memoMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return e.v, nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	e.v, e.done = v, true
+	return v, nil
+}
+
+type memoEntry struct {
+	mu   sync.Mutex
+	done bool
+	v    any
 }
 
 func withID(f found) map[string]string {
@@ -313,8 +372,6 @@ func (r *run) settleValue(n *node) error {
 	}
 	p := r.opts.Prompter
 	validate := func(s string) error { return check(v.Validate, s) }
-	r.progress.hold()
-	defer r.progress.release()
 	if !hasDefault || r.autoAccept {
 		val, err := p.Input(name, v.Hint, v.Secret, validate)
 		if err != nil {
@@ -448,6 +505,11 @@ type spec struct {
 	// parentNew says the object's server or policy was created by this
 	// run, so it cannot exist yet.
 	parentNew bool
+	// siblings are the ids an earlier run recorded for objects of the same
+	// kind under the same parent: when there are several, one list request
+	// checks them all (memo shares its answer).
+	siblings []string
+	memo     func(key string, fetch func() (any, error)) (any, error)
 }
 
 func joinKey(parts []string) string {

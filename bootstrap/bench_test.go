@@ -50,7 +50,7 @@ func (c *counter) report() (string, int, int) {
 }
 
 // runMulesoft runs both Mulesoft steps against srv and reports each run.
-func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency int, clientID string) {
+func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency int, clientID string, lat devorg.LatencyModel, fresh bool) {
 	for _, name := range []string{"mulesoft", "mulesoft_policy"} {
 		f, err := inputs.LoadEmbedded(name)
 		if err != nil {
@@ -70,6 +70,10 @@ func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency i
 		}
 		detail, total, writes := c.report()
 		fmt.Printf("%-16s concurrency %d: %6.2fs, %d requests (%d writes)\n%s\n", name, concurrency, wall.Seconds(), total, writes, detail)
+		if fresh {
+			bound, chain := CriticalPath(Plan(f), lat)
+			fmt.Printf("  critical-path bound %.2fs, wall/bound %.2f:\n    %s\n", bound.Seconds(), wall.Seconds()/bound.Seconds(), strings.Join(chain, "\n    "))
+		}
 	}
 }
 
@@ -88,9 +92,9 @@ func BenchmarkMulesoftRecordedLatency(b *testing.B) {
 		// the client Mulesoft would register: made directly in the org
 		clientID := registerForBench(b, srv)
 		fmt.Printf("== fresh org\n")
-		runMulesoft(b, srv, dir, conc, clientID)
+		runMulesoft(b, srv, dir, conc, clientID, lat, true)
 		fmt.Printf("== second run\n")
-		runMulesoft(b, srv, dir, conc, clientID)
+		runMulesoft(b, srv, dir, conc, clientID, lat, false)
 	}
 }
 

@@ -35,6 +35,9 @@ type run struct {
 	// goroutine settling values touches it.
 	autoAccept bool
 
+	memoMu sync.Mutex
+	memos  map[string]*memoEntry
+
 	mu  sync.Mutex // guards out and every node's result
 	out *outputs.File
 }
@@ -65,6 +68,7 @@ func newRun(opts Options) (*run, error) {
 		set:      map[string]string{},
 		needs:    map[*inputs.File]*outputs.File{},
 		byName:   map[string]*node{},
+		memos:    map[string]*memoEntry{},
 		outPath:  outputs.Path(opts.OutputDir, opts.Input.Name),
 		progress: newProgress(opts.IO.ErrOut),
 	}
@@ -135,6 +139,22 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.org = org
 
+	// Values given by --set, the environment or .env are checked before
+	// anything is created.
+	for _, it := range r.f.Items {
+		if it.Value == nil {
+			continue
+		}
+		val, where, ok := r.set[it.Name], "--set "+it.Name, false
+		if _, ok = r.set[it.Name]; !ok {
+			val, where, ok = r.opts.Env.Lookup(it.Name)
+		}
+		if ok {
+			if err := check(it.Value.Validate, val); err != nil {
+				return inputErr("%s (from %s): %v", it.Name, where, err)
+			}
+		}
+	}
 	if err := r.loadNeeds(r.f); err != nil {
 		return err
 	}
@@ -156,7 +176,7 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
-	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport})
+	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -262,8 +282,8 @@ func (r *run) expand(t *inputs.Template) (string, error) {
 	return t.Expand(r.lookup)
 }
 
-// record stores a settled value or object in the output file and rewrites
-// it. Call with r.mu held.
+// saveLocked rewrites the output file with the objects in input-file
+// order. Call with r.mu held.
 func (r *run) saveLocked() error {
 	order := map[string]int{}
 	for _, n := range r.nodes {

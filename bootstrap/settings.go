@@ -67,7 +67,7 @@ const TokenPlaceholder = "${OKTA_API_TOKEN}"
 // Settings returns the key/values of settings set name, in order, read
 // from the output files of the input that declares it and of what it needs.
 func Settings(name string, opts SettingsOptions) ([]Setting, error) {
-	set, owner, res, err := settingsResolver(name, opts)
+	set, _, res, err := settingsResolver(name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,6 @@ func Settings(name string, opts SettingsOptions) ([]Setting, error) {
 		}
 		out = append(out, st)
 	}
-	_ = owner
 	return out, nil
 }
 

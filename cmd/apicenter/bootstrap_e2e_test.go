@@ -130,6 +130,19 @@ func TestMulesoftWalkthrough(t *testing.T) {
 		t.Errorf("second run changed the org: %s\nwas %s", fmtCounts(counts(again)), fmtCounts(counts(after)))
 	}
 
+	// Without its output file, a run finds everything, recovers the
+	// introspection client's secret from the org, and warns that it cannot
+	// know the users' passwords.
+	must(t, os.Rename(filepath.Join(dir, "outputs", "mulesoft.yaml"), filepath.Join(dir, "mulesoft.yaml.bak")))
+	r4 := run("bootstrap", "--mulesoft", "--yes")
+	if !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) {
+		t.Errorf("run without the output file:\n%s", r4.errOut)
+	}
+	if again := parseEnv(t, run("get-settings", "--mulesoft_introspect").out); again["INTROSPECT_CLIENT_SECRET"] != intro["INTROSPECT_CLIENT_SECRET"] || again["INTROSPECT_CLIENT_ID"] != intro["INTROSPECT_CLIENT_ID"] {
+		t.Errorf("the introspection client was not recovered: %v", again)
+	}
+	must(t, os.Rename(filepath.Join(dir, "mulesoft.yaml.bak"), filepath.Join(dir, "outputs", "mulesoft.yaml")))
+
 	// A found object that differs from the input in a way that matters is
 	// reported, and left alone.
 	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))

@@ -88,6 +88,15 @@ func TestDynamicClientRegistration(t *testing.T) {
 		t.Errorf("GET client: %d %v", resp.StatusCode, read)
 	}
 
+	req, _ = http.NewRequest(http.MethodDelete, f.url+"/oauth2/v1/clients/"+id, nil)
+	req.Header.Set("Authorization", "SSWS "+testAPIToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
+		t.Fatalf("DELETE client: %v %v", resp, err)
+	}
+	if _, err := cc.Token(ctxWithClient(t, &http.Client{})); err == nil {
+		t.Error("a deleted client still gets tokens")
+	}
+
 	// A web client defaults to the code grant and client_secret_basic.
 	status, got = register(testAPIToken, `{"client_name":"portal","redirect_uris":["https://portal.example.com/cb"]}`)
 	if status != 201 || got["application_type"] != "web" || got["token_endpoint_auth_method"] != "client_secret_basic" {

@@ -112,7 +112,11 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 			fail("login_required", "The client specified not to prompt, but the user is not logged in.")
 			return
 		}
-		showSignIn(w, r, p.Get("username"), signInError(r))
+		username := p.Get("username")
+		if username == "" {
+			username = p.Get("login_hint") // Okta pre-fills the page with it
+		}
+		showSignIn(w, r, username, signInError(r))
 		return
 	}
 

@@ -452,10 +452,13 @@ func TestSessionTokenFlow(t *testing.T) {
 func TestSignInPageKeepsParameters(t *testing.T) {
 	f := newOAuthFixture(t)
 	const state = `a"b<script>alert(1)</script>&c=d é`
-	u := f.authorizeURL(f.issuer, url.Values{"state": {state}})
+	u := f.authorizeURL(f.issuer, url.Values{"state": {state}, "login_hint": {f.silver.login}})
 	resp, page := get(t, browser(t), u)
 	if resp.StatusCode != 200 || strings.Contains(page, "<script>alert") {
 		t.Fatalf("sign-in page: %d, unescaped state in:\n%s", resp.StatusCode, page)
+	}
+	if !strings.Contains(page, `id="username" value="`+f.silver.login+`"`) {
+		t.Errorf("login_hint does not pre-fill the username:\n%s", page)
 	}
 	q := signInThroughForm(t, browser(t), u, f.silver.login, testPassword)
 	if q.Get("state") != state || q.Get("code") == "" {

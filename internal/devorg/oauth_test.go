@@ -211,3 +211,65 @@ func TestClientCredentialsErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestClientSecretBasicEncodings: a secret with reserved characters works
+// whether the client form-encodes it before Basic encoding (RFC 6749, as
+// x/oauth2 does) or not (as many clients do).
+func TestClientSecretBasicEncodings(t *testing.T) {
+	f := newOAuthFixture(t)
+	const secret = "a+b%2Fc/d e"
+	_ = f.org.update(func(st *State) error {
+		st.Apps[f.svcID].Secrets[0].Secret = secret
+		return nil
+	})
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"silver"}}.Encode()
+	tests := []struct{ name, user, pass string }{
+		{"form-encoded", url.QueryEscape(f.svcID), url.QueryEscape(secret)},
+		{"raw", f.svcID, secret},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, f.issuer+"/v1/token", strings.NewReader(form))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(tt.user, tt.pass)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestOAuthWrongMethod: a wrong method gets a 405 with a JSON body, never
+// the mux's plain-text page.
+func TestOAuthWrongMethod(t *testing.T) {
+	f := newOAuthFixture(t)
+	tests := []struct{ method, path, want string }{
+		{http.MethodGet, "/api/v1/authn", "E0000022"},
+		{http.MethodGet, "/oauth2/v1/clients", "E0000022"},
+		{http.MethodPut, "/oauth2/v1/clients/" + f.svcID, "E0000022"},
+		{http.MethodPost, "/oauth2/default/.well-known/openid-configuration", "E0000022"},
+		{http.MethodPost, "/.well-known/oauth-authorization-server", "E0000022"},
+		{http.MethodDelete, "/oauth2/default/v1/keys", "E0000022"},
+		{http.MethodGet, "/oauth2/default/v1/token", "invalid_request"},
+		{http.MethodGet, "/oauth2/v1/introspect", "invalid_request"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, f.url+tt.path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 405 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") || !strings.Contains(string(b), tt.want) {
+				t.Errorf("got %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+		})
+	}
+}

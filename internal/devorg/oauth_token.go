@@ -59,15 +59,19 @@ func splitScopes(s string) []string { return strings.Fields(s) }
 func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 	bad := newOAuthError(http.StatusUnauthorized, "invalid_client", descBadClient)
 	clientID, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	altSecret := ""
 	if id, sec, ok := r.BasicAuth(); ok {
 		if secret != "" {
 			return nil, newOAuthError(http.StatusBadRequest, "invalid_request", "Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.")
 		}
-		var err1, err2 error
-		clientID, err1 = url.QueryUnescape(id)
-		secret, err2 = url.QueryUnescape(sec)
-		if err1 != nil || err2 != nil {
-			return nil, bad
+		// RFC 6749 form-encodes both before Basic encoding; many clients
+		// do not. Take the raw value, and the decoded one as well.
+		clientID, secret = id, sec
+		if dec, err := url.QueryUnescape(id); err == nil && st.Apps[id] == nil {
+			clientID = dec
+		}
+		if dec, err := url.QueryUnescape(sec); err == nil && dec != sec {
+			altSecret = dec
 		}
 	}
 	if clientID == "" {
@@ -87,7 +91,11 @@ func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 		return nil, newOAuthError(http.StatusUnauthorized, "invalid_client", "The client secret is required for a confidential client.")
 	}
 	for _, s := range app.Secrets {
-		if activeForOAuth(s.Meta) && subtle.ConstantTimeCompare([]byte(s.Secret), []byte(secret)) == 1 {
+		if !activeForOAuth(s.Meta) {
+			continue
+		}
+		if subtle.ConstantTimeCompare([]byte(s.Secret), []byte(secret)) == 1 ||
+			altSecret != "" && subtle.ConstantTimeCompare([]byte(s.Secret), []byte(altSecret)) == 1 {
 			return app, nil
 		}
 	}
@@ -95,15 +103,8 @@ func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 }
 
 func (o *Org) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !requirePost(w, r) {
-		return
-	}
-	s := o.serverOr404(w, r)
+	s := o.postedForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
 		return
 	}
 	gt := r.PostForm.Get("grant_type")

@@ -35,6 +35,8 @@ type Config struct {
 	// Transport, if set, is the HTTP transport (tests); default a clone of
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// MaxInFlight bounds the requests in flight at once (0: no bound).
+	MaxInFlight int
 }
 
 // Client is an okta SDK client with the HTTP client it uses.
@@ -100,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	hc := &http.Client{
 		Timeout:   cfg.Timeout,
-		Transport: &rateLimiter{next: base, now: time.Now},
+		Transport: &rateLimiter{next: base, now: time.Now, slots: slots(cfg.MaxInFlight)},
 		// Okta's management API never redirects; refuse to follow one so
 		// that the token is never sent elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -134,8 +136,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // that, and holds a request while its bucket is empty until the reset. So
 // concurrent requests never overrun a limit the org has announced.
 type rateLimiter struct {
-	next http.RoundTripper
-	now  func() time.Time
+	next  http.RoundTripper
+	now   func() time.Time
+	slots chan struct{} // nil: no bound on requests in flight
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -155,10 +158,27 @@ type bucket struct {
 // maxRateWait bounds one wait before the bucket is looked at again.
 const maxRateWait = time.Second
 
+func slots(n int) chan struct{} {
+	if n <= 0 {
+		return nil
+	}
+	return make(chan struct{}, n)
+}
+
 func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	key := bucketKey(req)
 	if err := r.reserve(req.Context(), key); err != nil {
 		return nil, err
+	}
+	if r.slots != nil {
+		select {
+		case r.slots <- struct{}{}:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		// The slot is held until the answer's headers arrive (the SDK
+		// reads the body right after); it is never leaked.
+		defer func() { <-r.slots }()
 	}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {

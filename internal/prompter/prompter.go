@@ -2,7 +2,11 @@
 // use the Prompter interface; only this package imports survey.
 package prompter
 
-import "errors"
+import (
+	"errors"
+	"io"
+	"strconv"
+)
 
 // Choice is the answer to "what to do with this value".
 type Choice int
@@ -29,4 +33,30 @@ type Prompter interface {
 	// each answer and the question repeats until it passes. secret hides the
 	// typed text.
 	Input(name, hint string, secret bool, validate func(string) error) (string, error)
+}
+
+// ProgressWriter is implemented by Prompters that keep a command's progress
+// output from breaking into a question on the screen. A command that prints
+// progress from other goroutines while it prompts writes it through
+// Progress(w).
+type ProgressWriter interface {
+	// Progress returns w wrapped: what is written to it while a question
+	// is on the screen is held, and written to w, in order, once the
+	// question is answered. Other writes go straight to w.
+	Progress(w io.Writer) io.Writer
+}
+
+// String names the choice as the prompt spells it.
+func (c Choice) String() string {
+	switch c {
+	case Continue:
+		return "continue"
+	case Provide:
+		return "provide"
+	case AutoAccept:
+		return "auto-accept"
+	case Quit:
+		return "quit"
+	}
+	return "Choice(" + strconv.Itoa(int(c)) + ")"
 }

@@ -2,22 +2,209 @@ package prompter
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/AlecAivazis/survey/v2"
+	"github.com/AlecAivazis/survey/v2/terminal"
 
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
+// ChooseQuestion is the question Choose asks after showing a value. Tests of
+// commands that prompt wait for it before answering.
+const ChooseQuestion = "(C)ontinue, (p)rovide a new value, (a)uto-accept all, (q)uit?"
+
+// ErrNotTerminal is returned by the Prompter of streams that are not terminals.
+var ErrNotTerminal = errors.New("cannot prompt: stdin and stdout are not both terminals")
+
 // New returns the terminal Prompter for ios, built on survey. Use it only
-// when ios.CanPrompt() is true.
-//
-// TODO(prompter helper): replace with the survey implementation.
-func New(ios *iostreams.IOStreams) Prompter { return notYet{} }
-
-type notYet struct{}
-
-func (notYet) Choose(string, string, string) (Choice, error) {
-	return Quit, errors.New("prompter not implemented yet")
+// when ios.CanPrompt() is true; with streams that are not terminal files its
+// methods return ErrNotTerminal.
+func New(ios *iostreams.IOStreams) Prompter {
+	in, inOK := ios.In.(terminal.FileReader)
+	out, outOK := ios.Out.(terminal.FileWriter)
+	if !inOK || !outOK || !ios.CanPrompt() {
+		return notTerminal{}
+	}
+	return &surveyPrompter{in: byteReader{in}, out: out, errOut: ios.ErrOut}
 }
 
-func (notYet) Input(string, string, bool, func(string) error) (string, error) {
-	return "", errors.New("prompter not implemented yet")
+// byteReader reads the terminal one byte at a time. Before reading keys,
+// survey asks the terminal for the cursor position and reads the answer
+// through a fresh bufio.Reader, dropping whatever that reader took beyond
+// the answer: keys typed ahead would be lost. Reading a byte at a time
+// leaves them in the terminal for the next read.
+type byteReader struct{ terminal.FileReader }
+
+func (r byteReader) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return r.FileReader.Read(p)
+}
+
+// surveyPrompter asks through survey on the terminal streams of a command.
+type surveyPrompter struct {
+	in     terminal.FileReader
+	out    terminal.FileWriter
+	errOut io.Writer
+
+	mu     sync.Mutex
+	asking bool
+	held   []heldWrite
+}
+
+type heldWrite struct {
+	w io.Writer
+	b []byte
+}
+
+// Progress implements ProgressWriter.
+func (p *surveyPrompter) Progress(w io.Writer) io.Writer { return &progressWriter{p: p, w: w} }
+
+type progressWriter struct {
+	p *surveyPrompter
+	w io.Writer
+}
+
+func (pw *progressWriter) Write(b []byte) (int, error) {
+	p := pw.p
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.asking {
+		p.held = append(p.held, heldWrite{pw.w, append([]byte(nil), b...)})
+		return len(b), nil
+	}
+	return pw.w.Write(b)
+}
+
+// hold starts holding progress output: a question is about to be shown.
+func (p *surveyPrompter) hold() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asking = true
+}
+
+// release writes the progress output held while the question was shown.
+func (p *surveyPrompter) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asking = false
+	for _, h := range p.held {
+		_, _ = h.w.Write(h.b)
+	}
+	p.held = nil
+}
+
+// Choose shows the value as
+//
+//	NAME: hint
+//	  value: shown
+//	? (C)ontinue, (p)rovide a new value, (a)uto-accept all, (q)uit?
+//
+// and reads one of c, p, a, q (or the whole word, any case); Enter is
+// Continue. Any other answer is refused and the question repeats.
+func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
+	p.hold()
+	defer p.release()
+	header := name
+	if hint != "" {
+		header += ": " + hint
+	}
+	if _, err := fmt.Fprintf(p.out, "%s\n  value: %s\n", header, shown); err != nil {
+		return Quit, fmt.Errorf("prompt for %s: %w", name, err)
+	}
+	var answer string
+	q := &survey.Input{Message: ChooseQuestion}
+	err := survey.AskOne(q, &answer, p.opts(survey.WithValidator(validateChoice))...)
+	if err != nil {
+		return Quit, p.askError(name, err)
+	}
+	c, _ := parseChoice(answer)
+	return c, nil
+}
+
+// Input asks for a new value of name. A secret is read without echo
+// (survey shows a mask character per key instead).
+func (p *surveyPrompter) Input(name, hint string, secret bool, validate func(string) error) (string, error) {
+	p.hold()
+	defer p.release()
+	msg := "New value for " + name
+	if hint != "" {
+		msg += " (" + hint + ")"
+	}
+	msg += ":"
+	var q survey.Prompt = &survey.Input{Message: msg}
+	if secret {
+		q = &survey.Password{Message: msg}
+	}
+	opts := p.opts()
+	if validate != nil {
+		opts = append(opts, survey.WithValidator(func(ans interface{}) error {
+			s, _ := ans.(string)
+			return validate(s)
+		}))
+	}
+	var answer string
+	if err := survey.AskOne(q, &answer, opts...); err != nil {
+		return "", p.askError(name, err)
+	}
+	return answer, nil
+}
+
+func (p *surveyPrompter) opts(extra ...survey.AskOpt) []survey.AskOpt {
+	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut)}, extra...)
+}
+
+// askError maps survey's errors: Ctrl-C, and the end of input (the terminal
+// went away), are ErrInterrupted.
+func (p *surveyPrompter) askError(name string, err error) error {
+	switch {
+	case errors.Is(err, terminal.InterruptErr):
+		return ErrInterrupted
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("prompt for %s: end of input: %w", name, ErrInterrupted)
+	default:
+		return fmt.Errorf("prompt for %s: %w", name, err)
+	}
+}
+
+// parseChoice reads an answer to ChooseQuestion.
+func parseChoice(answer string) (Choice, bool) {
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "", "c", "continue":
+		return Continue, true
+	case "p", "provide":
+		return Provide, true
+	case "a", "auto", "auto-accept":
+		return AutoAccept, true
+	case "q", "quit":
+		return Quit, true
+	}
+	return Quit, false
+}
+
+func validateChoice(ans interface{}) error {
+	s, _ := ans.(string)
+	if _, ok := parseChoice(s); !ok {
+		return fmt.Errorf("answer c (or Enter), p, a or q, not %q", s)
+	}
+	return nil
+}
+
+// notTerminal is the Prompter of streams that cannot prompt.
+type notTerminal struct{}
+
+var (
+	_ ProgressWriter = (*surveyPrompter)(nil)
+	_ Prompter       = notTerminal{}
+)
+
+func (notTerminal) Choose(string, string, string) (Choice, error) { return Quit, ErrNotTerminal }
+
+func (notTerminal) Input(string, string, bool, func(string) error) (string, error) {
+	return "", ErrNotTerminal
 }

@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/prompter"
+	"github.com/apicenter/apicenter/internal/ptytest"
+	"github.com/apicenter/apicenter/outputs"
+)
+
+// mulesoftValues are the values `bootstrap --mulesoft` asks about, in the
+// order it asks (inputs/mulesoft.yaml), when nothing sets them.
+var mulesoftValues = []string{
+	"AUTH_SERVER_NAME", "AUDIENCE", "SILVER_SCOPE", "GOLD_SCOPE",
+	"SILVER_GROUP_NAME", "GOLD_GROUP_NAME", "REDIRECT_URI", "INTROSPECT_CLIENT_LABEL",
+	"SILVER_USERNAME", "SILVER_PASSWORD", "GOLD_USERNAME", "GOLD_PASSWORD",
+}
+
+// ptyStep is one value asked about and what the user types.
+type ptyStep struct {
+	name string // the value shown
+	key  string // typed at the (C)ontinue/(p)rovide/(a)uto-accept/(q)uit question
+	// inputs are typed in turn (each with Enter) at "New value for name"
+	// after p; each but the last is refused with refusal.
+	inputs  []string
+	refusal string
+	// created are natural keys (kind:name) of objects whose "created" line
+	// must be on the terminal before key is typed: objects are created
+	// concurrently with the prompts.
+	created []string
+}
+
+// enterUntil answers Enter to every value before stop.
+func enterUntil(stop string) []ptyStep {
+	var steps []ptyStep
+	for _, v := range mulesoftValues {
+		if v == stop {
+			break
+		}
+		steps = append(steps, ptyStep{name: v, key: ptytest.Enter})
+	}
+	return steps
+}
+
+func concat(parts ...[]ptyStep) []ptyStep {
+	var all []ptyStep
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return all
+}
+
+// TestBootstrapInteractive runs `apicenter bootstrap --mulesoft` in a real
+// pseudo-terminal against the local org, answering its prompts as a user
+// would, in-process and as the built binary.
+func TestBootstrapInteractive(t *testing.T) {
+	quitKeys := []string{"authorizationServer:solar system API", "group:silver subscribers", "group:gold subscribers", "app:solar system token introspection"}
+	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
+	tests := []struct {
+		name     string
+		binary   bool // run the built binary (else the command tree in-process)
+		steps    []ptyStep
+		wantCode int
+		// the org afterwards: natural keys there exactly once, and absent
+		wantKeys, absentKeys []string
+		// values recorded in the output file, with their source
+		wantValues map[string]string
+	}{
+		{
+			name:       "Enter accepts every value",
+			steps:      enterUntil(""),
+			wantCode:   exitcode.OK,
+			wantKeys:   mulesoftKeys,
+			wantValues: map[string]string{"SILVER_GROUP_NAME": "silver subscribers/default", "GOLD_USERNAME": "gold.user@example.com/default"},
+		},
+		{
+			name: "p with an invalid value then a new one",
+			steps: concat(enterUntil("SILVER_GROUP_NAME"),
+				[]ptyStep{{name: "SILVER_GROUP_NAME", key: "p" + ptytest.Enter, inputs: []string{"", "silver club"}, refusal: "must not be empty"}},
+				[]ptyStep{{name: "GOLD_GROUP_NAME", key: ptytest.Enter}, {name: "REDIRECT_URI", key: ptytest.Enter}, {name: "INTROSPECT_CLIENT_LABEL", key: ptytest.Enter}},
+				[]ptyStep{{name: "SILVER_USERNAME", key: "P" + ptytest.Enter, inputs: []string{"not an email", "ann@example.com"}, refusal: `"not an email" is not an email address`}},
+				[]ptyStep{{name: "SILVER_PASSWORD", key: "a" + ptytest.Enter}},
+			),
+			wantCode:   exitcode.OK,
+			wantKeys:   []string{"group:silver club", "user:ann@example.com", "group:gold subscribers", "user:gold.user@example.com", "authorizationServer:solar system API", "app:solar system token introspection"},
+			absentKeys: []string{"group:silver subscribers", "user:silver.user@example.com"},
+			wantValues: map[string]string{"SILVER_GROUP_NAME": "silver club/provided", "SILVER_USERNAME": "ann@example.com/provided"},
+		},
+		{
+			name:       "a auto-accepts this and every remaining value",
+			steps:      concat(enterUntil("AUDIENCE"), []ptyStep{{name: "AUDIENCE", key: "a" + ptytest.Enter}}),
+			wantCode:   exitcode.OK,
+			wantKeys:   mulesoftKeys,
+			wantValues: map[string]string{"AUDIENCE": "api://solarsystem/default", "GOLD_GROUP_NAME": "gold subscribers/default"},
+		},
+		{
+			name:       "q quits and keeps what was created",
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, created: quitKeys}}),
+			wantCode:   exitcode.Quit,
+			wantKeys:   quitKeys,
+			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
+		},
+		{
+			name:       "Ctrl-C at a prompt interrupts and keeps what was created",
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			wantCode:   exitcode.Interrupted,
+			wantKeys:   interruptKeys,
+			absentKeys: []string{"user:gold.user@example.com"},
+		},
+		{
+			name:       "Ctrl-C in the binary interrupts and keeps what was created",
+			binary:     true,
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			wantCode:   exitcode.Interrupted,
+			wantKeys:   interruptKeys,
+			absentKeys: []string{"user:gold.user@example.com"},
+		},
+		{
+			name:       "q in the binary quits",
+			binary:     true,
+			steps:      concat(enterUntil("SILVER_SCOPE"), []ptyStep{{name: "SILVER_SCOPE", key: "Q" + ptytest.Enter}}),
+			wantCode:   exitcode.Quit,
+			absentKeys: []string{"group:silver subscribers", "user:silver.user@example.com"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var bin string
+			if tt.binary {
+				if testing.Short() {
+					t.Skip("builds the binary")
+				}
+				bin = binary(t) // before orgEnv changes directory
+			}
+			srv := devorgtest.Start(t)
+			requireManagementAPI(t, srv)
+			dir := orgEnv(t, srv)
+			c := sdk(t, srv)
+			before := orgObjects(t, c)
+
+			term := ptytest.New(t)
+			args := []string{"bootstrap", "--mulesoft"}
+			var proc *ptytest.Process
+			if tt.binary {
+				cmd := exec.Command(bin, args...)
+				cmd.Dir = dir
+				proc = term.Start(cmd)
+			} else {
+				proc = term.Run(func(ios *iostreams.IOStreams) int { return Execute(context.Background(), args, ios) })
+			}
+			for _, s := range tt.steps {
+				term.Expect(s.name + ": ")
+				term.Expect(prompter.ChooseQuestion)
+				for _, k := range s.created {
+					kind, name, _ := strings.Cut(k, ":")
+					term.WaitFor("created " + kind + " " + strconv.Quote(name))
+				}
+				term.Answer(s.key)
+				for i, in := range s.inputs {
+					if i > 0 {
+						term.Expect(s.refusal)
+					}
+					term.Expect("New value for " + s.name)
+					term.AnswerLine(in)
+				}
+			}
+			proc.ExpectExit(tt.wantCode)
+
+			transcript := term.Transcript()
+			if n := strings.Count(transcript, prompter.ChooseQuestion); n < len(tt.steps) {
+				t.Errorf("asked %d times, want at least %d", n, len(tt.steps))
+			}
+			if tt.wantCode == exitcode.OK {
+				// After (a), nothing more is asked; without it, every value is.
+				if n := strings.Count(transcript, "value: "); n != len(tt.steps) {
+					t.Errorf("%d values shown, want %d (one per step)", n, len(tt.steps))
+				}
+			}
+
+			// The output file holds exactly the objects the run created.
+			path := filepath.Join(dir, "outputs", "mulesoft.yaml")
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatalf("output file: %v", err)
+			}
+			if st.Mode().Perm() != 0o600 {
+				t.Errorf("%s has mode %v, want 0600", path, st.Mode().Perm())
+			}
+			out, err := outputs.Load(path)
+			must(t, err)
+			var recorded, created []string
+			for _, o := range out.Objects {
+				recorded = append(recorded, o.Kind+" "+o.ID)
+			}
+			for kind, ids := range newObjects(before, orgObjects(t, c)) {
+				if kind == "membership" {
+					continue
+				}
+				for _, id := range ids {
+					created = append(created, kind+" "+id)
+				}
+			}
+			sort.Strings(recorded)
+			sort.Strings(created)
+			if strings.Join(recorded, ",") != strings.Join(created, ",") {
+				t.Errorf("objects in the output file:\n  %v\nobjects created in the org:\n  %v", recorded, created)
+			}
+
+			keys := byKey(t, c)
+			for _, k := range tt.wantKeys {
+				if keys[k] != 1 {
+					t.Errorf("%d of %s in the org, want 1", keys[k], k)
+				}
+			}
+			for _, k := range tt.absentKeys {
+				if keys[k] != 0 {
+					t.Errorf("%d of %s in the org, want none", keys[k], k)
+				}
+			}
+			for name, want := range tt.wantValues {
+				v, ok := out.Value(name)
+				if got := v.Value + "/" + v.Source; !ok || got != want {
+					t.Errorf("value %s = %q, want %q", name, got, want)
+				}
+			}
+
+			// Secrets stay off the screen: the token, and the generated
+			// passwords (shown masked).
+			if strings.Contains(transcript, srv.Token) {
+				t.Errorf("the API token was shown on the terminal")
+			}
+			for _, name := range []string{"SILVER_PASSWORD", "GOLD_PASSWORD"} {
+				if v, ok := out.Value(name); ok && strings.Contains(transcript, v.Value) {
+					t.Errorf("%s was shown on the terminal", name)
+				}
+			}
+		})
+	}
+}
