@@ -126,10 +126,10 @@ type Step struct {
 
 // Ratio is wall time over the bound.
 func (s Step) Ratio() float64 {
-	if s.Bound.Total() == 0 {
+	if s.Bound.Total == 0 {
 		return 0
 	}
-	return float64(s.Wall) / float64(s.Bound.Total())
+	return float64(s.Wall) / float64(s.Bound.Total)
 }
 
 // Flow runs the Mulesoft flow against one org.
@@ -265,7 +265,7 @@ func Sum(steps []Step) (wall, bound time.Duration, reqs Requests) {
 	reqs = Requests{}
 	for _, s := range steps {
 		wall += s.Wall
-		bound += s.Bound.Total()
+		bound += s.Bound.Total
 		for e, n := range s.Requests {
 			reqs[e] += n
 		}

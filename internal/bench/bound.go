@@ -21,168 +21,114 @@ func (e Endpoint) String() string { return e.Method + " " + e.Pattern }
 // IsWrite reports whether the request changes the org.
 func (e Endpoint) IsWrite() bool { return e.Method != "GET" && e.Method != "HEAD" }
 
-// TokenCheck is the first request of every bootstrap: it checks the token
-// and the org (bootstrap/orgcheck.go lists one user). The benchmark fails
-// if a bootstrap does not make it, so that the bound follows the engine.
-var TokenCheck = Endpoint{"GET", "/api/v1/users"}
-
 // RegisterClient is Mulesoft's dynamic client registration.
 var RegisterClient = Endpoint{"POST", "/oauth2/v1/clients"}
 
-// kindRequests are the requests any correct tool needs for an object of a
-// kind, from what Okta allows (../shared/OKTA-API.md).
-type kindRequests struct {
-	// lookup is the read that must come before a create, nil where Okta
-	// enforces uniqueness (create first, and take "already exists" as
-	// found) or the create is an idempotent PUT.
-	lookup *Endpoint
-	create Endpoint
-	// verify is the one read per kind that confirms, on a re-run, every
-	// recorded object of the kind (a list or a search by key).
-	verify Endpoint
+// verifyRead is, for each kind, the one read that confirms on a re-run
+// every object of the kind an earlier run recorded (a search or a list).
+var verifyRead = map[inputs.Kind]Endpoint{
+	inputs.KindGroup:           {"GET", "/api/v1/groups"},
+	inputs.KindUser:            {"GET", "/api/v1/users"},
+	inputs.KindAuthServer:      {"GET", "/api/v1/authorizationServers"},
+	inputs.KindScope:           {"GET", "/api/v1/authorizationServers/{id}/scopes"},
+	inputs.KindPolicy:          {"GET", "/api/v1/authorizationServers/{id}/policies"},
+	inputs.KindRule:            {"GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules"},
+	inputs.KindApp:             {"GET", "/api/v1/apps"},
+	inputs.KindTrustedOrigin:   {"GET", "/api/v1/trustedOrigins"},
+	inputs.KindGroupAssignment: {"GET", "/api/v1/apps/{id}/groups"},
 }
 
-func ep(m, p string) *Endpoint { return &Endpoint{m, p} }
-
-var kindModel = map[inputs.Kind]kindRequests{
-	inputs.KindGroup:           {nil, Endpoint{"POST", "/api/v1/groups"}, Endpoint{"GET", "/api/v1/groups"}},
-	inputs.KindUser:            {nil, Endpoint{"POST", "/api/v1/users"}, Endpoint{"GET", "/api/v1/users"}},
-	inputs.KindAuthServer:      {ep("GET", "/api/v1/authorizationServers"), Endpoint{"POST", "/api/v1/authorizationServers"}, Endpoint{"GET", "/api/v1/authorizationServers"}},
-	inputs.KindScope:           {nil, Endpoint{"POST", "/api/v1/authorizationServers/{id}/scopes"}, Endpoint{"GET", "/api/v1/authorizationServers/{id}/scopes"}},
-	inputs.KindPolicy:          {ep("GET", "/api/v1/authorizationServers/{id}/policies"), Endpoint{"POST", "/api/v1/authorizationServers/{id}/policies"}, Endpoint{"GET", "/api/v1/authorizationServers/{id}/policies"}},
-	inputs.KindRule:            {ep("GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules"), Endpoint{"POST", "/api/v1/authorizationServers/{id}/policies/{id}/rules"}, Endpoint{"GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules"}},
-	inputs.KindApp:             {ep("GET", "/api/v1/apps"), Endpoint{"POST", "/api/v1/apps"}, Endpoint{"GET", "/api/v1/apps"}},
-	inputs.KindTrustedOrigin:   {nil, Endpoint{"POST", "/api/v1/trustedOrigins"}, Endpoint{"GET", "/api/v1/trustedOrigins"}},
-	inputs.KindGroupAssignment: {nil, Endpoint{"PUT", "/api/v1/apps/{id}/groups/{id}"}, Endpoint{"GET", "/api/v1/apps/{id}/groups"}},
-}
-
-// Link is one request of a critical path, with when it ends.
-type Link struct {
-	Endpoint Endpoint
-	// What says why the request is needed ("lookup POLICY").
-	What    string
-	Latency time.Duration
-	End     time.Duration
+// readByID is, for a kind, the read of one object by its id: the cheaper
+// way to confirm the one object of a kind.
+var readByID = map[inputs.Kind]Endpoint{
+	inputs.KindGroup:           {"GET", "/api/v1/groups/{id}"},
+	inputs.KindUser:            {"GET", "/api/v1/users/{id}"},
+	inputs.KindAuthServer:      {"GET", "/api/v1/authorizationServers/{id}"},
+	inputs.KindScope:           {"GET", "/api/v1/authorizationServers/{id}/scopes/{id}"},
+	inputs.KindPolicy:          {"GET", "/api/v1/authorizationServers/{id}/policies/{id}"},
+	inputs.KindRule:            {"GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules/{id}"},
+	inputs.KindApp:             {"GET", "/api/v1/apps/{id}"},
+	inputs.KindTrustedOrigin:   {"GET", "/api/v1/trustedOrigins/{id}"},
+	inputs.KindGroupAssignment: {"GET", "/api/v1/apps/{id}/groups/{id}"},
 }
 
 // Chain is a critical path: the longest chain of requests that must be
-// made one after another.
+// made one after another, one "step: METHOD /pattern (latency)" per line.
 type Chain struct {
-	Links []Link
-}
-
-// Total is the length of the chain.
-func (c Chain) Total() time.Duration {
-	if len(c.Links) == 0 {
-		return 0
-	}
-	return c.Links[len(c.Links)-1].End
+	Total time.Duration
+	Lines []string
 }
 
 // String renders the chain one request per line.
 func (c Chain) String() string {
 	var b strings.Builder
-	for i, l := range c.Links {
+	for i, l := range c.Lines {
 		arrow := "   "
 		if i > 0 {
 			arrow = "-> "
 		}
-		fmt.Fprintf(&b, "%s%-58s %5d ms  (%s)  t=%d ms\n", arrow, l.Endpoint, l.Latency.Milliseconds(), l.What, l.End.Milliseconds())
+		fmt.Fprintf(&b, "%s%s\n", arrow, l)
 	}
+	fmt.Fprintf(&b, "   = %v\n", c.Total.Round(time.Millisecond))
 	return b.String()
 }
 
-// then appends c2's links after c's.
-func (c Chain) then(c2 Chain) Chain {
-	out := Chain{Links: append([]Link(nil), c.Links...)}
-	base := c.Total()
-	for _, l := range c2.Links {
-		l.End += base
-		out.Links = append(out.Links, l)
+// TokenCheck is the first request of every bootstrap (the first step of
+// bootstrap.Plan).
+func TokenCheck(f *inputs.File) Endpoint {
+	steps := bootstrap.Plan(f)
+	if len(steps) == 0 || len(steps[0].Requests) == 0 {
+		return Endpoint{}
 	}
-	return out
+	m, p, _ := strings.Cut(steps[0].Requests[0], " ")
+	return Endpoint{m, p}
 }
 
 // FreshBound is the critical path of a bootstrap of f on an org that holds
-// none of its objects: the token check, then for each object its lookup
-// (where one must precede the create) and its create, each create after
-// the creates of what it refers to (bootstrap.Dependencies, which also
-// keeps rules and policies serial in priority order). An object keyed under
-// a parent created in the same run (a scope, policy or rule of a new
-// server or policy) needs no lookup: a new parent has no children. Values
-// cost nothing (--yes).
+// none of its objects, from the bootstrapper's own plan (bootstrap.Plan):
+// the token check; for each object the lookup that must precede its create
+// (none where Okta enforces uniqueness and creating first is safe, none
+// under a parent created by the same run) and the create; each create after
+// what it refers to, rules and policies one after another in priority
+// order. Values cost nothing (--yes).
 func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
-	deps := bootstrap.Dependencies(f)
-	byName := map[string]*inputs.Item{}
-	for _, it := range f.Items {
-		byName[it.Name] = it
-	}
-	token := Link{Endpoint: TokenCheck, What: "token check", Latency: lat(TokenCheck.Method, TokenCheck.Pattern)}
-	token.End = token.Latency
-	root := Chain{Links: []Link{token}}
-
-	memo := map[string]Chain{}
-	var done func(name string) Chain
-	// after returns the longest of the chains of names (root if none).
-	after := func(names []string) Chain {
-		best := root
-		for _, n := range names {
-			if c := done(n); c.Total() > best.Total() {
-				best = c
-			}
-		}
-		return best
-	}
-	done = func(name string) Chain {
-		if c, ok := memo[name]; ok {
-			return c
-		}
-		it := byName[name]
-		c := after(deps[name])
-		if it.Obj != nil {
-			m := kindModel[it.Obj.Kind]
-			if it.Obj.Existing {
-				c = c.then(single(*ep("GET", m.verify.Pattern), "lookup "+name, lat))
-			} else {
-				// The lookup needs only the key: it waits for what the key
-				// fields refer to, not for the whole spec.
-				if m.lookup != nil && !newParent(it, byName) {
-					lk := after(keyDeps(it, deps[name])).then(single(*m.lookup, "lookup "+name, lat))
-					if lk.Total() > c.Total() {
-						c = lk
-					}
-				}
-				c = c.then(single(m.create, "create "+name, lat))
-			}
-		}
-		memo[name] = c
-		return c
-	}
-	best := root
-	for _, it := range f.Items {
-		if c := done(it.Name); c.Total() > best.Total() {
-			best = c
-		}
-	}
-	return best
+	total, lines := bootstrap.CriticalPath(bootstrap.Plan(f), lat)
+	return Chain{Total: total, Lines: lines}
 }
 
 // RerunBound is the critical path of a bootstrap of f run again on the
 // same org with its output file: the token check, then one read per object
-// kind (the recorded ids make them independent of one another), no write.
+// kind (the recorded ids make them independent of one another; the
+// cheaper of a list and, for a kind with one object, a read by id), no
+// write.
 func RerunBound(f *inputs.File, lat devorg.LatencyModel) Chain {
-	token := Link{Endpoint: TokenCheck, What: "token check", Latency: lat(TokenCheck.Method, TokenCheck.Pattern)}
-	token.End = token.Latency
-	best := Chain{Links: []Link{token}}
-	for _, it := range f.Items {
-		if it.Obj == nil {
-			continue
-		}
-		c := Chain{Links: []Link{token}}.then(single(kindModel[it.Obj.Kind].verify, "verify every "+string(it.Obj.Kind), lat))
-		if c.Total() > best.Total() {
-			best = c
+	tc := TokenCheck(f)
+	token := lat(tc.Method, tc.Pattern)
+	best := Chain{Total: token, Lines: []string{fmt.Sprintf("%s: %s (%v)", bootstrap.TokenCheck, tc, token)}}
+	count := map[inputs.Kind]int{}
+	var kinds []inputs.Kind // in plan order, for a stable chain
+	for _, s := range bootstrap.Plan(f) {
+		if s.Kind != "" {
+			if count[s.Kind] == 0 {
+				kinds = append(kinds, s.Kind)
+			}
+			count[s.Kind]++
 		}
 	}
+	var slowest time.Duration
+	for _, kind := range kinds {
+		n := count[kind]
+		e := verifyRead[kind]
+		d := lat(e.Method, e.Pattern)
+		if byID := readByID[kind]; n == 1 && lat(byID.Method, byID.Pattern) < d {
+			e, d = byID, lat(byID.Method, byID.Pattern)
+		}
+		if d > slowest {
+			slowest = d
+			best.Lines = append(best.Lines[:1], fmt.Sprintf("every %s: %s (%v)", kind, e, d))
+		}
+	}
+	best.Total += slowest
 	return best
 }
 
@@ -190,9 +136,9 @@ func RerunBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 // plus the token check.
 func RerunReads(f *inputs.File) int {
 	kinds := map[inputs.Kind]bool{}
-	for _, it := range f.Items {
-		if it.Obj != nil {
-			kinds[it.Obj.Kind] = true
+	for _, s := range bootstrap.Plan(f) {
+		if s.Kind != "" {
+			kinds[s.Kind] = true
 		}
 	}
 	return len(kinds) + 1
@@ -200,46 +146,6 @@ func RerunReads(f *inputs.File) int {
 
 // RegisterBound is the one request of Mulesoft's client registration.
 func RegisterBound(lat devorg.LatencyModel) Chain {
-	return single(RegisterClient, "Mulesoft registers the app's client", lat)
-}
-
-func single(e Endpoint, what string, lat devorg.LatencyModel) Chain {
-	d := lat(e.Method, e.Pattern)
-	return Chain{Links: []Link{{Endpoint: e, What: what, Latency: d, End: d}}}
-}
-
-// keyDeps returns those of deps that the key fields of it refer to.
-func keyDeps(it *inputs.Item, deps []string) []string {
-	refs := map[string]bool{}
-	for _, k := range inputs.Kinds[it.Obj.Kind].Key {
-		if f := it.Obj.Field(k); f != nil {
-			for _, r := range f.Str.Refs() {
-				refs[r.Name] = true
-			}
-		}
-	}
-	var out []string
-	for _, d := range deps {
-		if refs[d] {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// newParent reports whether a key field of it refers to an object of the
-// same input (created in the same fresh run).
-func newParent(it *inputs.Item, byName map[string]*inputs.Item) bool {
-	for _, k := range inputs.Kinds[it.Obj.Kind].Key {
-		f := it.Obj.Field(k)
-		if f == nil {
-			continue
-		}
-		for _, r := range f.Str.Refs() {
-			if p := byName[r.Name]; p != nil && p.Obj != nil && !p.Obj.Existing {
-				return true
-			}
-		}
-	}
-	return false
+	d := lat(RegisterClient.Method, RegisterClient.Pattern)
+	return Chain{Total: d, Lines: []string{fmt.Sprintf("Mulesoft registers the app's client: %s (%v)", RegisterClient, d)}}
 }
