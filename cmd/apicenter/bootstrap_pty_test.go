@@ -9,7 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -66,11 +68,24 @@ func concat(parts ...[]ptyStep) []ptyStep {
 func TestBootstrapInteractive(t *testing.T) {
 	quitKeys := []string{"authorizationServer:solar system API", "group:silver subscribers", "group:gold subscribers", "app:solar system token introspection"}
 	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
+	// Users are created last (they need the groups); slow enough that
+	// Ctrl-C typed when the rest is created finds them still to be done.
+	slowUserCreation := func(method, pattern string) time.Duration {
+		if method == "POST" && pattern == "/api/v1/users" {
+			return 2 * time.Second
+		}
+		return 0
+	}
 	tests := []struct {
-		name     string
-		binary   bool // run the built binary (else the command tree in-process)
-		steps    []ptyStep
-		wantCode int
+		name    string
+		binary  bool     // run the built binary (else the command tree in-process)
+		args    []string // after bootstrap --mulesoft
+		latency devorg.LatencyModel
+		steps   []ptyStep
+		// interruptAfter: once these objects (kind:name) are reported
+		// created, type Ctrl-C (the terminal is not in a prompt: a SIGINT).
+		interruptAfter []string
+		wantCode       int
 		// the org afterwards: natural keys there exactly once, and absent
 		wantKeys, absentKeys []string
 		// values recorded in the output file, with their source
@@ -126,6 +141,15 @@ func TestBootstrapInteractive(t *testing.T) {
 			absentKeys: []string{"user:gold.user@example.com"},
 		},
 		{
+			name:           "Ctrl-C in the binary while objects are created with --yes",
+			binary:         true,
+			args:           []string{"--yes"},
+			latency:        slowUserCreation,
+			interruptAfter: quitKeys,
+			wantCode:       exitcode.Interrupted,
+			wantKeys:       quitKeys,
+		},
+		{
 			name:       "q in the binary quits",
 			binary:     true,
 			steps:      concat(enterUntil("SILVER_SCOPE"), []ptyStep{{name: "SILVER_SCOPE", key: "Q" + ptytest.Enter}}),
@@ -142,14 +166,14 @@ func TestBootstrapInteractive(t *testing.T) {
 				}
 				bin = binary(t) // before orgEnv changes directory
 			}
-			srv := devorgtest.Start(t)
+			srv := devorgtest.Start(t, devorg.Options{Latency: tt.latency})
 			requireManagementAPI(t, srv)
 			dir := orgEnv(t, srv)
 			c := sdk(t, srv)
 			before := orgObjects(t, c)
 
 			term := ptytest.New(t)
-			args := []string{"bootstrap", "--mulesoft"}
+			args := append([]string{"bootstrap", "--mulesoft"}, tt.args...)
 			var proc *ptytest.Process
 			if tt.binary {
 				cmd := exec.Command(bin, args...)
@@ -173,6 +197,13 @@ func TestBootstrapInteractive(t *testing.T) {
 					term.Expect("New value for " + s.name)
 					term.AnswerLine(in)
 				}
+			}
+			if tt.interruptAfter != nil {
+				for _, k := range tt.interruptAfter {
+					kind, name, _ := strings.Cut(k, ":")
+					term.WaitFor("created " + kind + " " + strconv.Quote(name))
+				}
+				term.Send(ptytest.CtrlC)
 			}
 			proc.ExpectExit(tt.wantCode)
 
