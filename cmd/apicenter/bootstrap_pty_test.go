@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,6 +93,10 @@ func TestBootstrapInteractive(t *testing.T) {
 		wantKeys, absentKeys []string
 		// values recorded in the output file, with their source
 		wantValues map[string]string
+		// signIn: logins whose password in the output file the org accepts
+		signIn []string
+		// neverShown: typed text that must not appear on the terminal
+		neverShown []string
 	}{
 		{
 			name:       "Enter accepts every value",
@@ -110,6 +117,18 @@ func TestBootstrapInteractive(t *testing.T) {
 			wantKeys:   []string{"group:silver club", "user:ann@example.com", "group:gold subscribers", "user:gold.user@example.com", "authorizationServer:solar system API", "app:solar system token introspection"},
 			absentKeys: []string{"group:silver subscribers", "user:silver.user@example.com"},
 			wantValues: map[string]string{"SILVER_GROUP_NAME": "silver club/provided", "SILVER_USERNAME": "ann@example.com/provided"},
+		},
+		{
+			name: "p with a secret: typed without echo, a weak one refused",
+			steps: concat(enterUntil("SILVER_PASSWORD"),
+				[]ptyStep{{name: "SILVER_PASSWORD", key: "p" + ptytest.Enter, inputs: []string{"weakpass", "Typed-Passw0rd-42"}, refusal: "a password needs at least 8 characters"}},
+				[]ptyStep{{name: "GOLD_USERNAME", key: "a" + ptytest.Enter}},
+			),
+			wantCode:   exitcode.OK,
+			wantKeys:   mulesoftKeys,
+			wantValues: map[string]string{"SILVER_PASSWORD": "Typed-Passw0rd-42/provided", "GOLD_PASSWORD": "/generated"},
+			signIn:     []string{"silver.user@example.com"},
+			neverShown: []string{"weakpass", "Typed-Passw0rd-42"},
 		},
 		{
 			name:       "a auto-accepts this and every remaining value",
@@ -260,8 +279,29 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 			for name, want := range tt.wantValues {
 				v, ok := out.Value(name)
-				if got := v.Value + "/" + v.Source; !ok || got != want {
+				got := v.Value + "/" + v.Source
+				if strings.HasPrefix(want, "/") { // the source only
+					got = "/" + v.Source
+				}
+				if !ok || got != want {
 					t.Errorf("value %s = %q, want %q", name, got, want)
+				}
+			}
+			for _, login := range tt.signIn {
+				pw := ""
+				for _, p := range [][2]string{{"SILVER_USERNAME", "SILVER_PASSWORD"}, {"GOLD_USERNAME", "GOLD_PASSWORD"}} {
+					if u, _ := out.Value(p[0]); u.Value == login {
+						v, _ := out.Value(p[1])
+						pw = v.Value
+					}
+				}
+				if status := authnStatus(t, srv.URL, login, pw); status != "SUCCESS" {
+					t.Errorf("signing in as %s with the recorded password: %s", login, status)
+				}
+			}
+			for _, s := range tt.neverShown {
+				if strings.Contains(transcript, s) {
+					t.Errorf("%q was shown on the terminal", s)
 				}
 			}
 
@@ -277,4 +317,23 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 		})
 	}
+}
+
+// authnStatus signs in at the org's primary authentication endpoint and
+// returns the transaction status (SUCCESS) or the HTTP status.
+func authnStatus(t *testing.T, orgURL, login, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": login, "password": password})
+	resp, err := http.Post(orgURL+"/api/v1/authn", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST /api/v1/authn: %v", err)
+	}
+	defer resp.Body.Close()
+	var tx struct {
+		Status string `json:"status"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tx) != nil {
+		return resp.Status
+	}
+	return tx.Status
 }
