@@ -13,6 +13,10 @@ type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	state map[*node]line
+	// While a prompt is on the terminal, lines wait in held so that they
+	// do not break into it.
+	holding bool
+	held    []string
 }
 
 type line struct {
@@ -30,7 +34,34 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) note(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format+"\n", args...)
+	p.printf(format+"\n", args...)
+}
+
+// printf writes a line now, or after the prompt on the terminal. Call with
+// p.mu held.
+func (p *progress) printf(format string, args ...any) {
+	if p.holding {
+		p.held = append(p.held, fmt.Sprintf(format, args...))
+		return
+	}
+	fmt.Fprintf(p.w, format, args...)
+}
+
+// hold keeps lines back while a prompt is shown; release prints them.
+func (p *progress) hold() {
+	p.mu.Lock()
+	p.holding = true
+	p.mu.Unlock()
+}
+
+func (p *progress) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.holding = false
+	for _, l := range p.held {
+		io.WriteString(p.w, l)
+	}
+	p.held = nil
 }
 
 func (p *progress) value(name, shown, source string) {
@@ -45,9 +76,9 @@ func (p *progress) object(n *node, key, name string, f found) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state[n] = line{status: status, key: key, name: name, id: f.id}
-	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
+	p.printf("%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
 	for _, d := range f.differs {
-		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
+		p.printf("warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
 	}
 }
 
@@ -55,7 +86,7 @@ func (p *progress) failed(n *node, key, name string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state[n] = line{status: "failed", key: key, name: name, err: err}
-	fmt.Fprintf(p.w, "failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
+	p.printf("failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
 }
 
 func (p *progress) skipped(n *node) {

@@ -35,6 +35,9 @@ type run struct {
 	// goroutine settling values touches it.
 	autoAccept bool
 
+	memoMu sync.Mutex
+	memos  map[string]*memoEntry
+
 	mu  sync.Mutex // guards out and every node's result
 	out *outputs.File
 }
@@ -44,13 +47,19 @@ type node struct {
 	it    *inputs.Item
 	index int
 	deps  []*node
+	users int           // how many nodes depend on this one
 	done  chan struct{} // closed when settled, failed or skipped
+	once  sync.Once
 
 	// guarded by run.mu
-	ok     bool
-	value  string
-	fields map[string]string
+	ok      bool
+	created bool // by this run
+	value   string
+	fields  map[string]string
 }
+
+// release closes done once.
+func (n *node) release() { n.once.Do(func() { close(n.done) }) }
 
 func newRun(opts Options) (*run, error) {
 	r := &run{
@@ -59,6 +68,7 @@ func newRun(opts Options) (*run, error) {
 		set:      map[string]string{},
 		needs:    map[*inputs.File]*outputs.File{},
 		byName:   map[string]*node{},
+		memos:    map[string]*memoEntry{},
 		outPath:  outputs.Path(opts.OutputDir, opts.Input.Name),
 		progress: newProgress(opts.IO.ErrOut),
 	}
@@ -85,6 +95,11 @@ func newRun(opts Options) (*run, error) {
 				n.deps = append(n.deps, p)
 			}
 			last[k] = n
+		}
+	}
+	for _, n := range r.nodes {
+		for _, d := range n.deps {
+			d.users++
 		}
 	}
 	for _, s := range opts.Set {

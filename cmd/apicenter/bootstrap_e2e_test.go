@@ -130,6 +130,25 @@ func TestMulesoftWalkthrough(t *testing.T) {
 		t.Errorf("second run changed the org: %s\nwas %s", fmtCounts(counts(again)), fmtCounts(counts(after)))
 	}
 
+	// A found object that differs from the input in a way that matters is
+	// reported, and left alone.
+	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))
+	must(t, err)
+	server, rule := "", out.Object("SILVER_RULE")
+	mout, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft.yaml"))
+	must(t, err)
+	server = mout.Object("AUTH_SERVER").ID
+	policy := out.Object("POLICY").ID
+	rl, _, err := c.AuthorizationServer.GetAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID)
+	must(t, err)
+	rl.Conditions.Scopes.Include = []string{"openid"}
+	_, _, err = c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID, *rl)
+	must(t, err)
+	r3 := run("bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID)
+	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]; it was left unchanged`) {
+		t.Errorf("no warning about the changed rule:\n%s", r3.errOut)
+	}
+
 	// The token is in no file written and in no output (--reveal aside).
 	assertNoToken(t, dir, srv.Token)
 	for _, o := range outputsSeen {

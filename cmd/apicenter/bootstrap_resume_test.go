@@ -83,7 +83,7 @@ func assertExactlyOne(t *testing.T, c *oktaclient.Client) {
 // the request is applied): the run completes, or a re-run does, with
 // exactly one of each object, all recorded.
 func TestBootstrapUnderFaults(t *testing.T) {
-	for _, seed := range []int64{1, 2, 3} {
+	for _, seed := range []int64{1, 2, 4, 6} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			srv := devorgtest.Start(t, devorg.Options{Faults: devorg.FaultOptions{Rate: 0.25, Seed: seed, Kinds: []string{"500", "close", "close-after"}}})
 			dir := orgEnv(t, srv)
@@ -105,6 +105,32 @@ func TestBootstrapUnderFaults(t *testing.T) {
 			must(t, err)
 			if len(out.Objects) != len(mulesoftKeys) {
 				t.Errorf("%d objects recorded, want %d", len(out.Objects), len(mulesoftKeys))
+			}
+
+			// The second step too: rules are created one after another,
+			// and a rule whose answer was lost is looked up, not repeated.
+			var clientID string
+			for i := 0; i < 10 && clientID == ""; i++ {
+				clientID, _ = tryRegisterClient(srv)
+			}
+			if clientID == "" {
+				t.Fatal("could not register a client through the faults")
+			}
+			runs = 0
+			for runs < 4 {
+				runs++
+				if r = runCLI(t, "bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID, "--set", "AUTHN_CLIENT_SECRET=s"); r.code == 0 {
+					break
+				}
+			}
+			if r.code != 0 {
+				t.Fatalf("no policy run succeeded; last: exit %d\n%s", r.code, r.errOut)
+			}
+			ids := orgObjects(t, c)
+			n := counts(ids)
+			if n["policy"] != 2 || n["rule"] != 3 || n["trustedOrigin"] != 1 || n["groupAssignment"] != 1 {
+				// the default server has one policy with one rule
+				t.Errorf("after the policy step: %s", fmtCounts(n))
 			}
 		})
 	}

@@ -266,6 +266,28 @@ func registerClient(t *testing.T, srv *devorgtest.Server, regURL, redirect strin
 	return c.ClientID, c.ClientSecret
 }
 
+// tryRegisterClient is registerClient that reports failures (for orgs
+// with faults).
+func tryRegisterClient(srv *devorgtest.Server) (string, error) {
+	body := `{"client_name":"Solar System Auth","redirect_uris":["http://localhost:8080/authorization-code/callback"],"grant_types":["authorization_code"],"response_types":["code"],"application_type":"web"}`
+	req, _ := http.NewRequest("POST", srv.URL+"/oauth2/v1/clients", strings.NewReader(body))
+	req.Header.Set("Authorization", "SSWS "+srv.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var c struct {
+		ClientID string `json:"client_id"`
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&c)
+	return c.ClientID, err
+}
+
 // signIn signs user in headlessly (/api/v1/authn, then /v1/authorize with
 // the sessionToken) and runs the authorization code flow with PKCE through
 // golang.org/x/oauth2. It returns the token, or the OAuth error code.

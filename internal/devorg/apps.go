@@ -51,17 +51,23 @@ type oauthClientSettings struct {
 }
 
 type appBody struct {
-	Name        string `json:"name"`
-	Label       string `json:"label"`
-	SignOnMode  string `json:"signOnMode"`
-	Credentials *struct {
-		OAuthClient *struct {
-			TokenEndpointAuthMethod string `json:"token_endpoint_auth_method"`
-			ClientSecret            string `json:"client_secret"`
-			PKCERequired            *bool  `json:"pkce_required"`
-		} `json:"oauthClient"`
-	} `json:"credentials"`
-	Settings map[string]any `json:"settings"`
+	Name        string          `json:"name"`
+	Label       string          `json:"label"`
+	SignOnMode  string          `json:"signOnMode"`
+	Credentials *appCredentials `json:"credentials"`
+	Settings    map[string]any  `json:"settings"`
+}
+
+// appCredentials is the credentials of an app body.
+type appCredentials struct {
+	OAuthClient *oauthClientCredentials `json:"oauthClient"`
+}
+
+// oauthClientCredentials is credentials.oauthClient of an OIDC app body.
+type oauthClientCredentials struct {
+	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method"`
+	ClientSecret            string `json:"client_secret"`
+	PKCERequired            *bool  `json:"pkce_required"`
 }
 
 // oauthSettings reads settings.oauthClient.
@@ -323,7 +329,7 @@ func (o *Org) createApp(r *http.Request) (int, any, error) {
 
 // createOIDCAppLocked validates an OIDC app body as Okta does and adds the
 // app (ACTIVE if activate) with a client secret when its token endpoint
-// auth method needs one. Dynamic client registration can use it too. Call
+// auth method needs one. Dynamic client registration uses it too. Call
 // with o.mu held (inside o.update).
 func (o *Org) createOIDCAppLocked(st *State, in *appBody, activate bool) (*App, *ClientSecret, error) {
 	a := &App{Meta: o.nextMeta(prefixApp, "INACTIVE"), Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{}}

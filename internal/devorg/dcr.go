@@ -1,8 +1,8 @@
 package devorg
 
 import (
-	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,16 +32,10 @@ func writeDCRError(w http.ResponseWriter, code, desc string) {
 	writeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": desc})
 }
 
-// checkSSWS reports whether the request carries the org's API token.
-func (o *Org) checkSSWS(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "SSWS ")
-	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(o.APIToken())) == 1
-}
-
 // handleRegisterClient is dynamic client registration (RFC 7591), as
 // Mulesoft uses it: it creates a real, ACTIVE OIDC app in the org.
 func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
-	if !o.checkSSWS(r) {
+	if !o.sswsAuthorized(r) {
 		writeError(w, errInvalidToken())
 		return
 	}
@@ -97,29 +91,37 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 	if m.RedirectURIs == nil {
 		m.RedirectURIs = []string{}
 	}
-	var out clientMetadata
-	err := o.update(func(st *State) error {
-		meta := o.nextMeta(prefixApp, "ACTIVE")
-		app := &App{
-			Meta: meta, Name: "oidc_client", Label: m.ClientName, SignOnMode: "OPENID_CONNECT",
+	in := appBody{Name: "oidc_client", Label: m.ClientName, SignOnMode: "OPENID_CONNECT",
+		Credentials: &appCredentials{OAuthClient: &oauthClientCredentials{TokenEndpointAuthMethod: m.TokenEndpointAuthMethod}},
+		Settings: map[string]any{"oauthClient": oauthClientSettings{
 			ApplicationType: m.ApplicationType, GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes,
 			RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
-			InitiateLoginURI: m.InitiateLoginURI, TokenEndpointAuthMethod: m.TokenEndpointAuthMethod,
-			ConsentMethod: "TRUSTED", PKCERequired: m.ApplicationType == "browser" || m.ApplicationType == "native", Groups: map[string]*AppGroupAssignment{}, Users: map[string]*Meta{},
+			InitiateLoginURI: m.InitiateLoginURI, ConsentMethod: "TRUSTED",
+		}}}
+	var out clientMetadata
+	err := o.update(func(st *State) error {
+		app, _, err := o.createOIDCAppLocked(st, &in, true)
+		if err != nil {
+			return err
 		}
-		if m.TokenEndpointAuthMethod != "none" {
-			app.Secrets = []*ClientSecret{{Meta: o.nextMeta(prefixSecret, "ACTIVE"), Secret: randomToken(64)}}
-		}
-		st.Apps[app.ID] = app
 		out = clientMetadataOf(app)
 		out.ClientURI, out.LogoURI = m.ClientURI, m.LogoURI
 		return nil
 	})
-	if err != nil {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae) && ae.Status == http.StatusBadRequest:
+		// The app rules of the management API, as RFC 7591 says them.
+		desc := ae.ErrorSummary
+		if len(ae.ErrorCauses) > 0 {
+			desc = ae.ErrorCauses[0].ErrorSummary
+		}
+		writeDCRError(w, "invalid_client_metadata", desc)
+	case err != nil:
 		writeError(w, err)
-		return
+	default:
+		writeJSON(w, http.StatusCreated, out)
 	}
-	writeJSON(w, http.StatusCreated, out)
 }
 
 // clientMetadataOf describes an app as a registered client.
@@ -141,33 +143,16 @@ func clientMetadataOf(a *App) clientMetadata {
 	return m
 }
 
-// handleClient is GET and DELETE /oauth2/v1/clients/{clientId}: read a
-// registered client, or remove it (the app goes, active or not, as with
-// Okta's dynamic client registration).
-func (o *Org) handleClient(w http.ResponseWriter, r *http.Request) {
-	if !o.checkSSWS(r) {
-		writeError(w, errInvalidToken())
-		return
-	}
+// client is GET and DELETE /oauth2/v1/clients/{clientId}.
+func (o *Org) client(r *http.Request) (int, any, error) {
 	if r.Method == http.MethodDelete {
-		found := false
-		err := o.update(func(st *State) error {
-			if a := st.Apps[r.PathValue("clientId")]; a != nil && a.SignOnMode == "OPENID_CONNECT" {
-				delete(st.Apps, a.ID)
-				found = true
-			}
-			return nil
-		})
-		switch {
-		case err != nil:
-			writeError(w, err)
-		case !found:
-			writeError(w, errNotFound(r.PathValue("clientId")))
-		default:
-			w.WriteHeader(http.StatusNoContent)
-		}
-		return
+		return o.deleteClient(r)
 	}
+	return o.getClient(r)
+}
+
+// getClient is GET /oauth2/v1/clients/{clientId}: a registered client.
+func (o *Org) getClient(r *http.Request) (int, any, error) {
 	var out *clientMetadata
 	o.view(func(st *State) {
 		if a := st.Apps[r.PathValue("clientId")]; a != nil && a.SignOnMode == "OPENID_CONNECT" {
@@ -176,8 +161,20 @@ func (o *Org) handleClient(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	if out == nil {
-		writeError(w, errNotFound(r.PathValue("clientId")))
-		return
+		return 0, nil, errNotFound(r.PathValue("clientId"))
 	}
-	writeJSON(w, http.StatusOK, out)
+	return http.StatusOK, out, nil
+}
+
+// deleteClient is DELETE /oauth2/v1/clients/{clientId}: the app goes,
+// active or not, as with Okta's dynamic client registration.
+func (o *Org) deleteClient(r *http.Request) (int, any, error) {
+	err := o.update(func(st *State) error {
+		if a := st.Apps[r.PathValue("clientId")]; a != nil && a.SignOnMode == "OPENID_CONNECT" {
+			delete(st.Apps, a.ID)
+			return nil
+		}
+		return errNotFound(r.PathValue("clientId"))
+	})
+	return http.StatusNoContent, nil, err
 }

@@ -169,11 +169,17 @@ func (o *Org) deleteGroup(r *http.Request) (int, any, error) {
 	return http.StatusNoContent, nil, err
 }
 
+// inGroup reports whether userID is a member of g (every user is a member
+// of the built-in Everyone group). Call with o.mu held.
+func (st *State) inGroup(g *Group, userID string) bool {
+	return g.Type == "BUILT_IN" || st.Members[g.ID][userID]
+}
+
 // groupUsers returns the members of g in creation order. Call with o.mu held.
 func (st *State) groupUsers(g *Group) []*User {
 	var out []*User
 	for _, u := range sortedBySeq(st.Users, func(u *User) int64 { return u.Seq }) {
-		if g.Type == "BUILT_IN" || st.Members[g.ID][u.ID] {
+		if st.inGroup(g, u.ID) {
 			out = append(out, u)
 		}
 	}

@@ -21,7 +21,7 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/.well-known/oauth-authorization-server", onlyMethods(o.handleDiscovery, http.MethodGet))
 	}
 	for _, prefix := range []string{"/oauth2/{authServerId}/v1", "/oauth2/v1"} {
-		mux.HandleFunc(prefix+"/keys", o.handleKeys)
+		mux.HandleFunc(prefix+"/keys", onlyMethods(o.handleKeys, http.MethodGet))
 		mux.HandleFunc(prefix+"/authorize", o.handleAuthorize)
 		mux.HandleFunc(prefix+"/token", o.handleToken)
 		mux.HandleFunc(prefix+"/introspect", o.handleIntrospect)
@@ -30,7 +30,7 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/logout", o.handleLogout)
 	}
 	mux.HandleFunc("/oauth2/v1/clients", onlyMethods(o.handleRegisterClient, http.MethodPost))
-	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.handleClient, http.MethodGet, http.MethodDelete))
+	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.api(o.client), http.MethodGet, http.MethodDelete))
 	mux.HandleFunc("/api/v1/authn", onlyMethods(o.handleAuthn, http.MethodPost))
 }
 
@@ -78,22 +78,6 @@ func issuerPath(as *AuthServer) string {
 	return "/oauth2/" + as.ID
 }
 
-// authServerByRef finds a custom server by id or by the alias "default".
-// Call with o.mu held.
-func (st *State) authServerByRef(ref string) *AuthServer {
-	if as := st.AuthServers[ref]; as != nil {
-		return as
-	}
-	if ref == "default" {
-		for _, as := range st.AuthServers {
-			if as.Default {
-				return as
-			}
-		}
-	}
-	return nil
-}
-
 var errNoServer = errors.New("no such authorization server")
 
 // resolveServer finds the server a request is for, making its signing key
@@ -110,7 +94,7 @@ func (o *Org) resolveServer(r *http.Request) (*oauthServer, error) {
 			if ref == "" {
 				s.issuer, s.path, s.audience, key = base, base+"/oauth2/v1", base, st.OrgKey
 			} else {
-				as := st.authServerByRef(ref)
+				as := st.lookupAuthServer(ref)
 				if as == nil || !activeForOAuth(as.Meta) {
 					err = errNoServer
 					return
@@ -146,7 +130,7 @@ func (o *Org) ensureKey(ref string) error {
 		if ref == "" {
 			slot = &st.OrgKey
 		} else {
-			as := st.authServerByRef(ref)
+			as := st.lookupAuthServer(ref)
 			if as == nil {
 				return errNoServer
 			}
@@ -234,10 +218,6 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *Org) handleKeys(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		writeError(w, errMethodNotAllowed())
-		return
-	}
 	s := o.serverOr404(w, r)
 	if s == nil {
 		return
@@ -246,17 +226,28 @@ func (o *Org) handleKeys(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"keys": []signingJWK{publicJWK(s.kid, &s.key.PublicKey)}})
 }
 
-// requirePost answers 405 for anything but POST.
-func requirePost(w http.ResponseWriter, r *http.Request) bool {
-	if r.Method == http.MethodPost {
-		return true
+// postedForm starts a form-posted OAuth endpoint (token, introspect,
+// revoke): it answers 405 for anything but POST, 404 for an unknown
+// server and 400 for a malformed form, returning nil; otherwise it
+// returns the request's server, with r.PostForm parsed.
+func (o *Org) postedForm(w http.ResponseWriter, r *http.Request) *oauthServer {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeOAuthError(w, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts POST requests."))
+		return nil
 	}
-	w.Header().Set("Allow", http.MethodPost)
-	writeOAuthError(w, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts POST requests."))
-	return false
+	s := o.serverOr404(w, r)
+	if s == nil {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
+		return nil
+	}
+	return s
 }
 
-// hasAll reports whether have contains every element of want.
+// containsAll reports whether have contains every element of want.
 func containsAll(have, want []string) bool {
 	for _, w := range want {
 		if !slices.Contains(have, w) {

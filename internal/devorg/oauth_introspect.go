@@ -23,15 +23,8 @@ func (o *Org) checkAccessToken(s *oauthServer, token string) (*accessClaims, boo
 }
 
 func (o *Org) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	if !requirePost(w, r) {
-		return
-	}
-	s := o.serverOr404(w, r)
+	s := o.postedForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
 		return
 	}
 	var oerr *oauthError
@@ -79,15 +72,8 @@ func (o *Org) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if !requirePost(w, r) {
-		return
-	}
-	s := o.serverOr404(w, r)
+	s := o.postedForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
 		return
 	}
 	token := r.PostForm.Get("token")

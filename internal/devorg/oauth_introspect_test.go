@@ -95,12 +95,12 @@ func TestTokensSurviveRestart(t *testing.T) {
 	}
 	var clientID, secret string
 	err = o1.update(func(st *State) error {
-		if st.authServerByRef("default") == nil {
+		if st.lookupAuthServer("default") == nil {
 			as := &AuthServer{Meta: o1.nextMeta(prefixAuthServer, "ACTIVE"), Default: true, Audiences: []string{"api://default"},
 				Scopes: map[string]*Scope{}, Policies: map[string]*Policy{}}
 			st.AuthServers[as.ID] = as
 		}
-		as := st.authServerByRef("default")
+		as := st.lookupAuthServer("default")
 		sc := &Scope{Meta: o1.nextMeta(prefixScope, ""), Name: "keep"}
 		as.Scopes[sc.ID] = sc
 		p := &Policy{Meta: o1.nextMeta(prefixPolicy, "ACTIVE"), Priority: 1, Clients: []string{"ALL_CLIENTS"}, Rules: map[string]*Rule{}}

@@ -103,15 +103,8 @@ func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 }
 
 func (o *Org) handleToken(w http.ResponseWriter, r *http.Request) {
-	if !requirePost(w, r) {
-		return
-	}
-	s := o.serverOr404(w, r)
+	s := o.postedForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, newOAuthError(http.StatusBadRequest, "invalid_request", "The request body is not a valid form."))
 		return
 	}
 	gt := r.PostForm.Get("grant_type")

@@ -31,7 +31,7 @@ func checkPassword(u *User, password string) bool {
 func (st *State) groupIDsOf(userID string) []string {
 	var ids []string
 	for _, g := range sortedBySeq(st.Groups, func(g *Group) int64 { return g.Seq }) {
-		if g.Type == "BUILT_IN" || st.Members[g.ID][userID] {
+		if st.inGroup(g, userID) {
 			ids = append(ids, g.ID)
 		}
 	}

@@ -145,13 +145,8 @@ func respondToClient(w http.ResponseWriter, r *http.Request, redirectURI, mode s
 // signInUser returns the ACTIVE user with this login (case-insensitive) and
 // password, or nil. Call with o.mu held.
 func (st *State) signInUser(login, password string) *User {
-	for _, u := range st.Users {
-		if strings.EqualFold(u.Login(), login) {
-			if u.Status == "ACTIVE" && checkPassword(u, password) {
-				return u
-			}
-			return nil
-		}
+	if u := st.userByLogin(login); u != nil && u.Status == "ACTIVE" && checkPassword(u, password) {
+		return u
 	}
 	return nil
 }

@@ -115,8 +115,13 @@ func (st *State) findUser(idOrLogin string) *User {
 	if u, ok := st.Users[idOrLogin]; ok {
 		return u
 	}
+	return st.userByLogin(idOrLogin)
+}
+
+// userByLogin finds a user by login (ignoring case). Call with o.mu held.
+func (st *State) userByLogin(login string) *User {
 	for _, u := range st.Users {
-		if strings.EqualFold(u.Login(), idOrLogin) {
+		if strings.EqualFold(u.Login(), login) {
 			return u
 		}
 	}

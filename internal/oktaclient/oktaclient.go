@@ -155,6 +155,12 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			// The SDK sends a request again after io.EOF. A create whose
+			// connection dropped may have been applied: hide the EOF so the
+			// SDK gives up, and let the caller look before trying again.
+			return nil, &writeError{method: req.Method, path: req.URL.Path, msg: err.Error()}
+		}
 		return resp, err
 	}
 	rem, err1 := strconv.Atoi(resp.Header.Get("X-Rate-Limit-Remaining"))
@@ -168,4 +174,12 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		r.mu.Unlock()
 	}
 	return resp, nil
+}
+
+// writeError is a failed write request. It deliberately does not unwrap to
+// the transport's error (see rateLimiter.RoundTrip).
+type writeError struct{ method, path, msg string }
+
+func (e *writeError) Error() string {
+	return fmt.Sprintf("%s %s: connection failed, the request may or may not have been applied: %s", e.method, e.path, e.msg)
 }
