@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,10 +38,10 @@ type ptyStep struct {
 	// after p; each but the last is refused with refusal.
 	inputs  []string
 	refusal string
-	// created are natural keys (kind:name) of objects whose "created" line
-	// must be on the terminal before key is typed: objects are created
-	// concurrently with the prompts.
-	created []string
+	// recorded are objects (item names) that must be in the output file
+	// before key is typed: objects are created concurrently with the
+	// prompts, and their progress lines wait until a prompt is answered.
+	recorded []string
 }
 
 // enterUntil answers Enter to every value before stop.
@@ -70,7 +69,9 @@ func concat(parts ...[]ptyStep) []ptyStep {
 // would, in-process and as the built binary.
 func TestBootstrapInteractive(t *testing.T) {
 	quitKeys := []string{"authorizationServer:solar system API", "group:silver subscribers", "group:gold subscribers", "app:solar system token introspection"}
+	quitObjects := []string{"AUTH_SERVER", "SILVER_GROUP", "GOLD_GROUP", "INTROSPECT_CLIENT"}
 	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
+	interruptObjects := append(append([]string{}, quitObjects...), "SILVER_USER")
 	// Users are created last (they need the groups); slow enough that
 	// Ctrl-C typed when the rest is created finds them still to be done.
 	slowUserCreation := func(method, pattern string) time.Duration {
@@ -85,8 +86,8 @@ func TestBootstrapInteractive(t *testing.T) {
 		args    []string // after bootstrap --mulesoft
 		latency devorg.LatencyModel
 		steps   []ptyStep
-		// interruptAfter: once these objects (kind:name) are reported
-		// created, type Ctrl-C (the terminal is not in a prompt: a SIGINT).
+		// interruptAfter: once these objects (item names) are recorded,
+		// type Ctrl-C (the terminal is not in a prompt: a SIGINT).
 		interruptAfter []string
 		wantCode       int
 		// the org afterwards: natural keys there exactly once, and absent
@@ -139,14 +140,14 @@ func TestBootstrapInteractive(t *testing.T) {
 		},
 		{
 			name:       "q quits and keeps what was created",
-			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, created: quitKeys}}),
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, recorded: quitObjects}}),
 			wantCode:   exitcode.Quit,
 			wantKeys:   quitKeys,
 			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
 		},
 		{
 			name:       "Ctrl-C at a prompt interrupts and keeps what was created",
-			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, recorded: interruptObjects}}),
 			wantCode:   exitcode.Interrupted,
 			wantKeys:   interruptKeys,
 			absentKeys: []string{"user:gold.user@example.com"},
@@ -154,7 +155,7 @@ func TestBootstrapInteractive(t *testing.T) {
 		{
 			name:       "Ctrl-C in the binary interrupts and keeps what was created",
 			binary:     true,
-			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, recorded: interruptObjects}}),
 			wantCode:   exitcode.Interrupted,
 			wantKeys:   interruptKeys,
 			absentKeys: []string{"user:gold.user@example.com"},
@@ -164,7 +165,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			binary:         true,
 			args:           []string{"--yes"},
 			latency:        slowUserCreation,
-			interruptAfter: quitKeys,
+			interruptAfter: quitObjects,
 			wantCode:       exitcode.Interrupted,
 			wantKeys:       quitKeys,
 		},
@@ -188,6 +189,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			srv := devorgtest.Start(t, devorg.Options{Latency: tt.latency})
 			requireManagementAPI(t, srv)
 			dir := orgEnv(t, srv)
+			outPath := filepath.Join(dir, "outputs", "mulesoft.yaml")
 			c := sdk(t, srv)
 			before := orgObjects(t, c)
 
@@ -204,10 +206,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			for _, s := range tt.steps {
 				term.Expect(s.name + ": ")
 				term.Expect(prompter.ChooseQuestion)
-				for _, k := range s.created {
-					kind, name, _ := strings.Cut(k, ":")
-					term.WaitFor("created " + kind + " " + strconv.Quote(name))
-				}
+				waitRecorded(t, outPath, s.recorded)
 				term.Answer(s.key)
 				for i, in := range s.inputs {
 					if i > 0 {
@@ -218,10 +217,7 @@ func TestBootstrapInteractive(t *testing.T) {
 				}
 			}
 			if tt.interruptAfter != nil {
-				for _, k := range tt.interruptAfter {
-					kind, name, _ := strings.Cut(k, ":")
-					term.WaitFor("created " + kind + " " + strconv.Quote(name))
-				}
+				waitRecorded(t, outPath, tt.interruptAfter)
 				term.Send(ptytest.CtrlC)
 			}
 			proc.ExpectExit(tt.wantCode)
@@ -238,7 +234,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 
 			// The output file holds exactly the objects the run created.
-			path := filepath.Join(dir, "outputs", "mulesoft.yaml")
+			path := outPath
 			st, err := os.Stat(path)
 			if err != nil {
 				t.Fatalf("output file: %v", err)
@@ -336,4 +332,32 @@ func authnStatus(t *testing.T, orgURL, login, password string) string {
 		return resp.Status
 	}
 	return tx.Status
+}
+
+// waitRecorded waits until the output file at path records the objects
+// called names (input item names).
+func waitRecorded(t *testing.T, path string, names []string) {
+	t.Helper()
+	if len(names) == 0 {
+		return
+	}
+	deadline := time.Now().Add(ptytest.Timeout)
+	for {
+		missing := names
+		if out, err := outputs.Load(path); err == nil {
+			missing = nil
+			for _, n := range names {
+				if o := out.Object(n); o == nil || o.ID == "" {
+					missing = append(missing, n)
+				}
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not record %v after %v", path, missing, ptytest.Timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
