@@ -361,3 +361,52 @@ func waitRecorded(t *testing.T, path string, names []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestBootstrapPolicyInteractive runs `bootstrap --mulesoft_policy` in a
+// pseudo-terminal: the client Mulesoft registered has no default, so its id
+// and secret are asked for directly (an empty id refused, the secret typed
+// without echo), and they reach get-settings.
+func TestBootstrapPolicyInteractive(t *testing.T) {
+	srv := devorgtest.Start(t)
+	requireManagementAPI(t, srv)
+	dir := orgEnv(t, srv)
+	if r := runCLI(t, "bootstrap", "--mulesoft", "--yes"); r.code != exitcode.OK {
+		t.Fatalf("bootstrap --mulesoft: exit %d\n%s", r.code, r.errOut)
+	}
+	id, secret := registerClient(t, srv, srv.URL+"/oauth2/v1/clients", "http://localhost:8080/authorization-code/callback")
+
+	term := ptytest.New(t)
+	proc := term.Run(func(ios *iostreams.IOStreams) int {
+		return Execute(context.Background(), []string{"bootstrap", "--mulesoft_policy"}, ios)
+	})
+	term.Expect("New value for AUTHN_CLIENT_ID")
+	term.AnswerLine("")
+	term.Expect("must not be empty")
+	term.Expect("New value for AUTHN_CLIENT_ID")
+	term.AnswerLine(id)
+	term.Expect("New value for AUTHN_CLIENT_SECRET")
+	term.AnswerLine(secret)
+	term.Expect("GATEWAY_URI: ")
+	term.Expect(prompter.ChooseQuestion)
+	term.Answer("a" + ptytest.Enter)
+	proc.ExpectExit(exitcode.OK)
+
+	if strings.Contains(term.Transcript(), secret) {
+		t.Errorf("the client secret typed at the prompt was shown on the terminal")
+	}
+	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))
+	must(t, err)
+	for name, want := range map[string]string{"AUTHN_CLIENT_ID": id, "AUTHN_CLIENT_SECRET": secret, "GATEWAY_URI": "http://localhost:8081"} {
+		if v, ok := out.Value(name); !ok || v.Value != want {
+			t.Errorf("value %s = %q, want %q", name, v.Value, want)
+		}
+	}
+	r := runCLI(t, "get-settings", "--mulesoft")
+	if r.code != exitcode.OK {
+		t.Fatalf("get-settings --mulesoft: exit %d\n%s", r.code, r.errOut)
+	}
+	settings := parseEnv(t, r.out)
+	if settings["CLIENT_ID"] != id || settings["CLIENT_SECRET"] != secret {
+		t.Errorf("get-settings gives CLIENT_ID %q and a CLIENT_SECRET of %d characters; want the typed ones", settings["CLIENT_ID"], len(settings["CLIENT_SECRET"]))
+	}
+}
