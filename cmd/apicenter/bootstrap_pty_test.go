@@ -1,15 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -34,10 +38,10 @@ type ptyStep struct {
 	// after p; each but the last is refused with refusal.
 	inputs  []string
 	refusal string
-	// created are natural keys (kind:name) of objects whose "created" line
-	// must be on the terminal before key is typed: objects are created
-	// concurrently with the prompts.
-	created []string
+	// recorded are objects (item names) that must be in the output file
+	// before key is typed: objects are created concurrently with the
+	// prompts, and their progress lines wait until a prompt is answered.
+	recorded []string
 }
 
 // enterUntil answers Enter to every value before stop.
@@ -65,16 +69,35 @@ func concat(parts ...[]ptyStep) []ptyStep {
 // would, in-process and as the built binary.
 func TestBootstrapInteractive(t *testing.T) {
 	quitKeys := []string{"authorizationServer:solar system API", "group:silver subscribers", "group:gold subscribers", "app:solar system token introspection"}
+	quitObjects := []string{"AUTH_SERVER", "SILVER_GROUP", "GOLD_GROUP", "INTROSPECT_CLIENT"}
 	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
+	interruptObjects := append(append([]string{}, quitObjects...), "SILVER_USER")
+	// Users are created last (they need the groups); slow enough that
+	// Ctrl-C typed when the rest is created finds them still to be done.
+	slowUserCreation := func(method, pattern string) time.Duration {
+		if method == "POST" && pattern == "/api/v1/users" {
+			return 2 * time.Second
+		}
+		return 0
+	}
 	tests := []struct {
-		name     string
-		binary   bool // run the built binary (else the command tree in-process)
-		steps    []ptyStep
-		wantCode int
+		name    string
+		binary  bool     // run the built binary (else the command tree in-process)
+		args    []string // after bootstrap --mulesoft
+		latency devorg.LatencyModel
+		steps   []ptyStep
+		// interruptAfter: once these objects (item names) are recorded,
+		// type Ctrl-C (the terminal is not in a prompt: a SIGINT).
+		interruptAfter []string
+		wantCode       int
 		// the org afterwards: natural keys there exactly once, and absent
 		wantKeys, absentKeys []string
 		// values recorded in the output file, with their source
 		wantValues map[string]string
+		// signIn: logins whose password in the output file the org accepts
+		signIn []string
+		// neverShown: typed text that must not appear on the terminal
+		neverShown []string
 	}{
 		{
 			name:       "Enter accepts every value",
@@ -97,6 +120,18 @@ func TestBootstrapInteractive(t *testing.T) {
 			wantValues: map[string]string{"SILVER_GROUP_NAME": "silver club/provided", "SILVER_USERNAME": "ann@example.com/provided"},
 		},
 		{
+			name: "p with a secret: typed without echo, a weak one refused",
+			steps: concat(enterUntil("SILVER_PASSWORD"),
+				[]ptyStep{{name: "SILVER_PASSWORD", key: "p" + ptytest.Enter, inputs: []string{"weakpass", "Typed-Passw0rd-42"}, refusal: "a password needs at least 8 characters"}},
+				[]ptyStep{{name: "GOLD_USERNAME", key: "a" + ptytest.Enter}},
+			),
+			wantCode:   exitcode.OK,
+			wantKeys:   mulesoftKeys,
+			wantValues: map[string]string{"SILVER_PASSWORD": "Typed-Passw0rd-42/provided", "GOLD_PASSWORD": "/generated"},
+			signIn:     []string{"silver.user@example.com"},
+			neverShown: []string{"weakpass", "Typed-Passw0rd-42"},
+		},
+		{
 			name:       "a auto-accepts this and every remaining value",
 			steps:      concat(enterUntil("AUDIENCE"), []ptyStep{{name: "AUDIENCE", key: "a" + ptytest.Enter}}),
 			wantCode:   exitcode.OK,
@@ -105,14 +140,14 @@ func TestBootstrapInteractive(t *testing.T) {
 		},
 		{
 			name:       "q quits and keeps what was created",
-			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, created: quitKeys}}),
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, recorded: quitObjects}}),
 			wantCode:   exitcode.Quit,
 			wantKeys:   quitKeys,
 			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
 		},
 		{
 			name:       "Ctrl-C at a prompt interrupts and keeps what was created",
-			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, recorded: interruptObjects}}),
 			wantCode:   exitcode.Interrupted,
 			wantKeys:   interruptKeys,
 			absentKeys: []string{"user:gold.user@example.com"},
@@ -120,10 +155,19 @@ func TestBootstrapInteractive(t *testing.T) {
 		{
 			name:       "Ctrl-C in the binary interrupts and keeps what was created",
 			binary:     true,
-			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, created: interruptKeys}}),
+			steps:      concat(enterUntil("GOLD_USERNAME"), []ptyStep{{name: "GOLD_USERNAME", key: ptytest.CtrlC, recorded: interruptObjects}}),
 			wantCode:   exitcode.Interrupted,
 			wantKeys:   interruptKeys,
 			absentKeys: []string{"user:gold.user@example.com"},
+		},
+		{
+			name:           "Ctrl-C in the binary while objects are created with --yes",
+			binary:         true,
+			args:           []string{"--yes"},
+			latency:        slowUserCreation,
+			interruptAfter: quitObjects,
+			wantCode:       exitcode.Interrupted,
+			wantKeys:       quitKeys,
 		},
 		{
 			name:       "q in the binary quits",
@@ -142,14 +186,15 @@ func TestBootstrapInteractive(t *testing.T) {
 				}
 				bin = binary(t) // before orgEnv changes directory
 			}
-			srv := devorgtest.Start(t)
+			srv := devorgtest.Start(t, devorg.Options{Latency: tt.latency})
 			requireManagementAPI(t, srv)
 			dir := orgEnv(t, srv)
+			outPath := filepath.Join(dir, "outputs", "mulesoft.yaml")
 			c := sdk(t, srv)
 			before := orgObjects(t, c)
 
 			term := ptytest.New(t)
-			args := []string{"bootstrap", "--mulesoft"}
+			args := append([]string{"bootstrap", "--mulesoft"}, tt.args...)
 			var proc *ptytest.Process
 			if tt.binary {
 				cmd := exec.Command(bin, args...)
@@ -161,10 +206,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			for _, s := range tt.steps {
 				term.Expect(s.name + ": ")
 				term.Expect(prompter.ChooseQuestion)
-				for _, k := range s.created {
-					kind, name, _ := strings.Cut(k, ":")
-					term.WaitFor("created " + kind + " " + strconv.Quote(name))
-				}
+				waitRecorded(t, outPath, s.recorded)
 				term.Answer(s.key)
 				for i, in := range s.inputs {
 					if i > 0 {
@@ -173,6 +215,10 @@ func TestBootstrapInteractive(t *testing.T) {
 					term.Expect("New value for " + s.name)
 					term.AnswerLine(in)
 				}
+			}
+			if tt.interruptAfter != nil {
+				waitRecorded(t, outPath, tt.interruptAfter)
+				term.Send(ptytest.CtrlC)
 			}
 			proc.ExpectExit(tt.wantCode)
 
@@ -188,7 +234,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 
 			// The output file holds exactly the objects the run created.
-			path := filepath.Join(dir, "outputs", "mulesoft.yaml")
+			path := outPath
 			st, err := os.Stat(path)
 			if err != nil {
 				t.Fatalf("output file: %v", err)
@@ -229,8 +275,29 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 			for name, want := range tt.wantValues {
 				v, ok := out.Value(name)
-				if got := v.Value + "/" + v.Source; !ok || got != want {
+				got := v.Value + "/" + v.Source
+				if strings.HasPrefix(want, "/") { // the source only
+					got = "/" + v.Source
+				}
+				if !ok || got != want {
 					t.Errorf("value %s = %q, want %q", name, got, want)
+				}
+			}
+			for _, login := range tt.signIn {
+				pw := ""
+				for _, p := range [][2]string{{"SILVER_USERNAME", "SILVER_PASSWORD"}, {"GOLD_USERNAME", "GOLD_PASSWORD"}} {
+					if u, _ := out.Value(p[0]); u.Value == login {
+						v, _ := out.Value(p[1])
+						pw = v.Value
+					}
+				}
+				if status := authnStatus(t, srv.URL, login, pw); status != "SUCCESS" {
+					t.Errorf("signing in as %s with the recorded password: %s", login, status)
+				}
+			}
+			for _, s := range tt.neverShown {
+				if strings.Contains(transcript, s) {
+					t.Errorf("%q was shown on the terminal", s)
 				}
 			}
 
@@ -245,5 +312,101 @@ func TestBootstrapInteractive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// authnStatus signs in at the org's primary authentication endpoint and
+// returns the transaction status (SUCCESS) or the HTTP status.
+func authnStatus(t *testing.T, orgURL, login, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"username": login, "password": password})
+	resp, err := http.Post(orgURL+"/api/v1/authn", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("POST /api/v1/authn: %v", err)
+	}
+	defer resp.Body.Close()
+	var tx struct {
+		Status string `json:"status"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&tx) != nil {
+		return resp.Status
+	}
+	return tx.Status
+}
+
+// waitRecorded waits until the output file at path records the objects
+// called names (input item names).
+func waitRecorded(t *testing.T, path string, names []string) {
+	t.Helper()
+	if len(names) == 0 {
+		return
+	}
+	deadline := time.Now().Add(ptytest.Timeout)
+	for {
+		missing := names
+		if out, err := outputs.Load(path); err == nil {
+			missing = nil
+			for _, n := range names {
+				if o := out.Object(n); o == nil || o.ID == "" {
+					missing = append(missing, n)
+				}
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not record %v after %v", path, missing, ptytest.Timeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestBootstrapPolicyInteractive runs `bootstrap --mulesoft_policy` in a
+// pseudo-terminal: the client Mulesoft registered has no default, so its id
+// and secret are asked for directly (an empty id refused, the secret typed
+// without echo), and they reach get-settings.
+func TestBootstrapPolicyInteractive(t *testing.T) {
+	srv := devorgtest.Start(t)
+	requireManagementAPI(t, srv)
+	dir := orgEnv(t, srv)
+	if r := runCLI(t, "bootstrap", "--mulesoft", "--yes"); r.code != exitcode.OK {
+		t.Fatalf("bootstrap --mulesoft: exit %d\n%s", r.code, r.errOut)
+	}
+	id, secret := registerClient(t, srv, srv.URL+"/oauth2/v1/clients", "http://localhost:8080/authorization-code/callback")
+
+	term := ptytest.New(t)
+	proc := term.Run(func(ios *iostreams.IOStreams) int {
+		return Execute(context.Background(), []string{"bootstrap", "--mulesoft_policy"}, ios)
+	})
+	term.Expect("New value for AUTHN_CLIENT_ID")
+	term.AnswerLine("")
+	term.Expect("must not be empty")
+	term.Expect("New value for AUTHN_CLIENT_ID")
+	term.AnswerLine(id)
+	term.Expect("New value for AUTHN_CLIENT_SECRET")
+	term.AnswerLine(secret)
+	term.Expect("GATEWAY_URI: ")
+	term.Expect(prompter.ChooseQuestion)
+	term.Answer("a" + ptytest.Enter)
+	proc.ExpectExit(exitcode.OK)
+
+	if strings.Contains(term.Transcript(), secret) {
+		t.Errorf("the client secret typed at the prompt was shown on the terminal")
+	}
+	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))
+	must(t, err)
+	for name, want := range map[string]string{"AUTHN_CLIENT_ID": id, "AUTHN_CLIENT_SECRET": secret, "GATEWAY_URI": "http://localhost:8081"} {
+		if v, ok := out.Value(name); !ok || v.Value != want {
+			t.Errorf("value %s = %q, want %q", name, v.Value, want)
+		}
+	}
+	r := runCLI(t, "get-settings", "--mulesoft")
+	if r.code != exitcode.OK {
+		t.Fatalf("get-settings --mulesoft: exit %d\n%s", r.code, r.errOut)
+	}
+	settings := parseEnv(t, r.out)
+	if settings["CLIENT_ID"] != id || settings["CLIENT_SECRET"] != secret {
+		t.Errorf("get-settings gives CLIENT_ID %q and a CLIENT_SECRET of %d characters; want the typed ones", settings["CLIENT_ID"], len(settings["CLIENT_SECRET"]))
 	}
 }

@@ -4,7 +4,6 @@ package prompter
 
 import (
 	"errors"
-	"io"
 	"strconv"
 )
 
@@ -33,17 +32,6 @@ type Prompter interface {
 	// each answer and the question repeats until it passes. secret hides the
 	// typed text.
 	Input(name, hint string, secret bool, validate func(string) error) (string, error)
-}
-
-// ProgressWriter is implemented by Prompters that keep a command's progress
-// output from breaking into a question on the screen. A command that prints
-// progress from other goroutines while it prompts writes it through
-// Progress(w).
-type ProgressWriter interface {
-	// Progress returns w wrapped: what is written to it while a question
-	// is on the screen is held, and written to w, in order, once the
-	// question is answered. Other writes go straight to w.
-	Progress(w io.Writer) io.Writer
 }
 
 // String names the choice as the prompt spells it.

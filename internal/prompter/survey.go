@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/terminal"
@@ -51,52 +50,6 @@ type surveyPrompter struct {
 	in     terminal.FileReader
 	out    terminal.FileWriter
 	errOut io.Writer
-
-	mu     sync.Mutex
-	asking bool
-	held   []heldWrite
-}
-
-type heldWrite struct {
-	w io.Writer
-	b []byte
-}
-
-// Progress implements ProgressWriter.
-func (p *surveyPrompter) Progress(w io.Writer) io.Writer { return &progressWriter{p: p, w: w} }
-
-type progressWriter struct {
-	p *surveyPrompter
-	w io.Writer
-}
-
-func (pw *progressWriter) Write(b []byte) (int, error) {
-	p := pw.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.asking {
-		p.held = append(p.held, heldWrite{pw.w, append([]byte(nil), b...)})
-		return len(b), nil
-	}
-	return pw.w.Write(b)
-}
-
-// hold starts holding progress output: a question is about to be shown.
-func (p *surveyPrompter) hold() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.asking = true
-}
-
-// release writes the progress output held while the question was shown.
-func (p *surveyPrompter) release() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.asking = false
-	for _, h := range p.held {
-		_, _ = h.w.Write(h.b)
-	}
-	p.held = nil
 }
 
 // Choose shows the value as
@@ -108,8 +61,6 @@ func (p *surveyPrompter) release() {
 // and reads one of c, p, a, q (or the whole word, any case); Enter is
 // Continue. Any other answer is refused and the question repeats.
 func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
-	p.hold()
-	defer p.release()
 	header := name
 	if hint != "" {
 		header += ": " + hint
@@ -130,8 +81,6 @@ func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
 // Input asks for a new value of name. A secret is read without echo
 // (survey shows a mask character per key instead).
 func (p *surveyPrompter) Input(name, hint string, secret bool, validate func(string) error) (string, error) {
-	p.hold()
-	defer p.release()
 	msg := "New value for " + name
 	if hint != "" {
 		msg += " (" + hint + ")"
@@ -156,7 +105,7 @@ func (p *surveyPrompter) Input(name, hint string, secret bool, validate func(str
 }
 
 func (p *surveyPrompter) opts(extra ...survey.AskOpt) []survey.AskOpt {
-	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut)}, extra...)
+	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut), survey.WithShowCursor(true)}, extra...)
 }
 
 // askError maps survey's errors: Ctrl-C, and the end of input (the terminal
@@ -198,10 +147,7 @@ func validateChoice(ans interface{}) error {
 // notTerminal is the Prompter of streams that cannot prompt.
 type notTerminal struct{}
 
-var (
-	_ ProgressWriter = (*surveyPrompter)(nil)
-	_ Prompter       = notTerminal{}
-)
+var _ Prompter = notTerminal{}
 
 func (notTerminal) Choose(string, string, string) (Choice, error) { return Quit, ErrNotTerminal }
 

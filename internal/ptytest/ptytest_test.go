@@ -67,6 +67,7 @@ func TestRunInProcess(t *testing.T) {
 	c.Expect("press a key: ")
 	c.Answer(ptytest.CtrlC)
 	c.Expect(`got '\x03'`)
+	c.WaitFor("press a key") // anywhere in the output, before Expect's position too
 	p.ExpectExit(7)
 	if got := c.Screen(); got != "press a key:\ngot '\\x03'" {
 		t.Errorf("screen = %q", got)
