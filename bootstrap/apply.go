@@ -185,11 +185,14 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		return err
 	}
 	var prev *outputs.Object
+	var replaced *outputs.Object
 	r.mu.Lock()
 	if r.prev != nil {
 		if o := r.prev.Object(n.it.Name); o != nil && o.Kind == string(n.it.Obj.Kind) && o.Key == spec.key && o.ID != "" {
 			c := *o
 			prev = &c
+		} else if o != nil {
+			replaced = o
 		}
 	}
 	// An object an earlier run recorded under the same key is settled now
@@ -203,6 +206,9 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	r.mu.Unlock()
 	if optimistic {
 		n.release()
+	}
+	if replaced != nil {
+		r.progress.note("note    %s was %s %q (%s) in the earlier run; it is now %q, and the old one is left in the org", n.it.Name, replaced.Kind, replaced.Key, replaced.ID, spec.key)
 	}
 
 	if isStopped(stop) {
