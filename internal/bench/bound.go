@@ -24,34 +24,6 @@ func (e Endpoint) IsWrite() bool { return e.Method != "GET" && e.Method != "HEAD
 // RegisterClient is Mulesoft's dynamic client registration.
 var RegisterClient = Endpoint{"POST", "/oauth2/v1/clients"}
 
-// verifyRead is, for each kind, the one read that confirms on a re-run
-// every object of the kind an earlier run recorded (a search or a list).
-var verifyRead = map[inputs.Kind]Endpoint{
-	inputs.KindGroup:           {"GET", "/api/v1/groups"},
-	inputs.KindUser:            {"GET", "/api/v1/users"},
-	inputs.KindAuthServer:      {"GET", "/api/v1/authorizationServers"},
-	inputs.KindScope:           {"GET", "/api/v1/authorizationServers/{id}/scopes"},
-	inputs.KindPolicy:          {"GET", "/api/v1/authorizationServers/{id}/policies"},
-	inputs.KindRule:            {"GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules"},
-	inputs.KindApp:             {"GET", "/api/v1/apps"},
-	inputs.KindTrustedOrigin:   {"GET", "/api/v1/trustedOrigins"},
-	inputs.KindGroupAssignment: {"GET", "/api/v1/apps/{id}/groups"},
-}
-
-// readByID is, for a kind, the read of one object by its id: the cheaper
-// way to confirm the one object of a kind.
-var readByID = map[inputs.Kind]Endpoint{
-	inputs.KindGroup:           {"GET", "/api/v1/groups/{id}"},
-	inputs.KindUser:            {"GET", "/api/v1/users/{id}"},
-	inputs.KindAuthServer:      {"GET", "/api/v1/authorizationServers/{id}"},
-	inputs.KindScope:           {"GET", "/api/v1/authorizationServers/{id}/scopes/{id}"},
-	inputs.KindPolicy:          {"GET", "/api/v1/authorizationServers/{id}/policies/{id}"},
-	inputs.KindRule:            {"GET", "/api/v1/authorizationServers/{id}/policies/{id}/rules/{id}"},
-	inputs.KindApp:             {"GET", "/api/v1/apps/{id}"},
-	inputs.KindTrustedOrigin:   {"GET", "/api/v1/trustedOrigins/{id}"},
-	inputs.KindGroupAssignment: {"GET", "/api/v1/apps/{id}/groups/{id}"},
-}
-
 // Chain is a critical path: the longest chain of requests that must be
 // made one after another, one "step: METHOD /pattern (latency)" per line.
 type Chain struct {
@@ -97,39 +69,12 @@ func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 }
 
 // RerunBound is the critical path of a bootstrap of f run again on the
-// same org with its output file: the token check, then one read per object
-// kind (the recorded ids make them independent of one another; the
-// cheaper of a list and, for a kind with one object, a read by id), no
-// write.
+// same org with its output file, from the bootstrapper's own plan
+// (bootstrap.RerunPlan): the token check, then one read per object, all
+// independent of one another since the recorded ids are known; no write.
 func RerunBound(f *inputs.File, lat devorg.LatencyModel) Chain {
-	tc := TokenCheck(f)
-	token := lat(tc.Method, tc.Pattern)
-	best := Chain{Total: token, Lines: []string{fmt.Sprintf("%s: %s (%v)", bootstrap.TokenCheck, tc, token)}}
-	count := map[inputs.Kind]int{}
-	var kinds []inputs.Kind // in plan order, for a stable chain
-	for _, s := range bootstrap.Plan(f) {
-		if s.Kind != "" {
-			if count[s.Kind] == 0 {
-				kinds = append(kinds, s.Kind)
-			}
-			count[s.Kind]++
-		}
-	}
-	var slowest time.Duration
-	for _, kind := range kinds {
-		n := count[kind]
-		e := verifyRead[kind]
-		d := lat(e.Method, e.Pattern)
-		if byID := readByID[kind]; n == 1 && lat(byID.Method, byID.Pattern) < d {
-			e, d = byID, lat(byID.Method, byID.Pattern)
-		}
-		if d > slowest {
-			slowest = d
-			best.Lines = append(best.Lines[:1], fmt.Sprintf("every %s: %s (%v)", kind, e, d))
-		}
-	}
-	best.Total += slowest
-	return best
+	total, lines := bootstrap.CriticalPath(bootstrap.RerunPlan(f), lat)
+	return Chain{Total: total, Lines: lines}
 }
 
 // RerunReads is the most reads a re-run of f may make: one per object kind
