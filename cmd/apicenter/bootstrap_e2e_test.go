@@ -97,8 +97,8 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	if e != "" {
 		t.Fatalf("silver user, silver scope: %s", e)
 	}
-	if active, scope := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) {
-		t.Errorf("silver token: active=%v scope=%q", active, scope)
+	if active, scope, life := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) || life != 3600 {
+		t.Errorf("silver token: active=%v scope=%q lifetime=%ds (want 60 minutes)", active, scope, life)
 	}
 	if _, e := signIn(t, settings, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", gold); e != "access_denied" {
 		t.Errorf("silver user asking for gold: error %q, want access_denied", e)
@@ -107,7 +107,7 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	if e != "" {
 		t.Fatalf("gold user: %s", e)
 	}
-	if active, scope := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
+	if active, scope, _ := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
 		t.Errorf("gold token: active=%v scope=%q", active, scope)
 	}
 
