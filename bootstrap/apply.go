@@ -227,7 +227,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
 		// (the request may have been applied) and try once more.
 		spec.parentNew = false
-		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	if err == nil && optimistic && res.id != prev.ID {
 		// Someone deleted it since: what refers to it used the old id.

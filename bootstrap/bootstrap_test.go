@@ -35,6 +35,13 @@ func TestGeneratePassword(t *testing.T) {
 		if seen[p] {
 			t.Fatalf("password %q generated twice", p)
 		}
+		// No three consecutive characters are letters or digits: no part of
+		// a login (Okta splits logins at separators) can be in it.
+		for j := 0; j+3 <= len(p); j++ {
+			if !strings.ContainsAny(p[j:j+3], passwordSeparators) {
+				t.Fatalf("password %q has %q, which a login part could match", p, p[j:j+3])
+			}
+		}
 		seen[p] = true
 	}
 	for _, weak := range []string{"short1A", "alllowercase1", "ALLUPPER1", "NoDigitsHere"} {

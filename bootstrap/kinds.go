@@ -480,7 +480,13 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			GrantTypes: &okta.GrantTypePolicyRuleCondition{Include: grants},
 			Scopes:     &okta.OAuth2ScopesMediationPolicyRuleCondition{Include: scopes},
 		},
-		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{}},
+		// Okta's own defaults, sent as a real Okta console and the Terraform
+		// provider send them: refresh tokens unlimited, window 7 days.
+		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{
+			AccessTokenLifetimeMinutesPtr:  okta.Int64Ptr(60),
+			RefreshTokenLifetimeMinutesPtr: okta.Int64Ptr(0),
+			RefreshTokenWindowMinutesPtr:   okta.Int64Ptr(10080),
+		}},
 	}
 	if p, ok := s.num["priority"]; ok {
 		body.PriorityPtr = okta.Int64Ptr(p)

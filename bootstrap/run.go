@@ -203,7 +203,7 @@ func (r *run) loadNeeds(f *inputs.File) error {
 		path := outputs.Path(r.opts.OutputDir, n.Name)
 		out, err := outputs.Load(path)
 		if errors.Is(err, outputs.ErrMissing) {
-			return inputErr("%s needs the output of %s, and %s does not exist: run `%s` first", f.Path, n.Path, path, BootstrapCommand(n.Name))
+			return inputErr("%s needs the output of %s, and %s does not exist: run `%s` first", f.Path, n.Path, path, commandFor(n))
 		}
 		if err != nil {
 			return inputErr("%v", err)
@@ -244,17 +244,17 @@ func (r *run) neededRef(ref inputs.Ref) (string, error) {
 	if it.Value != nil {
 		v, ok := out.Value(ref.Name)
 		if !ok {
-			return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+			return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, commandFor(owner))
 		}
 		return v.Value, nil
 	}
 	o := out.Object(ref.Name)
 	if o == nil {
-		return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+		return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, commandFor(owner))
 	}
 	v, ok := o.Fields[ref.Field]
 	if !ok {
-		return "", inputErr("%s: %s: %s has no field %s: run `%s` again", ref.Pos, ref, path, ref.Field, BootstrapCommand(owner.Name))
+		return "", inputErr("%s: %s: %s has no field %s: run `%s` again", ref.Pos, ref, path, ref.Field, commandFor(owner))
 	}
 	return v, nil
 }
