@@ -15,7 +15,8 @@ test:
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 ## bench: the benchmarks (not part of `make test`); they print their figures.
-## One package at a time (-p 1), so that timings are not shared CPUs.
+## One package at a time (-p 1): benchmarks running side by side would share
+## the CPUs and skew each other's timings.
 bench: build
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 30m ./...
 
