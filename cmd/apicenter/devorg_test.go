@@ -145,6 +145,9 @@ func TestDevOrgProcess(t *testing.T) {
 	if b, _ := os.ReadFile(state); strings.Contains(string(b), "00flag-token") {
 		t.Fatal("the API token was written to the state file")
 	}
+	if strings.Contains(first.stderr.String(), "00flag-token") {
+		t.Fatalf("the API token was logged on stderr: %s", first.stderr)
+	}
 
 	// Restarted on the same state, with the token from the environment.
 	second := startDevOrg(t, bin, []string{"APICENTER_DEV_ORG_API_TOKEN=00env-token"}, "--state", state)

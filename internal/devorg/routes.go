@@ -1,6 +1,10 @@
 package devorg
 
-import "net/http"
+import (
+	"net/http"
+	"path"
+	"strings"
+)
 
 // routes builds the org's handler: the management API, the OAuth endpoints,
 // Okta's 404 for anything else, all wrapped in the middleware that adds
@@ -13,4 +17,18 @@ func (o *Org) routes() http.Handler {
 		writeError(w, errNotFound(r.URL.Path))
 	})
 	return o.middleware(mux)
+}
+
+// canonicalPath reports whether p is a clean path (no "//", "." or ".."
+// element). The mux would answer any other path with a redirect and Go's
+// HTML page; the org answers it Okta's 404 instead.
+func canonicalPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
