@@ -234,3 +234,26 @@ func TestDevOrgFlagErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDevOrgLinesAreShellSafe(t *testing.T) {
+	tests := []struct{ value, wantLine string }{
+		{"http://127.0.0.1:8484", "V=http://127.0.0.1:8484\n"},
+		{"00Abc-_xyz", "V=00Abc-_xyz\n"},
+		{"it's a $token `x`", `V='it'\''s a $token ` + "`x`'\n"},
+		{"/tmp/a b/ca.pem", "V='/tmp/a b/ca.pem'\n"},
+		{"", "V=''\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			line := envLine("V", tt.value)
+			if line != tt.wantLine {
+				t.Fatalf("envLine = %q, want %q", line, tt.wantLine)
+			}
+			// What a script does with it: eval the line, read the variable.
+			out, err := exec.Command("sh", "-c", `eval "$1"; printf %s "$V"`, "sh", line).Output()
+			if err != nil || string(out) != tt.value {
+				t.Fatalf("sh eval gave %q (%v), want %q", out, err, tt.value)
+			}
+		})
+	}
+}
