@@ -143,14 +143,6 @@ func clientMetadataOf(a *App) clientMetadata {
 	return m
 }
 
-// client is GET and DELETE /oauth2/v1/clients/{clientId}.
-func (o *Org) client(r *http.Request) (int, any, error) {
-	if r.Method == http.MethodDelete {
-		return o.deleteClient(r)
-	}
-	return o.getClient(r)
-}
-
 // getClient is GET /oauth2/v1/clients/{clientId}: a registered client.
 func (o *Org) getClient(r *http.Request) (int, any, error) {
 	var out *clientMetadata

@@ -57,7 +57,9 @@ func TestEveryAnswerHasOktaHeaders(t *testing.T) {
 		{"no token", "GET", "/api/v1/apps", "", 401, "E0000011"},
 		{"unknown route", "GET", "/api/v1/nothing/here", srv.Token, 404, "E0000007"},
 		{"unknown top-level path", "GET", "/favicon.ico", "", 404, "E0000007"},
-		{"wrong method", "PATCH", "/api/v1/groups", srv.Token, 404, "E0000007"},
+		{"wrong method", "PATCH", "/api/v1/groups", srv.Token, 405, "E0000022"},
+		{"wrong method on an object", "POST", "/api/v1/groups/00gsomegroup00000000/users", srv.Token, 405, "E0000022"},
+		{"wrong method on /authn", "GET", "/api/v1/authn", "", 405, "E0000022"},
 		{"missing object", "GET", "/api/v1/groups/00gnosuchgroup000000", srv.Token, 404, "E0000007"},
 		{"malformed body", "POST", "/api/v1/groups", srv.Token, 400, "E0000003"},
 		{"path with ..", "GET", "/api/v1/../api/v1/users/me", srv.Token, 404, "E0000007"},
@@ -91,6 +93,9 @@ func TestEveryAnswerHasOktaHeaders(t *testing.T) {
 			}
 			if tt.wantCode != "" && code != tt.wantCode {
 				t.Fatalf("error code = %v, want %s (%v)", code, tt.wantCode, m)
+			}
+			if resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+				t.Fatal("a 405 without an Allow header")
 			}
 			if resp.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("Content-Type = %q", resp.Header.Get("Content-Type"))
