@@ -3,6 +3,7 @@ package devorg_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -325,5 +326,34 @@ func TestLatencyModelSeesEndpointPatterns(t *testing.T) {
 	want := "GET /api/v1/groups/{id}, GET /api/v1/authorizationServers/{id}/policies/{id}/rules/{id}, GET /{unknown}"
 	if got := strings.Join(seen, ", "); got != want {
 		t.Fatalf("latency model was asked for\n  %s\nwant\n  %s", got, want)
+	}
+}
+
+func TestStateFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	notJSON := filepath.Join(dir, "not-json.json")
+	if err := os.WriteFile(notJSON, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		wantBad    bool // errors.Is(err, devorg.ErrBadState)
+	}{
+		{"directory missing", filepath.Join(dir, "no-such-dir", "org.json"), false},
+		{"not a saved org", notJSON, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := devorg.New(devorg.Options{APIToken: "00state-token", StatePath: tt.path})
+			if err == nil || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.path)
+			}
+			if got := errors.Is(err, devorg.ErrBadState); got != tt.wantBad {
+				t.Fatalf("errors.Is(err, ErrBadState) = %v, want %v", got, tt.wantBad)
+			}
+			if strings.Contains(err.Error(), "00state-token") {
+				t.Fatal("the error shows the API token")
+			}
+		})
 	}
 }
