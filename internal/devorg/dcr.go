@@ -27,9 +27,10 @@ type clientMetadata struct {
 	InitiateLoginURI        string   `json:"initiate_login_uri,omitempty"`
 }
 
-// writeDCRError answers an RFC 7591 registration error.
+// writeDCRError answers an RFC 7591 registration error (400, in the
+// shape of an OAuth error).
 func writeDCRError(w http.ResponseWriter, code, desc string) {
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": desc})
+	writeOAuthError(w, newOAuthError(http.StatusBadRequest, code, desc))
 }
 
 // handleRegisterClient is dynamic client registration (RFC 7591), as
@@ -120,6 +121,8 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, err)
 	default:
+		w.Header().Set("Cache-Control", "no-store") // the answer holds the client secret (RFC 7591)
+		w.Header().Set("Pragma", "no-cache")
 		writeJSON(w, http.StatusCreated, out)
 	}
 }
