@@ -77,6 +77,7 @@ func TestEveryAnswerHasOktaHeaders(t *testing.T) {
 		{"wrong method on token", "GET", "/oauth2/default/v1/token", "", 405, "invalid_request"},
 		{"token without a client", "POST", "/oauth2/v1/token", "", 401, "invalid_client"},
 		{"userinfo without a token", "GET", "/oauth2/default/v1/userinfo", "", 401, "invalid_token"},
+		{"wrong method on userinfo", "DELETE", "/oauth2/default/v1/userinfo", "", 405, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

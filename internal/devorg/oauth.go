@@ -35,10 +35,6 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/authn", o.handleAuthn)
 }
 
-func errMethodNotAllowed() *apiError {
-	return newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
-}
-
 // oauthServer is an authorization server as the OAuth endpoints see it.
 type oauthServer struct {
 	// as is the custom server; nil for the org authorization server. Read

@@ -262,6 +262,10 @@ func errNotFound(what string) *apiError {
 	return newAPIError(http.StatusNotFound, "E0000007", "Not found: Resource not found: "+what+" (...)")
 }
 
+func errMethodNotAllowed() *apiError {
+	return newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+}
+
 func errValidation(field string, causes ...string) *apiError {
 	return newAPIError(http.StatusBadRequest, "E0000001", "Api validation failed: "+field, causes...)
 }
