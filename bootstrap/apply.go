@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,15 +40,14 @@ func (r *run) apply(ctx context.Context) error {
 	// Requests in flight are not cancelled by Ctrl-C: they finish and are
 	// recorded, so that nothing is created without being written down.
 	reqCtx := context.WithoutCancel(ctx)
-	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, n := range r.nodes {
 		if n.it.Obj != nil {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				defer close(n.done)
-				if err := r.runObject(reqCtx, n, sem, stop); err != nil {
+				defer n.release()
+				if err := r.runObject(reqCtx, n, stop); err != nil {
 					if !errors.Is(err, errSkipped) {
 						halt(err)
 					}
@@ -162,7 +162,10 @@ func (r *run) order() []*node {
 	return out
 }
 
-func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop chan struct{}) error {
+// runObject finds or creates one object once what it refers to is settled.
+// The okta client bounds the requests in flight (Options.Concurrency), so
+// an object waiting for another's answer holds no slot.
+func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error {
 	if err := waitDeps(n, stop); err != nil {
 		r.progress.skipped(n)
 		return err
@@ -176,32 +179,45 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		}
 	}
 	r.mu.Unlock()
-	select {
-	case sem <- struct{}{}:
-	case <-stop:
-		r.progress.skipped(n)
-		return errSkipped
-	}
-	defer func() { <-sem }()
-	if isStopped(stop) {
-		r.progress.skipped(n)
-		return errSkipped
-	}
 	spec, err := r.resolveSpec(n.it)
 	if err != nil {
 		r.progress.failed(n, "", "", err)
 		return err
 	}
 	var prev *outputs.Object
+	var replaced *outputs.Object
 	r.mu.Lock()
 	if r.prev != nil {
-		if o := r.prev.Object(n.it.Name); o != nil && o.Kind == string(n.it.Obj.Kind) && o.Key == spec.key {
+		if o := r.prev.Object(n.it.Name); o != nil && o.Kind == string(n.it.Obj.Kind) && o.Key == spec.key && o.ID != "" {
 			c := *o
 			prev = &c
+		} else if o != nil {
+			replaced = o
 		}
 	}
+	// An object an earlier run recorded under the same key is settled now
+	// from the record, so that what refers to it need not wait; it is
+	// checked in the org below like any other.
+	optimistic := prev != nil && n.users > 0
+	if optimistic {
+		n.ok = true
+		n.fields = prev.Fields
+	}
 	r.mu.Unlock()
+	if optimistic {
+		n.release()
+	}
+	if replaced != nil {
+		r.progress.note("note    %s was %s %q (%s) in the earlier run; it is now %q, and the old one is left in the org", n.it.Name, replaced.Kind, replaced.Key, replaced.ID, spec.key)
+	}
 
+	if isStopped(stop) {
+		r.progress.skipped(n)
+		return errSkipped
+	}
+
+	spec.siblings = r.siblings(n, spec)
+	spec.memo = r.memo
 	var res found
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
@@ -210,26 +226,107 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		}
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
 		// (the request may have been applied) and try once more.
-		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+		spec.parentNew = false
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err == nil && optimistic && res.id != prev.ID {
+		// Someone deleted it since: what refers to it used the old id.
+		err = exitcode.Wrap(exitcode.Org, fmt.Errorf("it was recorded in %s as %s, which is gone from the org; it is now %s: run the command again so that what refers to it is updated", r.outPath, prev.ID, res.id))
+		r.mu.Lock()
+		r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: res.created, Fields: withID(res)})
+		saveErr := r.saveLocked()
+		r.mu.Unlock()
+		if saveErr != nil {
+			return saveErr
+		}
 	}
 	if err != nil {
 		err = describeErr(n.it, spec, err)
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
-	res.fields["id"] = res.id
+	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
+		// Okta never tells a password: the one in the output file is only
+		// right if we set it.
+		var names []string
+		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+			names = append(names, ref.Name)
+		}
+		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+	}
 	r.mu.Lock()
 	n.ok = true
-	n.fields = res.fields
+	n.created = res.created
+	n.fields = withID(res)
 	created := res.created
 	if prev != nil && prev.ID == res.id && prev.Created {
 		created = true // created by an earlier run of apicenter
 	}
-	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: res.fields})
+	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: n.fields})
 	saveErr := r.saveLocked()
 	r.mu.Unlock()
 	r.progress.object(n, spec.key, spec.name, res)
 	return saveErr
+}
+
+// siblings returns the ids recorded by an earlier run for the objects of
+// n's kind under the same parent as n (its key without the last part).
+func (r *run) siblings(n *node, s spec) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.prev == nil {
+		return nil
+	}
+	parent := func(key string) string {
+		if i := strings.LastIndex(key, " / "); i >= 0 {
+			return key[:i]
+		}
+		return ""
+	}
+	var ids []string
+	for _, o := range r.prev.Objects {
+		if o.Kind == string(n.it.Obj.Kind) && o.ID != "" && parent(o.Key) == parent(s.key) {
+			ids = append(ids, o.ID)
+		}
+	}
+	return ids
+}
+
+// memo runs fetch once per key and run, sharing its answer; a failure is
+// not kept, so that a retry fetches again.
+func (r *run) memo(key string, fetch func() (any, error)) (any, error) {
+	r.memoMu.Lock()
+	e, ok := r.memos[key]
+	if !ok {
+		e = &memoEntry{}
+		r.memos[key] = e
+	}
+	r.memoMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done {
+		return e.v, nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	e.v, e.done = v, true
+	return v, nil
+}
+
+type memoEntry struct {
+	mu   sync.Mutex
+	done bool
+	v    any
+}
+
+func withID(f found) map[string]string {
+	m := map[string]string{"id": f.id}
+	for k, v := range f.fields {
+		m[k] = v
+	}
+	return m
 }
 
 // settleValue settles a value: --set, the environment or .env, the earlier
@@ -378,6 +475,19 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 		}
 		s.str["origin"] = o
 	}
+	// A parent (server, policy) created by this run has no children yet:
+	// there is nothing to look up before creating them.
+	r.mu.Lock()
+	for _, pf := range []string{"server", "policy"} {
+		if f := it.Obj.Field(pf); f != nil {
+			for _, ref := range f.Str.Refs() {
+				if d := r.byName[ref.Name]; d != nil && d.created {
+					s.parentNew = true
+				}
+			}
+		}
+	}
+	r.mu.Unlock()
 	var key []string
 	for _, k := range inputs.Kinds[it.Obj.Kind].Key {
 		key = append(key, s.str[k])
@@ -398,6 +508,14 @@ type spec struct {
 	// key is the natural key as recorded; name is its last part, shown in
 	// progress lines.
 	key, name string
+	// parentNew says the object's server or policy was created by this
+	// run, so it cannot exist yet.
+	parentNew bool
+	// siblings are the ids an earlier run recorded for objects of the same
+	// kind under the same parent: when there are several, one list request
+	// checks them all (memo shares its answer).
+	siblings []string
+	memo     func(key string, fetch func() (any, error)) (any, error)
 }
 
 func joinKey(parts []string) string {

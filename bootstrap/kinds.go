@@ -95,7 +95,7 @@ func transient(err error) bool {
 		return true
 	}
 	msg := err.Error()
-	return strings.Contains(msg, "too many requests") || strings.Contains(msg, "EOF") ||
+	return strings.Contains(msg, "too many requests") || strings.Contains(msg, "EOF") || strings.Contains(msg, "may or may not have been applied") ||
 		strings.Contains(msg, "connection reset") || strings.Contains(msg, "connection refused") ||
 		strings.Contains(msg, "server closed") || strings.Contains(msg, "could not build a response")
 }
@@ -159,7 +159,20 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	fields := func(g *okta.Group) map[string]string {
 		return map[string]string{"name": g.Profile.Name}
 	}
-	if prev != nil {
+	if prev != nil && len(s.siblings) > 1 {
+		v, err := s.memo("groups", func() (any, error) {
+			gs, _, err := c.Group.ListGroups(ctx, &query.Params{Search: idsExpr(s.siblings), Limit: 200})
+			return gs, err
+		})
+		if err != nil {
+			return found{}, err
+		}
+		for _, g := range v.([]*okta.Group) {
+			if g.Id == prev.ID && g.Profile != nil && g.Profile.Name == name {
+				return found{id: g.Id, fields: fields(g)}, nil
+			}
+		}
+	} else if prev != nil {
 		g, resp, err := c.Group.GetGroup(ctx, prev.ID)
 		if err == nil && g.Profile != nil && g.Profile.Name == name {
 			return found{id: g.Id, fields: fields(g)}, nil
@@ -209,9 +222,26 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	login := s.str["login"]
 	result := func(u *okta.User, created bool) found {
-		return found{id: u.Id, created: created, fields: map[string]string{"login": login}}
+		f := found{id: u.Id, created: created, fields: map[string]string{"login": login}}
+		if !created && u.Status != "" && u.Status != "ACTIVE" {
+			f.differs = append(f.differs, fmt.Sprintf("its status is %s, so it cannot sign in", u.Status))
+		}
+		return f
 	}
-	if prev != nil {
+	if prev != nil && len(s.siblings) > 1 {
+		v, err := s.memo("users", func() (any, error) {
+			us, _, err := c.User.ListUsers(ctx, &query.Params{Search: idsExpr(s.siblings), Limit: 200})
+			return us, err
+		})
+		if err != nil {
+			return found{}, err
+		}
+		for _, u := range v.([]*okta.User) {
+			if u.Id == prev.ID && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
+				return result(u, false), nil
+			}
+		}
+	} else if prev != nil {
 		u, resp, err := c.User.GetUser(ctx, prev.ID)
 		if err == nil && u.Profile != nil && strings.EqualFold(fmt.Sprint((*u.Profile)["login"]), login) {
 			return result(u, false), nil
@@ -289,7 +319,20 @@ func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	result := func(sc *okta.OAuth2Scope, created bool) found {
 		return found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
 	}
-	if prev != nil {
+	if prev != nil && len(s.siblings) > 1 {
+		v, err := s.memo("scopes "+server, func() (any, error) {
+			l, _, err := c.AuthorizationServer.ListOAuth2Scopes(ctx, server, nil)
+			return l, err
+		})
+		if err != nil {
+			return found{}, err
+		}
+		for _, sc := range v.([]*okta.OAuth2Scope) {
+			if sc.Id == prev.ID && sc.Name == name {
+				return result(sc, false), nil
+			}
+		}
+	} else if prev != nil {
 		sc, resp, err := c.AuthorizationServer.GetOAuth2Scope(ctx, server, prev.ID)
 		if err == nil && sc.Name == name {
 			return result(sc, false), nil
@@ -328,7 +371,7 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			have = p.Conditions.Clients.Include
 		}
 		if !created && !sameSet(have, clients) {
-			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v", have, clients))
+			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v (change it in the Okta admin console, or delete it and run again)", have, clients))
 		}
 		return f
 	}
@@ -341,13 +384,15 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
-	if err != nil {
-		return found{}, err
-	}
-	for _, p := range list {
-		if p.Name == name {
-			return result(p, false), nil
+	if !s.parentNew {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
+		if err != nil {
+			return found{}, err
+		}
+		for _, p := range list {
+			if p.Name == name {
+				return result(p, false), nil
+			}
 		}
 	}
 	body := okta.AuthorizationServerPolicy{
@@ -393,7 +438,20 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		}
 		return f
 	}
-	if prev != nil {
+	if prev != nil && len(s.siblings) > 1 {
+		v, err := s.memo("rules "+policy, func() (any, error) {
+			l, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
+			return l, err
+		})
+		if err != nil {
+			return found{}, err
+		}
+		for _, rl := range v.([]*okta.AuthorizationServerPolicyRule) {
+			if rl.Id == prev.ID && rl.Name == name {
+				return result(rl, false), nil
+			}
+		}
+	} else if prev != nil {
 		rl, resp, err := c.AuthorizationServer.GetAuthorizationServerPolicyRule(ctx, server, policy, prev.ID)
 		if err == nil && rl.Name == name {
 			return result(rl, false), nil
@@ -402,13 +460,15 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
-	if err != nil {
-		return found{}, err
-	}
-	for _, rl := range list {
-		if rl.Name == name {
-			return result(rl, false), nil
+	if !s.parentNew {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
+		if err != nil {
+			return found{}, err
+		}
+		for _, rl := range list {
+			if rl.Name == name {
+				return result(rl, false), nil
+			}
 		}
 	}
 	body := okta.AuthorizationServerPolicyRule{
@@ -420,7 +480,13 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			GrantTypes: &okta.GrantTypePolicyRuleCondition{Include: grants},
 			Scopes:     &okta.OAuth2ScopesMediationPolicyRuleCondition{Include: scopes},
 		},
-		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{}},
+		// Okta's own defaults, sent as a real Okta console and the Terraform
+		// provider send them: refresh tokens unlimited, window 7 days.
+		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{
+			AccessTokenLifetimeMinutesPtr:  okta.Int64Ptr(60),
+			RefreshTokenLifetimeMinutesPtr: okta.Int64Ptr(0),
+			RefreshTokenWindowMinutesPtr:   okta.Int64Ptr(10080),
+		}},
 	}
 	if p, ok := s.num["priority"]; ok {
 		body.PriorityPtr = okta.Int64Ptr(p)
@@ -444,7 +510,14 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		if app.Credentials != nil && app.Credentials.OauthClient != nil && app.Credentials.OauthClient.ClientId != "" {
 			clientID = app.Credentials.OauthClient.ClientId
 		}
-		return found{id: app.Id, created: created, fields: map[string]string{"label": app.Label, "clientId": clientID, "clientSecret": secret}}
+		f := found{id: app.Id, created: created, fields: map[string]string{"label": app.Label, "clientId": clientID, "clientSecret": secret}}
+		if !created && app.Status != "" && app.Status != "ACTIVE" {
+			f.differs = append(f.differs, fmt.Sprintf("its status is %s, so its client cannot get tokens", app.Status))
+		}
+		if secret == "" {
+			f.differs = append(f.differs, "it has no active client secret")
+		}
+		return f
 	}
 	// A found app's secret: the one recorded, else the first active one.
 	secretOf := func(id string) (string, error) {
@@ -611,3 +684,12 @@ func ensureGroupAssignment(ctx context.Context, c *okta.Client, s spec) (found, 
 }
 
 func boolPtr(b bool) *bool { return &b }
+
+// idsExpr is a search expression matching any of ids.
+func idsExpr(ids []string) string {
+	var parts []string
+	for _, id := range ids {
+		parts = append(parts, fmt.Sprintf("id eq %q", id))
+	}
+	return strings.Join(parts, " or ")
+}

@@ -30,7 +30,13 @@ func newProgress(w io.Writer) *progress {
 func (p *progress) note(format string, args ...any) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.w, format+"\n", args...)
+	p.printf(format+"\n", args...)
+}
+
+// printf writes a line as soon as it is known (also while a prompt waits:
+// objects are created concurrently with the questions). Call with p.mu held.
+func (p *progress) printf(format string, args ...any) {
+	fmt.Fprintf(p.w, format, args...)
 }
 
 func (p *progress) value(name, shown, source string) {
@@ -45,9 +51,9 @@ func (p *progress) object(n *node, key, name string, f found) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state[n] = line{status: status, key: key, name: name, id: f.id}
-	fmt.Fprintf(p.w, "%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
+	p.printf("%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
 	for _, d := range f.differs {
-		fmt.Fprintf(p.w, "warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
+		p.printf("warning: %s %q exists but %s; it was left unchanged\n", n.it.Obj.Kind, name, d)
 	}
 }
 
@@ -55,7 +61,7 @@ func (p *progress) failed(n *node, key, name string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state[n] = line{status: "failed", key: key, name: name, err: err}
-	fmt.Fprintf(p.w, "failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
+	p.printf("failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
 }
 
 func (p *progress) skipped(n *node) {

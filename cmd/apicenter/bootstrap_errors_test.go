@@ -33,6 +33,12 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		w.Write([]byte("<html>nothing here</html>"))
 	}))
 	defer notOkta.Close()
+	notAdmin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(403)
+		w.Write([]byte(`{"errorCode":"E0000006","errorSummary":"You do not have permission to perform the requested action","errorCauses":[]}`))
+	}))
+	defer notAdmin.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	refused := "http://" + ln.Addr().String()
@@ -79,6 +85,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		{name: "output of another org", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\norgUrl: https://other.okta.com\n"}, code: exitcode.Usage, want: "outputs/mulesoft.yaml was written for the org https://other.okta.com"},
 		// the org
 		{name: "wrong token", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": "00wrong-token"}, code: exitcode.Org, want: "rejected the API token (E0000011 Invalid token provided): check OKTA_API_TOKEN"},
+		{name: "token without admin rights", args: []string{"--mulesoft", "--yes", "--org-url", notAdmin.URL}, code: exitcode.Org, want: "the API token has no admin rights in " + notAdmin.URL + " (E0000006"},
 		{name: "org answering 500", args: []string{"--mulesoft", "--yes", "--org-url", failing.URL}, code: exitcode.Org, want: "answered 500 Internal Server Error"},
 		{name: "not an Okta org", args: []string{"--mulesoft", "--yes", "--org-url", notOkta.URL}, code: exitcode.Org, want: "does not look like an Okta org: it answered 404 (text/html)"},
 		{name: "connection refused", args: []string{"--mulesoft", "--yes", "--org-url", refused}, code: exitcode.Org, want: "connection refused"},
@@ -113,7 +120,11 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 			if strings.Contains(r.errOut+r.out, srv.Token) {
 				t.Errorf("the token is in the output")
 			}
-			assertRecorded(t, dir, newObjects(before, orgObjects(t, c)))
+			created := newObjects(before, orgObjects(t, c))
+			if (tt.code == exitcode.Usage || tt.code == exitcode.Input) && len(created) > 0 {
+				t.Errorf("a bad setting or input created objects: %v", created)
+			}
+			assertRecorded(t, dir, created)
 			assertNoToken(t, dir, srv.Token)
 		})
 	}

@@ -83,7 +83,7 @@ func assertExactlyOne(t *testing.T, c *oktaclient.Client) {
 // the request is applied): the run completes, or a re-run does, with
 // exactly one of each object, all recorded.
 func TestBootstrapUnderFaults(t *testing.T) {
-	for _, seed := range []int64{1, 2, 3} {
+	for _, seed := range []int64{1, 2, 4, 6} {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			srv := devorgtest.Start(t, devorg.Options{Faults: devorg.FaultOptions{Rate: 0.25, Seed: seed, Kinds: []string{"500", "close", "close-after"}}})
 			dir := orgEnv(t, srv)
@@ -105,6 +105,32 @@ func TestBootstrapUnderFaults(t *testing.T) {
 			must(t, err)
 			if len(out.Objects) != len(mulesoftKeys) {
 				t.Errorf("%d objects recorded, want %d", len(out.Objects), len(mulesoftKeys))
+			}
+
+			// The second step too: rules are created one after another,
+			// and a rule whose answer was lost is looked up, not repeated.
+			var clientID string
+			for i := 0; i < 10 && clientID == ""; i++ {
+				clientID, _ = tryRegisterClient(srv)
+			}
+			if clientID == "" {
+				t.Fatal("could not register a client through the faults")
+			}
+			runs = 0
+			for runs < 4 {
+				runs++
+				if r = runCLI(t, "bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID, "--set", "AUTHN_CLIENT_SECRET=s"); r.code == 0 {
+					break
+				}
+			}
+			if r.code != 0 {
+				t.Fatalf("no policy run succeeded; last: exit %d\n%s", r.code, r.errOut)
+			}
+			ids := orgObjects(t, c)
+			n := counts(ids)
+			if n["policy"] != 2 || n["rule"] != 3 || n["trustedOrigin"] != 1 || n["groupAssignment"] != 1 {
+				// the default server has one policy with one rule
+				t.Errorf("after the policy step: %s", fmtCounts(n))
 			}
 		})
 	}
@@ -226,4 +252,51 @@ func TestKilledRunResumes(t *testing.T) {
 			t.Errorf("%s = %+v", v, val)
 		}
 	}
+}
+
+// TestInterruptedRunRecordsEverything sends SIGINT to a real bootstrap
+// process after it created two objects: it exits 130, and every object it
+// made in the org, including those whose requests were in flight, is in the
+// output file.
+func TestInterruptedRunRecordsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	srv := devorgtest.Start(t, devorg.Options{Latency: func(string, string) time.Duration { return 60 * time.Millisecond }})
+	dir := orgEnv(t, srv)
+	c := sdk(t, srv)
+	before := orgObjects(t, c)
+	cmd := exec.Command(bin, "bootstrap", "--mulesoft", "--yes")
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	sc := bufio.NewScanner(stderr)
+	seen := 0
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+		if createdRE.MatchString(sc.Text()) {
+			if seen++; seen == 2 {
+				must(t, cmd.Process.Signal(os.Interrupt))
+			}
+		}
+	}
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit code %d (%v), want 130\n%s", code, err, rest.String())
+	}
+	if !strings.Contains(rest.String(), "interrupted: what was created is recorded in outputs/mulesoft.yaml") {
+		t.Errorf("stderr:\n%s", rest.String())
+	}
+	created := newObjects(before, orgObjects(t, c))
+	if len(created) == 0 {
+		t.Fatal("nothing was created")
+	}
+	assertRecorded(t, dir, created)
+	if r := runCLI(t, "bootstrap", "--mulesoft", "--yes"); r.code != 0 {
+		t.Fatalf("re-run: exit %d\n%s", r.code, r.errOut)
+	}
+	assertExactlyOne(t, c)
 }

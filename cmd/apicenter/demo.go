@@ -1,20 +1,87 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/apicenter/apicenter/internal/demo"
+	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// TODO(owner): replace with the real command.
+// demoOptions are the dependencies and flags of `apicenter demo`.
+type demoOptions struct {
+	IO *iostreams.IOStreams
+
+	Port      int
+	OutputDir string
+}
+
 func newDemoCmd(ios *iostreams.IOStreams) *cobra.Command {
-	return &cobra.Command{
+	opts := &demoOptions{IO: ios}
+	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run the whole flow on one machine",
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("demo: not implemented yet")
+		Short: "Run the whole flow on one machine: local org, bootstrap, API, gateway, web app",
+		Long: `Run the article's whole flow on this machine, with no Okta account and no
+Mulesoft account:
+
+  1. a local Okta-compatible org (as 'apicenter dev-org'),
+  2. 'apicenter bootstrap --mulesoft',
+  3. the app's OAuth client, registered through the org's dynamic client
+     registration endpoint as Mulesoft would,
+  4. 'apicenter bootstrap --mulesoft_policy',
+  5. the solar-system API, the gateway in introspect mode (GET /planets needs
+     the silver scope, GET /moons the gold scope) and the API Center web app.
+
+It prints the web app's URL and the silver and gold users' credentials, then
+runs until Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory.
+
+` + exitcode.Help,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Port < 0 || opts.Port > 65535 {
+				return &flagError{fmt.Errorf("--port %d: must be between 0 and 65535", opts.Port)}
+			}
+			return runDemo(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().IntVar(&opts.Port, "port", 0, "`port` of the web app on 127.0.0.1 (0 picks a free one)")
+	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "keep the bootstrap's output files in `dir` (default: a temporary directory removed at exit)")
+	return cmd
+}
+
+func runDemo(ctx context.Context, opts *demoOptions) error {
+	d, err := demo.Start(ctx, demo.Options{
+		AppAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)),
+		OutputDir: opts.OutputDir,
+		IO:        opts.IO,
+	})
+	if err != nil {
+		return exitcode.Wrap(exitcode.Failure, err)
+	}
+	defer d.Close(context.Background())
+	s := d.Settings.App
+	fmt.Fprintf(opts.IO.Out, `
+The API Center web app:  %s
+
+Sign in as the silver user (planets only):
+  username: %s
+  password: %s
+Sign in as the gold user (planets and moons):
+  username: %s
+  password: %s
+
+local Okta org:  %s
+gateway:         %s  (introspect mode: GET /planets needs %s, GET /moons needs %s)
+solar-system API: %s
+`, d.AppURL, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], s["GOLD_USERNAME"], s["GOLD_PASSWORD"],
+		d.OrgURL, d.GatewayURL, s["SILVER_SCOPE"], s["GOLD_SCOPE"], d.APIURL)
+	fmt.Fprintln(opts.IO.ErrOut, "demo: running; Ctrl-C stops everything")
+	<-ctx.Done()
+	fmt.Fprintln(opts.IO.ErrOut, "demo: stopping")
+	return nil
 }

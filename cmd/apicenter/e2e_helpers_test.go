@@ -266,6 +266,28 @@ func registerClient(t *testing.T, srv *devorgtest.Server, regURL, redirect strin
 	return c.ClientID, c.ClientSecret
 }
 
+// tryRegisterClient is registerClient that reports failures (for orgs
+// with faults).
+func tryRegisterClient(srv *devorgtest.Server) (string, error) {
+	body := `{"client_name":"Solar System Auth","redirect_uris":["http://localhost:8080/authorization-code/callback"],"grant_types":["authorization_code"],"response_types":["code"],"application_type":"web"}`
+	req, _ := http.NewRequest("POST", srv.URL+"/oauth2/v1/clients", strings.NewReader(body))
+	req.Header.Set("Authorization", "SSWS "+srv.Token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var c struct {
+		ClientID string `json:"client_id"`
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("status %d", resp.StatusCode)
+	}
+	err = json.NewDecoder(resp.Body).Decode(&c)
+	return c.ClientID, err
+}
+
 // signIn signs user in headlessly (/api/v1/authn, then /v1/authorize with
 // the sessionToken) and runs the authorization code flow with PKCE through
 // golang.org/x/oauth2. It returns the token, or the OAuth error code.
@@ -328,7 +350,7 @@ func randomString() string {
 
 // introspect asks the authorization server about token with the
 // introspection client's credentials.
-func introspect(t *testing.T, introspectURL, clientID, secret, token string) (active bool, scope string) {
+func introspect(t *testing.T, introspectURL, clientID, secret, token string) (active bool, scope string, lifetime int64) {
 	t.Helper()
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	req, _ := http.NewRequest("POST", introspectURL, strings.NewReader(form.Encode()))
@@ -340,13 +362,15 @@ func introspect(t *testing.T, introspectURL, clientID, secret, token string) (ac
 	var r struct {
 		Active bool   `json:"active"`
 		Scope  string `json:"scope"`
+		Exp    int64  `json:"exp"`
+		Iat    int64  `json:"iat"`
 	}
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("introspect: %d %s", resp.StatusCode, b)
 	}
 	must(t, json.Unmarshal(b, &r))
-	return r.Active, r.Scope
+	return r.Active, r.Scope, r.Exp - r.Iat
 }
 
 // assertNoToken fails if token appears in any file under dir.

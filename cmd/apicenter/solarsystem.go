@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -54,33 +51,8 @@ When it listens, the API prints its URL on stdout. Ctrl-C stops it (exit 0).`,
 
 // runSolarSystem serves the API on opts.Addr until ctx is done.
 func runSolarSystem(ctx context.Context, opts *solarSystemOptions) error {
-	ln, err := net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return fmt.Errorf("solar-system: listen on %s: %w", opts.Addr, err)
-	}
 	log := slog.New(slog.NewTextHandler(opts.IO.ErrOut, nil))
-	srv := &http.Server{
-		Handler:           solarsystem.NewHandler(log),
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	fmt.Fprintf(opts.IO.Out, "http://%s\n", ln.Addr())
-
-	select {
-	case err := <-served:
-		return fmt.Errorf("solar-system: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("solar-system: shut down: %w", err)
-	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("solar-system: %w", err)
-	}
-	return nil
+	return serve(ctx, opts.IO, "solar-system", opts.Addr, solarsystem.NewHandler(log))
 }
 
 // checkSolarSystemAddr accepts host:port where host is a loopback IP or

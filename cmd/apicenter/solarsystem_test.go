@@ -2,11 +2,13 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apicenter/apicenter/internal/exitcode"
@@ -16,7 +18,8 @@ import (
 
 func TestSolarSystemCommandServesAndStops(t *testing.T) {
 	outR, outW := io.Pipe()
-	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: io.Discard}
+	errOut := &syncBuffer{}
+	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
@@ -52,6 +55,27 @@ func TestSolarSystemCommandServesAndStops(t *testing.T) {
 	if code := <-done; code != exitcode.OK {
 		t.Errorf("exit code after Ctrl-C = %d, want %d", code, exitcode.OK)
 	}
+	if want := "path=/moons status=200 subject=00ugold"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr does not log %q:\n%s", want, errOut.String())
+	}
+}
+
+// syncBuffer is a buffer the server's goroutines write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func TestSolarSystemCommandRefusesBadAddr(t *testing.T) {
@@ -63,7 +87,7 @@ func TestSolarSystemCommandRefusesBadAddr(t *testing.T) {
 		{"0.0.0.0:8082", exitcode.Usage, "not a loopback address"},
 		{"192.0.2.1:8082", exitcode.Usage, "not a loopback address"},
 		{"8082", exitcode.Usage, "missing port in address"},
-		{"localhost:99999", exitcode.Failure, "listen on localhost:99999"},
+		{"localhost:99999", exitcode.Usage, "--addr localhost:99999"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.addr, func(t *testing.T) {

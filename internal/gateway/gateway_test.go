@@ -309,3 +309,23 @@ func TestAuthorizationServerDownIs502(t *testing.T) {
 		})
 	}
 }
+
+func TestExampleConfigIsTheMulesoftOne(t *testing.T) {
+	t.Setenv("INTROSPECT_CLIENT_SECRET", "shh")
+	c, err := LoadConfig(filepath.Join("testdata", "mulesoft-introspect.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := MulesoftRoutes("http://myapp.com/scp/silver", "http://myapp.com/scp/gold")
+	if len(c.Routes) != len(want) {
+		t.Fatalf("routes %+v, want %+v", c.Routes, want)
+	}
+	for i := range want {
+		if c.Routes[i].Method != want[i].Method || c.Routes[i].Path != want[i].Path || strings.Join(c.Routes[i].Scopes, " ") != strings.Join(want[i].Scopes, " ") {
+			t.Errorf("route %d = %+v, want %+v", i, c.Routes[i], want[i])
+		}
+	}
+	if c.Mode != ModeIntrospect || c.Introspection.ClientSecret != "shh" {
+		t.Errorf("config %+v", c)
+	}
+}

@@ -105,7 +105,7 @@ func (p *surveyPrompter) Input(name, hint string, secret bool, validate func(str
 }
 
 func (p *surveyPrompter) opts(extra ...survey.AskOpt) []survey.AskOpt {
-	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut)}, extra...)
+	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut), survey.WithShowCursor(true)}, extra...)
 }
 
 // askError maps survey's errors: Ctrl-C, and the end of input (the terminal
@@ -146,6 +146,8 @@ func validateChoice(ans interface{}) error {
 
 // notTerminal is the Prompter of streams that cannot prompt.
 type notTerminal struct{}
+
+var _ Prompter = notTerminal{}
 
 func (notTerminal) Choose(string, string, string) (Choice, error) { return Quit, ErrNotTerminal }
 

@@ -167,6 +167,30 @@ func (c *Terminal) Expect(s string) string {
 	}
 }
 
+// WaitFor waits until the program has written s anywhere in its output,
+// before or after what Expect matched, without moving Expect's position:
+// for lines that other goroutines of the program print at their own pace.
+// It fails the test if s does not appear within Timeout.
+func (c *Terminal) WaitFor(s string) {
+	c.t.Helper()
+	timeout := time.NewTimer(Timeout)
+	defer timeout.Stop()
+	for {
+		c.mu.Lock()
+		found := strings.Contains(c.transcript.String(), s)
+		changed := c.changed
+		c.mu.Unlock()
+		if found {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			c.fail(fmt.Sprintf("waited for %q for %v", s, Timeout))
+		}
+	}
+}
+
 // Screen is the rendered terminal screen, trailing blanks trimmed.
 func (c *Terminal) Screen() string {
 	var lines []string

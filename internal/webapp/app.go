@@ -201,9 +201,12 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	pending, ok := a.sessions.takePending(sess, q.Get("state"))
 	if e := q.Get("error"); e != "" {
 		// The authorization server's own error: show it whatever the state.
-		a.render(w, http.StatusBadRequest, a.viewWith(sess, errorNotice(
-			"The authorization server refused the sign-in: "+e,
-			q.Get("error_description"))))
+		n := errorNotice("The authorization server refused the sign-in: "+e, q.Get("error_description"))
+		if e == "access_denied" && ok {
+			n.Hint = fmt.Sprintf("The %s sign-in asks for the scopes %s; the access policy grants them only to the %s group's members.",
+				pending.as, strings.Join(a.scopesFor(pending.as), ", "), pending.as)
+		}
+		a.render(w, http.StatusBadRequest, a.viewWith(sess, n))
 		return
 	}
 	if !ok {

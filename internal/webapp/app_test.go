@@ -453,3 +453,32 @@ func TestAuthServerUnreachableExplained(t *testing.T) {
 		t.Fatalf("%s:\n%s", resp.Status, body)
 	}
 }
+
+func TestTableOfKeepsTheAPIsFieldOrder(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		wantCols []string
+		wantRows int
+		wantRaw  bool
+	}{
+		{name: "list", body: `[{"name":"Io","planet":"Jupiter","radius":1821.6},{"name":"Moon","planet":"Earth","extra":1}]`, wantCols: []string{"name", "planet", "radius", "extra"}, wantRows: 2},
+		{name: "object holding a list", body: `{"count":1,"planets":[{"name":"Earth","type":"terrestrial","moons":1,"tags":["blue"]}]}`, wantCols: []string{"name", "type", "moons"}, wantRows: 1},
+		{name: "not a list", body: `{"hello":"world"}`, wantRaw: true},
+		{name: "not JSON", body: `<html>`, wantRaw: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tableOf([]byte(tt.body))
+			if tt.wantRaw {
+				if got.Raw == "" || got.Columns != nil {
+					t.Fatalf("got %+v, want raw", got)
+				}
+				return
+			}
+			if strings.Join(got.Columns, ",") != strings.Join(tt.wantCols, ",") || len(got.Rows) != tt.wantRows {
+				t.Fatalf("got %+v, want columns %v and %d rows", got, tt.wantCols, tt.wantRows)
+			}
+		})
+	}
+}

@@ -7,11 +7,13 @@ import (
 	"testing"
 
 	"github.com/apicenter/apicenter/internal/gateway"
+	"github.com/apicenter/apicenter/internal/solarsystem"
 	"github.com/apicenter/apicenter/internal/webapp/mulesofttest"
 )
 
 // localStack is the demo's parts on 127.0.0.1: the local org bootstrapped
-// for Mulesoft, the API, the gateway in introspect mode, and the app.
+// for Mulesoft, the solar-system API, the gateway in introspect mode, and
+// the app.
 type localStack struct {
 	org    *mulesofttest.Org
 	appURL string
@@ -28,7 +30,9 @@ func startLocalStack(t *testing.T) *localStack {
 
 	org := mulesofttest.Start(t, appSrv.URL+"/authorization-code/callback", gwSrv.URL)
 	s := org.App
-	gc := gateway.MulesoftConfig(planetsAPI(t), s["ISSUER"], s["AUDIENCE"],
+	api := httptest.NewServer(solarsystem.Handler())
+	t.Cleanup(api.Close)
+	gc := gateway.MulesoftConfig(api.URL, s["ISSUER"], s["AUDIENCE"],
 		org.Introspect["INTROSPECT_CLIENT_ID"], org.Introspect["INTROSPECT_CLIENT_SECRET"], s["SILVER_SCOPE"], s["GOLD_SCOPE"])
 	gc.Introspection.URL = org.Introspect["TOKEN_INTROSPECTION_URL"]
 	gc.ErrorLog = t.Logf
@@ -83,6 +87,9 @@ func TestOrgErrorOnRedirectIsShown(t *testing.T) {
 	resp, body := do(t, c, http.MethodGet, cb, nil)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "The authorization server refused the sign-in: access_denied") {
 		t.Fatalf("%s:\n%s", resp.Status, body)
+	}
+	if !strings.Contains(body, "the access policy grants them only to the gold group") {
+		t.Errorf("the page does not explain the refusal:\n%s", body)
 	}
 	if !strings.Contains(body, `id="notice-detail"`) {
 		t.Errorf("the page does not show the org's error_description:\n%s", body)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strings"
 )
 
@@ -168,8 +167,8 @@ func tableOf(body []byte) table {
 	}
 	list, ok := v.([]any)
 	if obj, isObj := v.(map[string]any); isObj {
-		for _, f := range obj {
-			if l, isList := f.([]any); isList {
+		for _, k := range objectKeys(body) {
+			if l, isList := obj[k].([]any); isList {
 				list, ok = l, true
 				break
 			}
@@ -179,32 +178,27 @@ func tableOf(body []byte) table {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		return table{Raw: string(b)}
 	}
-	seen := map[string]bool{}
-	var cols []string
 	for _, e := range list {
-		obj, isObj := e.(map[string]any)
-		if !isObj {
+		if _, isObj := e.(map[string]any); !isObj {
 			b, _ := json.MarshalIndent(v, "", "  ")
 			return table{Raw: string(b)}
 		}
-		var keys []string
-		for k, f := range obj {
-			switch f.(type) {
+	}
+	// Columns in the order the API wrote the fields, scalar fields only.
+	seen := map[string]bool{}
+	var cols []string
+	for i, e := range list {
+		for _, k := range keyOrder(body, i) {
+			switch e.(map[string]any)[k].(type) {
 			case map[string]any, []any:
 				continue
 			}
 			if !seen[k] {
-				keys = append(keys, k)
+				seen[k] = true
+				cols = append(cols, k)
 			}
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			seen[k] = true
-			cols = append(cols, k)
-		}
 	}
-	// "name" first: it is what a reader looks for.
-	sort.SliceStable(cols, func(i, j int) bool { return cols[i] == "name" && cols[j] != "name" })
 	t := table{Columns: cols}
 	for _, e := range list {
 		obj := e.(map[string]any)
@@ -217,4 +211,52 @@ func tableOf(body []byte) table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// keyOrder returns the keys of the i-th object of the answer's list (the
+// answer itself, or its first list-valued field) in the order written.
+func keyOrder(body []byte, i int) []string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var raw json.RawMessage
+	if dec.Decode(&raw) != nil {
+		return nil
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		// An object holding the list: find its first list-valued field.
+		fields := objectKeys(raw)
+		var obj map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &obj)
+		for _, f := range fields {
+			if json.Unmarshal(obj[f], &list) == nil {
+				break
+			}
+		}
+	}
+	if i >= len(list) {
+		return nil
+	}
+	return objectKeys(list[i])
+}
+
+// objectKeys returns the keys of a JSON object in order.
+func objectKeys(raw json.RawMessage) []string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil
+	}
+	var keys []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return keys
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return keys
+		}
+	}
+	return keys
 }

@@ -1,0 +1,75 @@
+package ptytest_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+
+	"golang.org/x/term"
+
+	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/ptytest"
+)
+
+func TestStartBinary(t *testing.T) {
+	tests := []struct {
+		name   string
+		script string
+		expect string
+		send   string
+		then   string
+		code   int
+	}{
+		{"a line typed in cooked mode", `printf "name? "; read x; echo "hello $x"; exit 3`, "name? ", "world" + ptytest.Enter, "hello world", 3},
+		{"Ctrl-C in cooked mode is SIGINT", `echo ready; exec sleep 30`, "ready", ptytest.CtrlC, "", 128 + 2},
+		{"stdin and stdout are a terminal", `test -t 0 && test -t 1 && echo both-ttys`, "both-ttys", "", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := ptytest.New(t)
+			p := c.Start(exec.Command("/bin/sh", "-c", tt.script))
+			c.Expect(tt.expect)
+			if tt.send != "" {
+				c.Send(tt.send)
+			}
+			if tt.then != "" {
+				c.Expect(tt.then)
+			}
+			p.ExpectExit(tt.code)
+		})
+	}
+}
+
+func TestRunInProcess(t *testing.T) {
+	c := ptytest.New(t)
+	p := c.Run(func(ios *iostreams.IOStreams) int {
+		if !ios.CanPrompt() {
+			return 1
+		}
+		in := ios.In.(*os.File)
+		// A prompt reads keys in raw mode: Ctrl-C is then a byte, not a signal.
+		old, err := term.MakeRaw(int(in.Fd()))
+		if err != nil {
+			return 2
+		}
+		defer term.Restore(int(in.Fd()), old)
+		fmt.Fprint(ios.Out, "press a key: ")
+		b, err := bufio.NewReader(in).ReadByte()
+		if err != nil {
+			return 3
+		}
+		fmt.Fprintf(ios.Out, "\r\ngot %q\r\n", b)
+		return 7
+	})
+	c.Expect("press a key: ")
+	c.Answer(ptytest.CtrlC)
+	c.Expect(`got '\x03'`)
+	c.WaitFor("press a key") // anywhere in the output, before Expect's position too
+	p.ExpectExit(7)
+	if got := c.Screen(); got != "press a key:\ngot '\\x03'" {
+		t.Errorf("screen = %q", got)
+	}
+}
