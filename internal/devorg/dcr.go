@@ -1,7 +1,6 @@
 package devorg
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -41,7 +40,7 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m clientMetadata
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+	if err := decodeBody(r, &m); err != nil {
 		writeDCRError(w, "invalid_client_metadata", "The request body is not valid JSON.")
 		return
 	}
