@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -253,6 +254,43 @@ func TestDevOrgLinesAreShellSafe(t *testing.T) {
 			out, err := exec.Command("sh", "-c", `eval "$1"; printf %s "$V"`, "sh", line).Output()
 			if err != nil || string(out) != tt.value {
 				t.Fatalf("sh eval gave %q (%v), want %q", out, err, tt.value)
+			}
+		})
+	}
+}
+
+// TestDevOrgKnobs checks that the knob flags reach the org, by the
+// statuses of a few requests to one endpoint.
+func TestDevOrgKnobs(t *testing.T) {
+	bin := buildApicenter(t)
+	tests := []struct {
+		args []string
+		n    int
+		want func(statuses []int) bool
+	}{
+		// Five requests with two a minute allowed: a 429 even if the
+		// minute turns in between.
+		{[]string{"--rate-limit", "2"}, 5, func(s []int) bool { return s[0] == 200 && slices.Contains(s, 429) }},
+		{[]string{"--faults", "rate=1,kinds=500"}, 3, func(s []int) bool { return slices.Equal(s, []int{500, 500, 500}) }},
+		{[]string{"--latency", "1ms", "--faults", "rate=0"}, 3, func(s []int) bool { return slices.Equal(s, []int{200, 200, 200}) }},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			p := startDevOrg(t, bin, nil, tt.args...)
+			defer p.stop(t, syscall.SIGTERM)
+			var got []int
+			for range tt.n {
+				req, _ := http.NewRequest(http.MethodGet, p.vars["OKTA_ORG_URL"]+"/api/v1/users/me", nil)
+				req.Header.Set("Authorization", "SSWS "+p.vars["OKTA_API_TOKEN"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				got = append(got, resp.StatusCode)
+			}
+			if !tt.want(got) {
+				t.Fatalf("statuses %v", got)
 			}
 		})
 	}
