@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -55,15 +56,22 @@ runs until Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory.
 }
 
 func runDemo(ctx context.Context, opts *demoOptions) error {
-	d, err := demo.Start(ctx, demo.Options{
-		AppAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)),
-		OutputDir: opts.OutputDir,
-		IO:        opts.IO,
-	})
+	// The command binds --port itself, so that a busy port is a usage error
+	// that names the flag.
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Failure, err)
+		return &flagError{fmt.Errorf("--port %d: %w", opts.Port, err)}
 	}
-	defer d.Close(context.Background())
+	d, err := demo.Start(ctx, demo.Options{AppListener: ln, OutputDir: opts.OutputDir, IO: opts.IO})
+	if err != nil {
+		if exitcode.Of(err) == exitcode.Interrupted && opts.OutputDir == "" {
+			// Not bootstrap's "run the same command again to continue": the
+			// org lived in memory and the output files were temporary.
+			return exitcode.Wrap(exitcode.Interrupted, errors.New("demo: interrupted"))
+		}
+		return fmt.Errorf("demo: %w", err)
+	}
 	s := d.Settings.App
 	fmt.Fprintf(opts.IO.Out, `
 The API Center web app:  %s
@@ -75,13 +83,16 @@ Sign in as the gold user (planets and moons):
   username: %s
   password: %s
 
-local Okta org:  %s
-gateway:         %s  (introspect mode: GET /planets needs %s, GET /moons needs %s)
+local Okta org:   %s
+gateway:          %s  (introspect mode: GET /planets needs %s, GET /moons needs %s)
 solar-system API: %s
 `, d.AppURL, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], s["GOLD_USERNAME"], s["GOLD_PASSWORD"],
 		d.OrgURL, d.GatewayURL, s["SILVER_SCOPE"], s["GOLD_SCOPE"], d.APIURL)
 	fmt.Fprintln(opts.IO.ErrOut, "demo: running; Ctrl-C stops everything")
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, "demo: stopping")
+	if err := d.Close(context.Background()); err != nil {
+		return fmt.Errorf("demo: stopping: %w", err)
+	}
 	return nil
 }

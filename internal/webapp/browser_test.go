@@ -1,17 +1,68 @@
-package webapp
+package webapp_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/apicenter/apicenter/internal/demo"
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
+
+// TestBrowserLocalOrg is the article's payoff in headless chromium, against
+// `apicenter demo`'s parts started by demo.Start: the local org's sign-in
+// page, the gateway in introspect mode, the solar-system API and the app.
+func TestBrowserLocalOrg(t *testing.T) {
+	chromiumPath(t)
+	t.Setenv("HOME", t.TempDir()) // the okta SDK reads ~/.okta
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var progress lockedBuffer
+	d, err := demo.Start(ctx, demo.Options{OutputDir: t.TempDir(), IO: &iostreams.IOStreams{Out: &progress, ErrOut: &progress}})
+	if err != nil {
+		t.Fatalf("starting the demo: %v\n%s", err, progress.String())
+	}
+	t.Cleanup(func() {
+		if err := d.Close(context.Background()); err != nil {
+			t.Errorf("stopping the demo: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("the demo's progress and logs:\n%s", progress.String())
+		}
+	})
+	s := d.Settings.App
+	runBrowserScenario(t, d.AppURL,
+		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
+		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
+		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
+}
+
+// lockedBuffer keeps what the demo's parts write from their goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
 
 // chromiumPath finds Debian's chromium. Without it the browser test fails
 // (CI installs it), unless APICENTER_SKIP_BROWSER=1.

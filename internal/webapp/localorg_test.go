@@ -56,18 +56,6 @@ func startLocalStack(t *testing.T) *localStack {
 	return &localStack{org: org, appURL: appSrv.URL, app: app}
 }
 
-// TestBrowserLocalOrg is the article's payoff in headless chromium, against
-// the local org's sign-in page and the gateway in introspect mode.
-func TestBrowserLocalOrg(t *testing.T) {
-	chromiumPath(t)
-	st := startLocalStack(t)
-	s := st.org.App
-	runBrowserScenario(t, st.appURL,
-		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
-		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
-		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
-}
-
 // TestOrgErrorOnRedirectIsShown: the silver user signing in through the
 // gold button asks for the gold scope, which the access policy refuses;
 // the org sends access_denied to the redirect and the page says so.
