@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apicenter/apicenter/internal/exitcode"
+)
+
+// demoPrinted is what `apicenter demo` prints on stdout once it runs.
+type demoPrinted struct {
+	appURL             string
+	usernames, passwds []string
+	stdout             []string
+}
+
+// readDemoOutput reads the demo's stdout until the app's URL and both
+// users' credentials are printed.
+func readDemoOutput(t *testing.T, lines <-chan string, stderr *lockedBuffer) demoPrinted {
+	t.Helper()
+	var p demoPrinted
+	timeout := time.After(30 * time.Second)
+	for p.appURL == "" || len(p.passwds) < 2 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("demo exited before printing the app's URL and the credentials; stdout:\n%s\nstderr:\n%s", strings.Join(p.stdout, "\n"), stderr)
+			}
+			p.stdout = append(p.stdout, l)
+			if v, ok := strings.CutPrefix(l, "The API Center web app:"); ok {
+				p.appURL = strings.TrimSpace(v)
+			}
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "username:"); ok {
+				p.usernames = append(p.usernames, strings.TrimSpace(v))
+			}
+			if v, ok := strings.CutPrefix(strings.TrimSpace(l), "password:"); ok {
+				p.passwds = append(p.passwds, strings.TrimSpace(v))
+			}
+		case <-timeout:
+			t.Fatalf("demo printed no URL and credentials in 30 s; stdout:\n%s\nstderr:\n%s", strings.Join(p.stdout, "\n"), stderr)
+		}
+	}
+	return p
+}
+
+// TestDemoProcess runs the real binary as a newcomer does: `apicenter demo
+// --port 0` prints the app's URL and the two users' credentials on stdout
+// (progress on stderr), the app answers, and SIGINT stops everything with
+// exit 0, removing the temporary output directory.
+func TestDemoProcess(t *testing.T) {
+	bin := buildApicenter(t)
+	tmp := t.TempDir()
+	cmd := exec.Command(bin, "demo", "--port", "0")
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+tmp,
+		"OKTA_CLIENT_ORGURL=", "OKTA_CLIENT_TOKEN=", "OKTA_ORG_URL=", "OKTA_API_TOKEN=")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	p := readDemoOutput(t, lines, stderr)
+	go func() {
+		for range lines { // the rest of stdout
+		}
+		exited <- cmd.Wait()
+	}()
+
+	if len(p.usernames) != 2 || p.usernames[0] == p.usernames[1] || p.passwds[0] == "" || p.passwds[0] == p.passwds[1] {
+		t.Errorf("want the silver and the gold users' distinct credentials, got usernames %q", p.usernames)
+	}
+	if !strings.HasPrefix(p.appURL, "http://127.0.0.1:") || strings.HasSuffix(p.appURL, ":0") {
+		t.Errorf("app URL %q: want http://127.0.0.1:<a free port>", p.appURL)
+	}
+	resp, err := http.Get(p.appURL)
+	if err != nil {
+		t.Fatalf("GET %s: %v", p.appURL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Sign in as the silver user") {
+		t.Errorf("GET %s: %s\n%s", p.appURL, resp.Status, body)
+	}
+
+	outDirs, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*"))
+	if len(outDirs) != 1 {
+		t.Errorf("want one temporary output directory under TMPDIR while the demo runs, got %q", outDirs)
+	}
+	progress := stderr.String()
+	if !strings.Contains(progress, "demo: local Okta org on http://127.0.0.1:") {
+		t.Errorf("stderr lacks the demo's progress:\n%s", progress)
+	}
+	for _, l := range p.stdout {
+		if strings.HasPrefix(l, "demo:") {
+			t.Errorf("progress on stdout: %q", l)
+		}
+	}
+	for _, pw := range p.passwds {
+		if strings.Contains(progress, pw) {
+			t.Errorf("a password is on stderr:\n%s", progress)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("demo exited with %d after SIGINT, want 0; stderr:\n%s", ee.ExitCode(), stderr)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("demo did not stop in 10 s after SIGINT; stderr:\n%s", stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
+		t.Errorf("the temporary output directory is left after exit: %q", left)
+	}
+	if _, err := http.Get(p.appURL); err == nil {
+		t.Errorf("the app still answers at %s after exit", p.appURL)
+	}
+}
+
+// TestDemoRefusesBadPort: a busy or invalid --port is a usage error that
+// names the flag, before anything is started.
+func TestDemoRefusesBadPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("TMPDIR", t.TempDir())
+
+	tests := []struct {
+		name, port string
+		wantErr    []string
+	}{
+		{"busy", busyPort, []string{"--port " + busyPort, "address already in use"}},
+		{"negative", "-1", []string{"--port -1", "between 0 and 65535"}},
+		{"too large", "65536", []string{"--port 65536", "between 0 and 65535"}},
+		{"not a number", "http", []string{"--port", "invalid argument"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t, "demo", "--port", tt.port)
+			if r.code != exitcode.Usage {
+				t.Errorf("exit code %d, want %d; stderr: %s", r.code, exitcode.Usage, r.errOut)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(r.errOut, w) {
+					t.Errorf("stderr %q lacks %q", r.errOut, w)
+				}
+			}
+			if strings.Count(strings.TrimSpace(r.errOut), "\n") != 0 {
+				t.Errorf("want a one-line error, got:\n%s", r.errOut)
+			}
+			if r.out != "" {
+				t.Errorf("stdout: %q", r.out)
+			}
+		})
+	}
+	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "apicenter-demo-*")); len(left) != 0 {
+		t.Errorf("a refused demo left %q", left)
+	}
+}
