@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/solarsystem"
-	"github.com/apicenter/apicenter/internal/webapp/mulesofttest"
 )
 
 // localStack is the demo's parts on 127.0.0.1: the local org bootstrapped
