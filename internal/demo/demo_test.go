@@ -1,15 +1,24 @@
 package demo
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
 // TestDemoFlow starts the whole demo and walks the article's payoff with
@@ -93,4 +102,88 @@ func get(t *testing.T, u, token string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestStartFailureStopsEverything: when Start fails part-way, nothing it
+// started is left: the app's listener it was given is closed, the local org
+// no longer answers, and the temporary output directory is gone.
+func TestStartFailureStopsEverything(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		outputDir string
+		wantErr   string
+		wantCode  int
+	}{
+		{"output dir is a file", context.Background(), notADir, "not a directory", exitcode.Input},
+		{"interrupted", cancelled, "", "context canceled", exitcode.Interrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var progress bytes.Buffer
+			d, err := Start(tt.ctx, Options{AppListener: ln, OutputDir: tt.outputDir, IO: &iostreams.IOStreams{Out: &progress, ErrOut: &progress}})
+			if err == nil {
+				d.Close(context.Background())
+				t.Fatal("Start succeeded")
+			}
+			if d != nil {
+				t.Errorf("Start returned a Demo with the error %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) || exitcode.Of(err) != tt.wantCode {
+				t.Errorf("error %q (exit code %d): want %q, exit code %d", err, exitcode.Of(err), tt.wantErr, tt.wantCode)
+			}
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+				t.Errorf("the app's listener %s is still open", ln.Addr())
+			}
+			orgURL := regexp.MustCompile(`local Okta org on (\S+)`).FindStringSubmatch(progress.String())
+			if orgURL == nil {
+				t.Fatalf("no org URL in the progress:\n%s", progress.String())
+			}
+			if resp, err := http.Get(orgURL[1] + "/.well-known/openid-configuration"); err == nil {
+				resp.Body.Close()
+				t.Errorf("the local org still answers at %s", orgURL[1])
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
+				t.Errorf("left behind: %q", left)
+			}
+		})
+	}
+}
+
+// TestCloseIsIdempotent: a second Close returns the first's result, and
+// everything is down after the first.
+func TestCloseIsIdempotent(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	d, err := Start(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := d.Close(context.Background()); err != nil {
+			t.Fatalf("Close #%d: %v", i+1, err)
+		}
+	}
+	for _, u := range []string{d.OrgURL, d.AppURL, d.GatewayURL, d.APIURL} {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s still answers after Close", u)
+		}
+	}
+	if _, err := os.Stat(d.OutputDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the temporary output directory %s: %v, want it removed", d.OutputDir, err)
+	}
 }
