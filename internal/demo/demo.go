@@ -32,8 +32,10 @@ type Options struct {
 	// OutputDir keeps the bootstrap's output files; empty means a temporary
 	// directory removed by Close.
 	OutputDir string
-	// IO receives progress, and the parts' error logs, on ErrOut; nil
-	// discards them.
+	// IO receives progress, and the parts' error and access logs, on
+	// ErrOut; nil discards them. Once Start returns, the parts write through
+	// one logger, one line at a time, so a plain buffer may be read after
+	// Close.
 	IO *iostreams.IOStreams
 	// Org configures the local org (latency, faults...); its API token is
 	// made by Start when empty.

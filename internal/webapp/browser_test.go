@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +25,7 @@ func TestBrowserLocalOrg(t *testing.T) {
 	t.Setenv("HOME", t.TempDir()) // the okta SDK reads ~/.okta
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var progress lockedBuffer
+	var progress bytes.Buffer // read only once the demo is stopped
 	d, err := demo.Start(ctx, demo.Options{OutputDir: t.TempDir(), IO: &iostreams.IOStreams{Out: &progress, ErrOut: &progress}})
 	if err != nil {
 		t.Fatalf("starting the demo: %v\n%s", err, progress.String())
@@ -44,24 +43,6 @@ func TestBrowserLocalOrg(t *testing.T) {
 		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
 		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
 		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
-}
-
-// lockedBuffer keeps what the demo's parts write from their goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // chromiumPath finds Debian's chromium. Without it the browser test fails
