@@ -52,6 +52,7 @@ type Demo struct {
 	OutputDir string
 
 	org       *devorg.Server
+	logger    *log.Logger
 	listeners []net.Listener // closed by Close, served or not
 	servers   []*http.Server
 	tempDir   string
@@ -81,7 +82,7 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	}
 	// One logger for the parts (their lines name them): it serialises their
 	// writes to ErrOut.
-	logger := log.New(progress.ErrOut, "demo: ", 0)
+	d.logger = log.New(progress.ErrOut, "demo: ", 0)
 
 	d.OutputDir = o.OutputDir
 	if d.OutputDir == "" {
@@ -99,7 +100,7 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 		return d, fmt.Errorf("starting the local org: %w", err)
 	}
 	d.OrgURL = d.org.URL
-	logger.Printf("local Okta org on %s", d.OrgURL)
+	d.logger.Printf("local Okta org on %s", d.OrgURL)
 
 	// Listen first, so that the redirect URI and the gateway's URL are known
 	// to the bootstrap.
@@ -120,7 +121,7 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	d.AppURL = "http://" + appLn.Addr().String()
 	d.GatewayURL = "http://" + gwLn.Addr().String()
 	d.APIURL = "http://" + apiLn.Addr().String()
-	d.serve(apiLn, solarsystem.Handler())
+	d.serve("solar-system API", apiLn, solarsystem.Handler())
 
 	d.Settings, err = mulesoft.Bootstrap(ctx, mulesoft.Options{
 		OrgURL:      d.OrgURL,
@@ -138,24 +139,24 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	gc := gateway.MulesoftConfig(d.APIURL, app["ISSUER"], app["AUDIENCE"],
 		in["INTROSPECT_CLIENT_ID"], in["INTROSPECT_CLIENT_SECRET"], app["SILVER_SCOPE"], app["GOLD_SCOPE"])
 	gc.Introspection.URL = in["TOKEN_INTROSPECTION_URL"]
-	gc.ErrorLog = logger.Printf
+	gc.ErrorLog = d.logger.Printf
 	gc.AccessLog = gc.ErrorLog
 	gw, err := gateway.New(gc)
 	if err != nil {
 		return d, fmt.Errorf("gateway: %w", err)
 	}
-	d.serve(gwLn, gw)
+	d.serve("gateway", gwLn, gw)
 
 	cfg, err := webapp.ConfigFromEnv(d.Settings.Lookup)
 	if err != nil {
 		return d, fmt.Errorf("web app: %w", err)
 	}
-	cfg.ErrorLog = logger.Printf
+	cfg.ErrorLog = d.logger.Printf
 	wa, err := webapp.New(cfg)
 	if err != nil {
 		return d, fmt.Errorf("web app: %w", err)
 	}
-	d.serve(appLn, wa)
+	d.serve("web app", appLn, wa)
 	return d, nil
 }
 
@@ -169,10 +170,16 @@ func (d *Demo) listen() (net.Listener, error) {
 	return ln, nil
 }
 
-func (d *Demo) serve(ln net.Listener, h http.Handler) {
+// serve serves h on ln until Close; a part that stops serving before is
+// logged.
+func (d *Demo) serve(part string, ln net.Listener, h http.Handler) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	d.servers = append(d.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			d.logger.Printf("%s stopped serving: %v", part, err)
+		}
+	}()
 }
 
 // Close stops every part, letting requests in flight finish until ctx ends
