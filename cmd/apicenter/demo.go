@@ -67,9 +67,9 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 	}
 	d, err := demo.Start(ctx, demo.Options{AppListener: ln, OutputDir: opts.OutputDir, IO: opts.IO})
 	if err != nil {
-		if exitcode.Of(err) == exitcode.Interrupted && opts.OutputDir == "" {
+		if exitcode.Of(err) == exitcode.Interrupted {
 			// Not bootstrap's "run the same command again to continue": the
-			// org lived in memory and the output files were temporary.
+			// org lived in memory, and a new demo starts a new one.
 			return exitcode.Wrap(exitcode.Interrupted, errors.New("demo: interrupted"))
 		}
 		return fmt.Errorf("demo: %w", err)

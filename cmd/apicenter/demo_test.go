@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
 // demoPrinted is what `apicenter demo` prints on stdout once it runs.
@@ -241,5 +243,30 @@ func TestDemoRefusesBadPort(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "apicenter-demo-*")); len(left) != 0 {
 		t.Errorf("a refused demo left %q", left)
+	}
+}
+
+// TestDemoInterruptedWhileStarting: Ctrl-C before the demo runs is exit
+// code 130 with a one-line message, not bootstrap's "run the same command
+// again to continue" (the org lived in memory), and nothing is left.
+func TestDemoInterruptedWhileStarting(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ios, _, out, errOut := iostreams.Test()
+	code := Execute(ctx, []string{"demo"}, ios)
+	if code != exitcode.Interrupted {
+		t.Errorf("exit code %d, want %d; stderr:\n%s", code, exitcode.Interrupted, errOut)
+	}
+	if got := errOut.String(); !strings.HasSuffix(got, "apicenter: demo: interrupted\n") || strings.Contains(got, "run the same command") {
+		t.Errorf("stderr:\n%s\nwant it to end with the one line %q", got, "apicenter: demo: interrupted")
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout: %q", out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
+		t.Errorf("an interrupted demo left %q", left)
 	}
 }
