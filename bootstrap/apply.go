@@ -40,7 +40,6 @@ func (r *run) apply(ctx context.Context) error {
 	// Requests in flight are not cancelled by Ctrl-C: they finish and are
 	// recorded, so that nothing is created without being written down.
 	reqCtx := context.WithoutCancel(ctx)
-	sem := make(chan struct{}, r.opts.Concurrency)
 	var wg sync.WaitGroup
 	for _, n := range r.nodes {
 		if n.it.Obj != nil {
@@ -48,7 +47,7 @@ func (r *run) apply(ctx context.Context) error {
 			go func() {
 				defer wg.Done()
 				defer n.release()
-				if err := r.runObject(reqCtx, n, sem, stop); err != nil {
+				if err := r.runObject(reqCtx, n, stop); err != nil {
 					if !errors.Is(err, errSkipped) {
 						halt(err)
 					}
@@ -163,7 +162,10 @@ func (r *run) order() []*node {
 	return out
 }
 
-func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop chan struct{}) error {
+// runObject finds or creates one object once what it refers to is settled.
+// The okta client bounds the requests in flight (Options.Concurrency), so
+// an object waiting for another's answer holds no slot.
+func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error {
 	if err := waitDeps(n, stop); err != nil {
 		r.progress.skipped(n)
 		return err
@@ -183,11 +185,14 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		return err
 	}
 	var prev *outputs.Object
+	var replaced *outputs.Object
 	r.mu.Lock()
 	if r.prev != nil {
 		if o := r.prev.Object(n.it.Name); o != nil && o.Kind == string(n.it.Obj.Kind) && o.Key == spec.key && o.ID != "" {
 			c := *o
 			prev = &c
+		} else if o != nil {
+			replaced = o
 		}
 	}
 	// An object an earlier run recorded under the same key is settled now
@@ -202,14 +207,10 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 	if optimistic {
 		n.release()
 	}
-
-	select {
-	case sem <- struct{}{}:
-	case <-stop:
-		r.progress.skipped(n)
-		return errSkipped
+	if replaced != nil {
+		r.progress.note("note    %s was %s %q (%s) in the earlier run; it is now %q, and the old one is left in the org", n.it.Name, replaced.Kind, replaced.Key, replaced.ID, spec.key)
 	}
-	defer func() { <-sem }()
+
 	if isStopped(stop) {
 		r.progress.skipped(n)
 		return errSkipped
@@ -226,7 +227,7 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
 		// (the request may have been applied) and try once more.
 		spec.parentNew = false
-		time.Sleep(time.Duration(100<<attempt) * time.Millisecond)
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	if err == nil && optimistic && res.id != prev.ID {
 		// Someone deleted it since: what refers to it used the old id.
@@ -243,6 +244,15 @@ func (r *run) runObject(ctx context.Context, n *node, sem chan struct{}, stop ch
 		err = describeErr(n.it, spec, err)
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
+	}
+	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
+		// Okta never tells a password: the one in the output file is only
+		// right if we set it.
+		var names []string
+		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+			names = append(names, ref.Name)
+		}
+		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
 	}
 	r.mu.Lock()
 	n.ok = true
@@ -368,8 +378,6 @@ func (r *run) settleValue(n *node) error {
 	}
 	p := r.opts.Prompter
 	validate := func(s string) error { return check(v.Validate, s) }
-	r.progress.hold()
-	defer r.progress.release()
 	if !hasDefault || r.autoAccept {
 		val, err := p.Input(name, v.Hint, v.Secret, validate)
 		if err != nil {

@@ -50,7 +50,7 @@ func (c *counter) report() (string, int, int) {
 }
 
 // runMulesoft runs both Mulesoft steps against srv and reports each run.
-func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency int, clientID string) {
+func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency int, clientID string, lat devorg.LatencyModel, fresh bool) (wall, bound time.Duration) {
 	for _, name := range []string{"mulesoft", "mulesoft_policy"} {
 		f, err := inputs.LoadEmbedded(name)
 		if err != nil {
@@ -64,13 +64,23 @@ func runMulesoft(b *testing.B, srv *devorgtest.Server, dir string, concurrency i
 			Set: map[string][]string{"mulesoft_policy": {"AUTHN_CLIENT_ID=" + clientID, "AUTHN_CLIENT_SECRET=x"}}[name],
 			Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
 		})
-		wall := time.Since(start)
+		took := time.Since(start)
+		wall += took
 		if err != nil {
 			b.Fatalf("%v\n%s", err, errOut)
 		}
+
 		detail, total, writes := c.report()
-		fmt.Printf("%-16s concurrency %d: %6.2fs, %d requests (%d writes)\n%s\n", name, concurrency, wall.Seconds(), total, writes, detail)
+		fmt.Printf("%-16s concurrency %d: %6.2fs, %d requests (%d writes)\n%s\n", name, concurrency, took.Seconds(), total, writes, detail)
+		plan := Plan(f)
+		if !fresh {
+			plan = RerunPlan(f)
+		}
+		bnd, chain := CriticalPath(plan, lat)
+		bound += bnd
+		fmt.Printf("  critical-path bound %.2fs, wall/bound %.2f:\n    %s\n", bnd.Seconds(), took.Seconds()/bnd.Seconds(), strings.Join(chain, "\n    "))
 	}
+	return wall, bound
 }
 
 // BenchmarkMulesoftRecordedLatency runs the Mulesoft flow on a local org
@@ -82,16 +92,25 @@ func BenchmarkMulesoftRecordedLatency(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	type result struct{ fresh, freshBound, again, againBound time.Duration }
+	results := map[int]result{}
 	for _, conc := range []int{1, DefaultConcurrency} {
 		srv := devorgtest.Start(b, devorg.Options{Latency: lat})
 		dir := b.TempDir()
 		// the client Mulesoft would register: made directly in the org
 		clientID := registerForBench(b, srv)
-		fmt.Printf("== fresh org\n")
-		runMulesoft(b, srv, dir, conc, clientID)
-		fmt.Printf("== second run\n")
-		runMulesoft(b, srv, dir, conc, clientID)
+		var r result
+		fmt.Printf("== fresh org, concurrency %d\n", conc)
+		r.fresh, r.freshBound = runMulesoft(b, srv, dir, conc, clientID, lat, true)
+		fmt.Printf("== second run, concurrency %d\n", conc)
+		r.again, r.againBound = runMulesoft(b, srv, dir, conc, clientID, lat, false)
+		results[conc] = r
 	}
+	fmt.Printf("\n== both steps       concurrency 1        concurrency %d\n", DefaultConcurrency)
+	one, def := results[1], results[DefaultConcurrency]
+	fmt.Printf("fresh org      %6.2fs (%.2f x bound)  %6.2fs (%.2f x bound %.2fs)\n", one.fresh.Seconds(), one.fresh.Seconds()/one.freshBound.Seconds(), def.fresh.Seconds(), def.fresh.Seconds()/def.freshBound.Seconds(), def.freshBound.Seconds())
+	fmt.Printf("second run     %6.2fs (%.2f x bound)  %6.2fs (%.2f x bound %.2fs)\n", one.again.Seconds(), one.again.Seconds()/one.againBound.Seconds(), def.again.Seconds(), def.again.Seconds()/def.againBound.Seconds(), def.againBound.Seconds())
+	fmt.Printf("speed-up of concurrency %d on a fresh org: %.2f x\n", DefaultConcurrency, one.fresh.Seconds()/def.fresh.Seconds())
 }
 
 func registerForBench(b *testing.B, srv *devorgtest.Server) string {

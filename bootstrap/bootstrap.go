@@ -102,6 +102,14 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, err
 }
 
+// commandFor returns the command that runs f, for messages.
+func commandFor(f *inputs.File) string {
+	if strings.HasPrefix(f.Path, "inputs/") {
+		return BootstrapCommand(f.Name)
+	}
+	return "apicenter bootstrap --input " + f.Path
+}
+
 // BootstrapCommand returns the command that runs input name, for messages.
 func BootstrapCommand(name string) string {
 	for _, n := range inputs.Embedded() {

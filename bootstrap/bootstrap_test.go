@@ -10,10 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/okta/okta-sdk-golang/v2/okta/query"
+
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/oktaclient"
 	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/internal/prompter"
 	"github.com/apicenter/apicenter/outputs"
@@ -31,6 +34,13 @@ func TestGeneratePassword(t *testing.T) {
 		}
 		if seen[p] {
 			t.Fatalf("password %q generated twice", p)
+		}
+		// No three consecutive characters are letters or digits: no part of
+		// a login (Okta splits logins at separators) can be in it.
+		for j := 0; j+3 <= len(p); j++ {
+			if !strings.ContainsAny(p[j:j+3], passwordSeparators) {
+				t.Fatalf("password %q has %q, which a login part could match", p, p[j:j+3])
+			}
 		}
 		seen[p] = true
 	}
@@ -266,6 +276,26 @@ func TestPromptFlow(t *testing.T) {
 			if pw, _ := out.Value("PASSWORD"); strings.Contains(errOut.String(), pw.Value) && pw.Value != "" {
 				t.Error("the password is shown in the progress")
 			}
+			if tt.code == exitcode.OK {
+				return
+			}
+			// Running again completes, reusing what was recorded, with
+			// exactly one of each group.
+			res, err := Run(context.Background(), Options{
+				IO: ios, Input: f, OutputDir: dir, Yes: true,
+				Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+			})
+			if err != nil {
+				t.Fatalf("re-run: %v\n%s", err, errOut)
+			}
+			if res.Created != 1 || res.Found != 1 {
+				t.Errorf("re-run created %d and found %d, want 1 and 1", res.Created, res.Found)
+			}
+			for _, o := range res.Output.Objects {
+				if n := countGroups(t, srv, o.Key); n != 1 {
+					t.Errorf("%d groups called %q", n, o.Key)
+				}
+			}
 		})
 	}
 }
@@ -331,4 +361,52 @@ func TestValueSources(t *testing.T) {
 			t.Errorf("%s = %q from %q, want %q from %q", k, v.Value, v.Source, w[0], w[1])
 		}
 	}
+}
+
+// TestValueDefaultFromAnObject checks that a default may refer to a field
+// of an object: the value is settled after the object exists.
+func TestValueDefaultFromAnObject(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t)
+	f := loadInput(t, `items:
+  - value: LOGIN_URL
+    default: "{{AS.issuer}}/v1/authorize"
+  - object: AS
+    kind: authorizationServer
+    spec: {name: defaults from objects, audience: "api://x"}
+  - object: G
+    kind: group
+    spec: {name: "{{LOGIN_URL}}"}
+`)
+	ios, _, _, errOut := iostreams.Test()
+	res, err := Run(context.Background(), Options{
+		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
+		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	issuer := res.Output.Object("AS").Fields["issuer"]
+	if v, _ := res.Output.Value("LOGIN_URL"); issuer == "" || v.Value != issuer+"/v1/authorize" {
+		t.Errorf("LOGIN_URL = %q, issuer %q", v.Value, issuer)
+	}
+	if g := res.Output.Object("G"); g == nil || g.Key != issuer+"/v1/authorize" {
+		t.Errorf("group = %+v", g)
+	}
+	if res.Created != 2 {
+		t.Errorf("created %d, want 2", res.Created)
+	}
+}
+
+func countGroups(t *testing.T, srv *devorgtest.Server, name string) int {
+	t.Helper()
+	c, err := oktaclient.New(context.Background(), oktaclient.Config{OrgURL: srv.URL, Token: srv.Token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs, _, err := c.Group.ListGroups(context.Background(), &query.Params{Search: fmt.Sprintf("profile.name eq %q", name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(gs)
 }

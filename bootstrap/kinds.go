@@ -222,7 +222,11 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	login := s.str["login"]
 	result := func(u *okta.User, created bool) found {
-		return found{id: u.Id, created: created, fields: map[string]string{"login": login}}
+		f := found{id: u.Id, created: created, fields: map[string]string{"login": login}}
+		if !created && u.Status != "" && u.Status != "ACTIVE" {
+			f.differs = append(f.differs, fmt.Sprintf("its status is %s, so it cannot sign in", u.Status))
+		}
+		return f
 	}
 	if prev != nil && len(s.siblings) > 1 {
 		v, err := s.memo("users", func() (any, error) {
@@ -367,7 +371,7 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			have = p.Conditions.Clients.Include
 		}
 		if !created && !sameSet(have, clients) {
-			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v", have, clients))
+			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v (change it in the Okta admin console, or delete it and run again)", have, clients))
 		}
 		return f
 	}
@@ -476,7 +480,13 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			GrantTypes: &okta.GrantTypePolicyRuleCondition{Include: grants},
 			Scopes:     &okta.OAuth2ScopesMediationPolicyRuleCondition{Include: scopes},
 		},
-		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{}},
+		// Okta's own defaults, sent as a real Okta console and the Terraform
+		// provider send them: refresh tokens unlimited, window 7 days.
+		Actions: &okta.AuthorizationServerPolicyRuleActions{Token: &okta.TokenAuthorizationServerPolicyRuleAction{
+			AccessTokenLifetimeMinutesPtr:  okta.Int64Ptr(60),
+			RefreshTokenLifetimeMinutesPtr: okta.Int64Ptr(0),
+			RefreshTokenWindowMinutesPtr:   okta.Int64Ptr(10080),
+		}},
 	}
 	if p, ok := s.num["priority"]; ok {
 		body.PriorityPtr = okta.Int64Ptr(p)
@@ -500,7 +510,14 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		if app.Credentials != nil && app.Credentials.OauthClient != nil && app.Credentials.OauthClient.ClientId != "" {
 			clientID = app.Credentials.OauthClient.ClientId
 		}
-		return found{id: app.Id, created: created, fields: map[string]string{"label": app.Label, "clientId": clientID, "clientSecret": secret}}
+		f := found{id: app.Id, created: created, fields: map[string]string{"label": app.Label, "clientId": clientID, "clientSecret": secret}}
+		if !created && app.Status != "" && app.Status != "ACTIVE" {
+			f.differs = append(f.differs, fmt.Sprintf("its status is %s, so its client cannot get tokens", app.Status))
+		}
+		if secret == "" {
+			f.differs = append(f.differs, "it has no active client secret")
+		}
+		return f
 	}
 	// A found app's secret: the one recorded, else the first active one.
 	secretOf := func(id string) (string, error) {

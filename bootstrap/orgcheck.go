@@ -36,7 +36,7 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-time.After(time.Duration(150<<attempt) * time.Millisecond):
+			case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
 			}
 		}
 		status, body, ctype, err = get(ctx, c, token, checkPath)

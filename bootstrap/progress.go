@@ -13,10 +13,6 @@ type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	state map[*node]line
-	// While a prompt is on the terminal, lines wait in held so that they
-	// do not break into it.
-	holding bool
-	held    []string
 }
 
 type line struct {
@@ -37,31 +33,10 @@ func (p *progress) note(format string, args ...any) {
 	p.printf(format+"\n", args...)
 }
 
-// printf writes a line now, or after the prompt on the terminal. Call with
-// p.mu held.
+// printf writes a line as soon as it is known (also while a prompt waits:
+// objects are created concurrently with the questions). Call with p.mu held.
 func (p *progress) printf(format string, args ...any) {
-	if p.holding {
-		p.held = append(p.held, fmt.Sprintf(format, args...))
-		return
-	}
 	fmt.Fprintf(p.w, format, args...)
-}
-
-// hold keeps lines back while a prompt is shown; release prints them.
-func (p *progress) hold() {
-	p.mu.Lock()
-	p.holding = true
-	p.mu.Unlock()
-}
-
-func (p *progress) release() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.holding = false
-	for _, l := range p.held {
-		io.WriteString(p.w, l)
-	}
-	p.held = nil
 }
 
 func (p *progress) value(name, shown, source string) {

@@ -139,6 +139,22 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.org = org
 
+	// Values given by --set, the environment or .env are checked before
+	// anything is created.
+	for _, it := range r.f.Items {
+		if it.Value == nil {
+			continue
+		}
+		val, where, ok := r.set[it.Name], "--set "+it.Name, false
+		if _, ok = r.set[it.Name]; !ok {
+			val, where, ok = r.opts.Env.Lookup(it.Name)
+		}
+		if ok {
+			if err := check(it.Value.Validate, val); err != nil {
+				return inputErr("%s (from %s): %v", it.Name, where, err)
+			}
+		}
+	}
 	if err := r.loadNeeds(r.f); err != nil {
 		return err
 	}
@@ -160,7 +176,7 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
-	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport})
+	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency})
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -187,7 +203,7 @@ func (r *run) loadNeeds(f *inputs.File) error {
 		path := outputs.Path(r.opts.OutputDir, n.Name)
 		out, err := outputs.Load(path)
 		if errors.Is(err, outputs.ErrMissing) {
-			return inputErr("%s needs the output of %s, and %s does not exist: run `%s` first", f.Path, n.Path, path, BootstrapCommand(n.Name))
+			return inputErr("%s needs the output of %s, and %s does not exist: run `%s` first", f.Path, n.Path, path, commandFor(n))
 		}
 		if err != nil {
 			return inputErr("%v", err)
@@ -228,17 +244,17 @@ func (r *run) neededRef(ref inputs.Ref) (string, error) {
 	if it.Value != nil {
 		v, ok := out.Value(ref.Name)
 		if !ok {
-			return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+			return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, commandFor(owner))
 		}
 		return v.Value, nil
 	}
 	o := out.Object(ref.Name)
 	if o == nil {
-		return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, BootstrapCommand(owner.Name))
+		return "", inputErr("%s: %s is not in %s: run `%s` to completion first", ref.Pos, ref, path, commandFor(owner))
 	}
 	v, ok := o.Fields[ref.Field]
 	if !ok {
-		return "", inputErr("%s: %s: %s has no field %s: run `%s` again", ref.Pos, ref, path, ref.Field, BootstrapCommand(owner.Name))
+		return "", inputErr("%s: %s: %s has no field %s: run `%s` again", ref.Pos, ref, path, ref.Field, commandFor(owner))
 	}
 	return v, nil
 }
@@ -266,8 +282,8 @@ func (r *run) expand(t *inputs.Template) (string, error) {
 	return t.Expand(r.lookup)
 }
 
-// record stores a settled value or object in the output file and rewrites
-// it. Call with r.mu held.
+// saveLocked rewrites the output file with the objects in input-file
+// order. Call with r.mu held.
 func (r *run) saveLocked() error {
 	order := map[string]int{}
 	for _, n := range r.nodes {

@@ -67,7 +67,7 @@ const TokenPlaceholder = "${OKTA_API_TOKEN}"
 // Settings returns the key/values of settings set name, in order, read
 // from the output files of the input that declares it and of what it needs.
 func Settings(name string, opts SettingsOptions) ([]Setting, error) {
-	set, owner, res, err := settingsResolver(name, opts)
+	set, _, res, err := settingsResolver(name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,6 @@ func Settings(name string, opts SettingsOptions) ([]Setting, error) {
 		}
 		out = append(out, st)
 	}
-	_ = owner
 	return out, nil
 }
 
@@ -160,7 +159,7 @@ func (r *resolver) load(f *inputs.File) error {
 	path := outputs.Path(r.dir, f.Name)
 	out, err := outputs.Load(path)
 	if errors.Is(err, outputs.ErrMissing) {
-		return inputErr("%s does not exist: run `%s` first", path, BootstrapCommand(f.Name))
+		return inputErr("%s does not exist: run `%s` first", path, commandFor(f))
 	}
 	if err != nil {
 		return inputErr("%v", err)
@@ -193,17 +192,17 @@ func (r *resolver) lookup(ref inputs.Ref) (string, error) {
 	if it.Value != nil {
 		v, ok := out.Value(ref.Name)
 		if !ok {
-			return "", inputErr("%s has no value %s: run `%s` to completion", path, ref.Name, BootstrapCommand(f.Name))
+			return "", inputErr("%s has no value %s: run `%s` to completion", path, ref.Name, commandFor(f))
 		}
 		return v.Value, nil
 	}
 	o := out.Object(ref.Name)
 	if o == nil {
-		return "", inputErr("%s has no object %s: run `%s` to completion", path, ref.Name, BootstrapCommand(f.Name))
+		return "", inputErr("%s has no object %s: run `%s` to completion", path, ref.Name, commandFor(f))
 	}
 	v, ok := o.Fields[ref.Field]
 	if !ok {
-		return "", inputErr("%s: object %s has no field %s: run `%s` again", path, ref.Name, ref.Field, BootstrapCommand(f.Name))
+		return "", inputErr("%s: object %s has no field %s: run `%s` again", path, ref.Name, ref.Field, commandFor(f))
 	}
 	return v, nil
 }

@@ -22,18 +22,32 @@ const (
 	digits = "23456789"
 )
 
+// passwordSeparators are the characters Okta splits a login at ("@", ".",
+// "_", "-") that are also safe unquoted in shells, URLs and .env files.
+const passwordSeparators = "-_."
+
 // GeneratePassword returns a password from crypto/rand that meets Okta's
 // default password policy: at least 8 characters, a lowercase letter, an
-// uppercase letter and a digit. (It has no symbols, so it is safe in
-// shells and .env files.) About 119 bits of entropy.
+// uppercase letter, a digit, and no part of the username. Every third
+// character is a separator Okta splits logins at, so no three consecutive
+// characters can spell a part of any login, whatever the login is. About
+// 88 bits of entropy.
 func GeneratePassword() (string, error) {
-	alphabet := lower + upper + digits
+	alnum := lower + upper + digits
 	for {
-		s, err := randomString(PasswordLength, alphabet)
-		if err != nil {
-			return "", err
+		var b strings.Builder
+		for i := 0; i < PasswordLength; i++ {
+			alphabet := alnum
+			if i%3 == 2 {
+				alphabet = passwordSeparators
+			}
+			c, err := randomString(1, alphabet)
+			if err != nil {
+				return "", err
+			}
+			b.WriteString(c)
 		}
-		if CheckPassword(s) == nil {
+		if s := b.String(); CheckPassword(s) == nil {
 			return s, nil
 		}
 	}

@@ -20,6 +20,8 @@ type File struct {
 	// for an embedded one).
 	Path        string
 	Description string
+	// Next tells the user what to do after a successful run.
+	Next string
 	// Needs are the inputs whose output files this one reads (their values
 	// and objects can be referred to).
 	Needs []*File

@@ -119,6 +119,7 @@ func parse(name, path string, data []byte, readDoc func(string) ([]byte, error),
 	var itemsNode, settingsNode *yaml.Node
 	err := p.fields(root, map[string]func(*yaml.Node) error{
 		"description": func(n *yaml.Node) (err error) { f.Description, err = p.str(n, "description"); return },
+		"next":        func(n *yaml.Node) (err error) { f.Next, err = p.str(n, "next"); return },
 		"needs": func(n *yaml.Node) error {
 			names, err := p.strList(n, "needs")
 			if err != nil {

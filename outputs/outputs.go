@@ -7,6 +7,7 @@
 package outputs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -144,10 +145,14 @@ const header = "# Written by apicenter bootstrap. It holds client secrets and pa
 // Save writes f to path atomically (temp file in the same directory,
 // fsync, rename) with mode 0600, creating the directory (0700) if needed.
 func (f *File) Save(path string) error {
-	b, err := yaml.Marshal(f)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
 		return err
 	}
+	enc.Close()
+	b := buf.Bytes()
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("writing output file: %w", err)

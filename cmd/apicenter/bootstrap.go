@@ -163,8 +163,8 @@ func runBootstrap(ctx context.Context, opts *bootstrapOptions) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out, res.Path)
-	for _, s := range in.Settings {
-		fmt.Fprintf(opts.IO.ErrOut, "next: apicenter get-settings --%s   (%s)\n", s.Name, s.Description)
+	if in.Next != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", in.Next)
 	}
 	return nil
 }

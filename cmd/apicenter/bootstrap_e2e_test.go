@@ -97,8 +97,8 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	if e != "" {
 		t.Fatalf("silver user, silver scope: %s", e)
 	}
-	if active, scope := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) {
-		t.Errorf("silver token: active=%v scope=%q", active, scope)
+	if active, scope, life := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) || life != 3600 {
+		t.Errorf("silver token: active=%v scope=%q lifetime=%ds (want 60 minutes)", active, scope, life)
 	}
 	if _, e := signIn(t, settings, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", gold); e != "access_denied" {
 		t.Errorf("silver user asking for gold: error %q, want access_denied", e)
@@ -107,7 +107,7 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	if e != "" {
 		t.Fatalf("gold user: %s", e)
 	}
-	if active, scope := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
+	if active, scope, _ := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
 		t.Errorf("gold token: active=%v scope=%q", active, scope)
 	}
 
@@ -129,6 +129,19 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	if again := orgObjects(t, c); fmtCounts(counts(again)) != fmtCounts(counts(after)) {
 		t.Errorf("second run changed the org: %s\nwas %s", fmtCounts(counts(again)), fmtCounts(counts(after)))
 	}
+
+	// Without its output file, a run finds everything, recovers the
+	// introspection client's secret from the org, and warns that it cannot
+	// know the users' passwords.
+	must(t, os.Rename(filepath.Join(dir, "outputs", "mulesoft.yaml"), filepath.Join(dir, "mulesoft.yaml.bak")))
+	r4 := run("bootstrap", "--mulesoft", "--yes")
+	if !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) {
+		t.Errorf("run without the output file:\n%s", r4.errOut)
+	}
+	if again := parseEnv(t, run("get-settings", "--mulesoft_introspect").out); again["INTROSPECT_CLIENT_SECRET"] != intro["INTROSPECT_CLIENT_SECRET"] || again["INTROSPECT_CLIENT_ID"] != intro["INTROSPECT_CLIENT_ID"] {
+		t.Errorf("the introspection client was not recovered: %v", again)
+	}
+	must(t, os.Rename(filepath.Join(dir, "mulesoft.yaml.bak"), filepath.Join(dir, "outputs", "mulesoft.yaml")))
 
 	// A found object that differs from the input in a way that matters is
 	// reported, and left alone.
@@ -218,5 +231,42 @@ func TestGetSettingsWithoutOutput(t *testing.T) {
 	}
 	if _, err := os.Stat(outputs.DefaultDir); err == nil {
 		t.Error("get-settings created the outputs directory")
+	}
+}
+
+// TestOwnInputFile runs a user's own input file and prints its settings:
+// adding a gateway is adding a file.
+func TestOwnInputFile(t *testing.T) {
+	srv := devorgtest.Start(t)
+	requireManagementAPI(t, srv)
+	dir := orgEnv(t, srv)
+	must(t, os.WriteFile(filepath.Join(dir, "gw.yaml"), []byte(`description: a group for my gateway
+items:
+  - value: GROUP_NAME
+    default: my gateway users
+  - object: G
+    kind: group
+    spec: {name: "{{GROUP_NAME}}"}
+settings:
+  gw:
+    description: my gateway's settings
+    keys:
+      GROUP_ID: "{{G.id}}"
+      ORG: "{{ORG_URL}}"
+`), 0o600))
+	r := runCLI(t, "get-settings", "--input", "gw.yaml", "--settings", "gw")
+	if r.code != exitcode.Input || !strings.Contains(r.errOut, "outputs/gw.yaml does not exist: run `apicenter bootstrap --input gw.yaml` first") {
+		t.Errorf("before the bootstrap: exit %d\n%s", r.code, r.errOut)
+	}
+	if r = runCLI(t, "bootstrap", "--input", "gw.yaml", "--yes"); r.code != 0 || !strings.Contains(r.errOut, `created group "my gateway users"`) {
+		t.Fatalf("bootstrap: exit %d\n%s", r.code, r.errOut)
+	}
+	r = runCLI(t, "get-settings", "--input", "gw.yaml", "--settings", "gw")
+	s := parseEnv(t, r.out)
+	if !strings.HasPrefix(s["GROUP_ID"], "00g") || s["ORG"] != srv.URL {
+		t.Errorf("settings: %v\n%s", s, r.errOut)
+	}
+	if r = runCLI(t, "get-settings", "--input", "gw.yaml"); r.code != exitcode.Usage {
+		t.Errorf("--input without --settings: exit %d", r.code)
 	}
 }

@@ -120,7 +120,11 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 			if strings.Contains(r.errOut+r.out, srv.Token) {
 				t.Errorf("the token is in the output")
 			}
-			assertRecorded(t, dir, newObjects(before, orgObjects(t, c)))
+			created := newObjects(before, orgObjects(t, c))
+			if (tt.code == exitcode.Usage || tt.code == exitcode.Input) && len(created) > 0 {
+				t.Errorf("a bad setting or input created objects: %v", created)
+			}
+			assertRecorded(t, dir, created)
 			assertNoToken(t, dir, srv.Token)
 		})
 	}

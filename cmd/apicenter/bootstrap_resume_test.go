@@ -253,3 +253,50 @@ func TestKilledRunResumes(t *testing.T) {
 		}
 	}
 }
+
+// TestInterruptedRunRecordsEverything sends SIGINT to a real bootstrap
+// process after it created two objects: it exits 130, and every object it
+// made in the org, including those whose requests were in flight, is in the
+// output file.
+func TestInterruptedRunRecordsEverything(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	srv := devorgtest.Start(t, devorg.Options{Latency: func(string, string) time.Duration { return 60 * time.Millisecond }})
+	dir := orgEnv(t, srv)
+	c := sdk(t, srv)
+	before := orgObjects(t, c)
+	cmd := exec.Command(bin, "bootstrap", "--mulesoft", "--yes")
+	cmd.Dir = dir
+	stderr, err := cmd.StderrPipe()
+	must(t, err)
+	must(t, cmd.Start())
+	sc := bufio.NewScanner(stderr)
+	seen := 0
+	var rest strings.Builder
+	for sc.Scan() {
+		rest.WriteString(sc.Text() + "\n")
+		if createdRE.MatchString(sc.Text()) {
+			if seen++; seen == 2 {
+				must(t, cmd.Process.Signal(os.Interrupt))
+			}
+		}
+	}
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 {
+		t.Fatalf("exit code %d (%v), want 130\n%s", code, err, rest.String())
+	}
+	if !strings.Contains(rest.String(), "interrupted: what was created is recorded in outputs/mulesoft.yaml") {
+		t.Errorf("stderr:\n%s", rest.String())
+	}
+	created := newObjects(before, orgObjects(t, c))
+	if len(created) == 0 {
+		t.Fatal("nothing was created")
+	}
+	assertRecorded(t, dir, created)
+	if r := runCLI(t, "bootstrap", "--mulesoft", "--yes"); r.code != 0 {
+		t.Fatalf("re-run: exit %d\n%s", r.code, r.errOut)
+	}
+	assertExactlyOne(t, c)
+}

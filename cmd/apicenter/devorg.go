@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,10 @@ Once it accepts connections it prints, on stdout, lines a script can read:
   OKTA_ORG_URL=http://127.0.0.1:8484
   OKTA_API_TOKEN=00...
 
-(and OKTA_TLS_CA=FILE with --tls). It stops cleanly on Ctrl-C or SIGTERM.
+(and OKTA_TLS_CA=FILE with --tls). A value is single-quoted where a shell
+needs it, so a script that started dev-org in the background with stdout to
+a file can load them with: set -a; . FILE; set +a
+It stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
 The API token is --api-token, else $` + devOrgTokenEnv + `, else a random one.
 The org listens on a loopback address only.
@@ -145,9 +149,9 @@ func runDevOrg(ctx context.Context, opts *devOrgOptions) error {
 			return fmt.Errorf("dev-org: --tls-ca: %w", err)
 		}
 	}
-	fmt.Fprintf(opts.IO.Out, "OKTA_ORG_URL=%s\nOKTA_API_TOKEN=%s\n", srv.URL, opts.APIToken)
+	fmt.Fprint(opts.IO.Out, envLine("OKTA_ORG_URL", srv.URL), envLine("OKTA_API_TOKEN", opts.APIToken))
 	if opts.TLS {
-		fmt.Fprintf(opts.IO.Out, "OKTA_TLS_CA=%s\n", opts.TLSCAPath)
+		fmt.Fprint(opts.IO.Out, envLine("OKTA_TLS_CA", opts.TLSCAPath))
 	}
 	where := "in memory"
 	if opts.StatePath != "" {
@@ -165,4 +169,21 @@ func runDevOrg(ctx context.Context, opts *devOrgOptions) error {
 		}
 		return fmt.Errorf("dev-org: %w", err)
 	}
+}
+
+// envLine is one NAME=value line of what dev-org prints, in a form a shell
+// can source or eval: the value is single-quoted when it holds anything
+// but letters, digits and the characters of URLs and paths.
+func envLine(name, value string) string {
+	safe := value != ""
+	for _, c := range value {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-_./:@%+,=", c)) {
+			safe = false
+			break
+		}
+	}
+	if !safe {
+		value = "'" + strings.ReplaceAll(value, "'", `'\''`) + "'"
+	}
+	return name + "=" + value + "\n"
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -145,6 +146,9 @@ func TestDevOrgProcess(t *testing.T) {
 	if b, _ := os.ReadFile(state); strings.Contains(string(b), "00flag-token") {
 		t.Fatal("the API token was written to the state file")
 	}
+	if strings.Contains(first.stderr.String(), "00flag-token") {
+		t.Fatalf("the API token was logged on stderr: %s", first.stderr)
+	}
 
 	// Restarted on the same state, with the token from the environment.
 	second := startDevOrg(t, bin, []string{"APICENTER_DEV_ORG_API_TOKEN=00env-token"}, "--state", state)
@@ -227,6 +231,66 @@ func TestDevOrgFlagErrors(t *testing.T) {
 			}
 			if code != exitcode.Usage {
 				t.Fatalf("code = %d, want %d", code, exitcode.Usage)
+			}
+		})
+	}
+}
+
+func TestDevOrgLinesAreShellSafe(t *testing.T) {
+	tests := []struct{ value, wantLine string }{
+		{"http://127.0.0.1:8484", "V=http://127.0.0.1:8484\n"},
+		{"00Abc-_xyz", "V=00Abc-_xyz\n"},
+		{"it's a $token `x`", `V='it'\''s a $token ` + "`x`'\n"},
+		{"/tmp/a b/ca.pem", "V='/tmp/a b/ca.pem'\n"},
+		{"", "V=''\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			line := envLine("V", tt.value)
+			if line != tt.wantLine {
+				t.Fatalf("envLine = %q, want %q", line, tt.wantLine)
+			}
+			// What a script does with it: eval the line, read the variable.
+			out, err := exec.Command("sh", "-c", `eval "$1"; printf %s "$V"`, "sh", line).Output()
+			if err != nil || string(out) != tt.value {
+				t.Fatalf("sh eval gave %q (%v), want %q", out, err, tt.value)
+			}
+		})
+	}
+}
+
+// TestDevOrgKnobs checks that the knob flags reach the org, by the
+// statuses of a few requests to one endpoint.
+func TestDevOrgKnobs(t *testing.T) {
+	bin := buildApicenter(t)
+	tests := []struct {
+		args []string
+		n    int
+		want func(statuses []int) bool
+	}{
+		// Five requests with two a minute allowed: a 429 even if the
+		// minute turns in between.
+		{[]string{"--rate-limit", "2"}, 5, func(s []int) bool { return s[0] == 200 && slices.Contains(s, 429) }},
+		{[]string{"--faults", "rate=1,kinds=500"}, 3, func(s []int) bool { return slices.Equal(s, []int{500, 500, 500}) }},
+		{[]string{"--latency", "1ms", "--faults", "rate=0"}, 3, func(s []int) bool { return slices.Equal(s, []int{200, 200, 200}) }},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			p := startDevOrg(t, bin, nil, tt.args...)
+			defer p.stop(t, syscall.SIGTERM)
+			var got []int
+			for range tt.n {
+				req, _ := http.NewRequest(http.MethodGet, p.vars["OKTA_ORG_URL"]+"/api/v1/users/me", nil)
+				req.Header.Set("Authorization", "SSWS "+p.vars["OKTA_API_TOKEN"])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				got = append(got, resp.StatusCode)
+			}
+			if !tt.want(got) {
+				t.Fatalf("statuses %v", got)
 			}
 		})
 	}

@@ -350,7 +350,7 @@ func randomString() string {
 
 // introspect asks the authorization server about token with the
 // introspection client's credentials.
-func introspect(t *testing.T, introspectURL, clientID, secret, token string) (active bool, scope string) {
+func introspect(t *testing.T, introspectURL, clientID, secret, token string) (active bool, scope string, lifetime int64) {
 	t.Helper()
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
 	req, _ := http.NewRequest("POST", introspectURL, strings.NewReader(form.Encode()))
@@ -362,13 +362,15 @@ func introspect(t *testing.T, introspectURL, clientID, secret, token string) (ac
 	var r struct {
 		Active bool   `json:"active"`
 		Scope  string `json:"scope"`
+		Exp    int64  `json:"exp"`
+		Iat    int64  `json:"iat"`
 	}
 	b, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		t.Fatalf("introspect: %d %s", resp.StatusCode, b)
 	}
 	must(t, json.Unmarshal(b, &r))
-	return r.Active, r.Scope
+	return r.Active, r.Scope, r.Exp - r.Iat
 }
 
 // assertNoToken fails if token appears in any file under dir.

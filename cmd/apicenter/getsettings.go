@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apicenter/apicenter/bootstrap"
+	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
 	"github.com/apicenter/apicenter/internal/orgenv"
@@ -22,6 +23,8 @@ type getSettingsOptions struct {
 	LookupEnv func(string) (string, bool)
 
 	Sets       map[string]*bool
+	InputFile  string // --input: a user's input file
+	SetName    string // --settings: a settings set of that file
 	Format     string
 	Reveal     bool
 	OutputDir  string
@@ -39,13 +42,14 @@ func newGetSettingsCmd(ios *iostreams.IOStreams) *cobra.Command {
 		fmt.Fprintf(&list, "  --%-20s %s (reads the output of bootstrap --%s)\n", s.Name, s.Description, s.Input)
 	}
 	cmd := &cobra.Command{
-		Use:   "get-settings (--" + strings.Join(names, " | --") + ")",
+		Use:   "get-settings (--" + strings.Join(names, " | --") + " | --input FILE --settings NAME)",
 		Short: "Print the settings a gateway or the web app needs",
 		Long: `Print, from the bootstrap output files, the settings a gateway or the web
 app needs, as KEY=value lines a shell or a .env file reads as they are
 (--format json or yaml for programs):
 
-` + list.String() + `
+` + list.String() + `  --input FILE --settings NAME   a settings set of your own input file
+
 The API token is printed as ${OKTA_API_TOKEN} unless --reveal, which reads
 it from OKTA_API_TOKEN or OKTA_CLIENT_TOKEN (environment, then .env).
 
@@ -62,8 +66,14 @@ it from OKTA_API_TOKEN or OKTA_CLIENT_TOKEN (environment, then .env).
 					chosen = append(chosen, n)
 				}
 			}
+			if opts.InputFile != "" || opts.SetName != "" {
+				if opts.InputFile == "" || opts.SetName == "" || len(chosen) > 0 {
+					return &flagError{fmt.Errorf("--input FILE and --settings NAME go together, without --%s", strings.Join(names, ", --"))}
+				}
+				chosen = append(chosen, opts.SetName)
+			}
 			if len(chosen) != 1 {
-				return &flagError{fmt.Errorf("pass exactly one of --%s", strings.Join(names, ", --"))}
+				return &flagError{fmt.Errorf("pass exactly one of --%s, or --input FILE --settings NAME", strings.Join(names, ", --"))}
 			}
 			switch opts.Format {
 			case bootstrap.FormatEnv, bootstrap.FormatJSON, bootstrap.FormatYAML:
@@ -78,6 +88,8 @@ it from OKTA_API_TOKEN or OKTA_CLIENT_TOKEN (environment, then .env).
 	for _, s := range sets {
 		opts.Sets[s.Name] = f.Bool(s.Name, false, s.Description)
 	}
+	f.StringVar(&opts.InputFile, "input", "", "your own input `FILE` (with --settings)")
+	f.StringVar(&opts.SetName, "settings", "", "the settings set `NAME` of --input FILE")
 	f.StringVar(&opts.Format, "format", bootstrap.FormatEnv, "output `FORMAT`: env, json or yaml")
 	f.BoolVar(&opts.Reveal, "reveal", false, "print the API token instead of ${OKTA_API_TOKEN}")
 	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files")
@@ -87,6 +99,13 @@ it from OKTA_API_TOKEN or OKTA_CLIENT_TOKEN (environment, then .env).
 
 func runGetSettings(_ context.Context, opts *getSettingsOptions, name string) error {
 	so := bootstrap.SettingsOptions{OutputDir: opts.OutputDir, Reveal: opts.Reveal}
+	if opts.InputFile != "" {
+		in, err := inputs.LoadFile(opts.InputFile)
+		if err != nil {
+			return exitcode.Wrap(exitcode.Input, err)
+		}
+		so.Inputs = []*inputs.File{in}
+	}
 	if opts.Reveal {
 		env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
 		if err != nil {

@@ -773,3 +773,17 @@ func (o *Org) unassignAppUser(r *http.Request) (int, any, error) {
 	})
 	return http.StatusNoContent, nil, err
 }
+
+// userAssignedToApp reports whether the user is assigned to the app,
+// directly or through one of its groups (Everyone included).
+func (st *State) userAssignedToApp(userID string, app *App) bool {
+	if _, ok := app.Users[userID]; ok {
+		return true
+	}
+	for _, gid := range st.groupIDsOf(userID) {
+		if _, ok := app.Groups[gid]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,8 +1,6 @@
 package devorg
 
 import (
-	"encoding/base64"
-	"math/big"
 	"net/http"
 	"sort"
 	"strings"
@@ -258,15 +256,15 @@ func renderJWK(self string, k *SigningKey) (obj, error) {
 	if err != nil {
 		return nil, err
 	}
-	pub := priv.PublicKey
+	j := publicJWK(k.KID, &priv.PublicKey) // the key as the JWKS endpoint shows it
 	return obj{
-		"kty":    "RSA",
+		"kty":    j.Kty,
 		"status": "ACTIVE",
-		"alg":    "RS256",
-		"kid":    k.KID,
-		"use":    "sig",
-		"e":      base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
-		"n":      base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+		"alg":    j.Alg,
+		"kid":    j.Kid,
+		"use":    j.Use,
+		"e":      j.E,
+		"n":      j.N,
 		"_links": obj{"self": linkAllow(self+"/"+k.KID, "GET")},
 	}, nil
 }

@@ -1,7 +1,6 @@
 package devorg
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -27,9 +26,10 @@ type clientMetadata struct {
 	InitiateLoginURI        string   `json:"initiate_login_uri,omitempty"`
 }
 
-// writeDCRError answers an RFC 7591 registration error.
+// writeDCRError answers an RFC 7591 registration error (400, in the
+// shape of an OAuth error).
 func writeDCRError(w http.ResponseWriter, code, desc string) {
-	writeJSON(w, http.StatusBadRequest, map[string]string{"error": code, "error_description": desc})
+	writeOAuthError(w, newOAuthError(http.StatusBadRequest, code, desc))
 }
 
 // handleRegisterClient is dynamic client registration (RFC 7591), as
@@ -40,7 +40,7 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var m clientMetadata
-	if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+	if err := decodeBody(r, &m); err != nil {
 		writeDCRError(w, "invalid_client_metadata", "The request body is not valid JSON.")
 		return
 	}
@@ -120,6 +120,8 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, err)
 	default:
+		w.Header().Set("Cache-Control", "no-store") // the answer holds the client secret (RFC 7591)
+		w.Header().Set("Pragma", "no-cache")
 		writeJSON(w, http.StatusCreated, out)
 	}
 }
@@ -141,14 +143,6 @@ func clientMetadataOf(a *App) clientMetadata {
 		}
 	}
 	return m
-}
-
-// client is GET and DELETE /oauth2/v1/clients/{clientId}.
-func (o *Org) client(r *http.Request) (int, any, error) {
-	if r.Method == http.MethodDelete {
-		return o.deleteClient(r)
-	}
-	return o.getClient(r)
 }
 
 // getClient is GET /oauth2/v1/clients/{clientId}: a registered client.

@@ -250,3 +250,15 @@ func (st *State) setMemberLocked(g *Group, userID string, member bool, now time.
 	}
 	g.LastMembershipUpdated = now.UTC().Truncate(time.Millisecond)
 }
+
+// groupIDsOf returns the ids of the groups userID belongs to, the Everyone
+// group included. Call with o.mu held.
+func (st *State) groupIDsOf(userID string) []string {
+	var ids []string
+	for _, g := range sortedBySeq(st.Groups, func(g *Group) int64 { return g.Seq }) {
+		if st.inGroup(g, userID) {
+			ids = append(ids, g.ID)
+		}
+	}
+	return ids
+}

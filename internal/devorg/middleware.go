@@ -18,8 +18,14 @@ const nominalRateLimit = 10000
 // middleware adds what Okta adds to every answer (X-Okta-Request-Id,
 // X-Rate-Limit-*, a Date header, CORS for trusted origins) and applies the
 // test knobs: latency, rate limit and faults.
-func (o *Org) middleware(h http.Handler) http.Handler {
-	mux, _ := h.(*http.ServeMux)
+func (o *Org) middleware(mux *http.ServeMux) http.Handler {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !canonicalPath(r.URL.Path) {
+			writeError(w, errNotFound(r.URL.Path))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 	k := &knobs{org: o, buckets: map[string]*rateBucket{}}
 	if o.opts.Faults.Rate > 0 {
 		seed := uint64(o.opts.Faults.Seed)
@@ -33,10 +39,8 @@ func (o *Org) middleware(h http.Handler) http.Handler {
 
 		// Unknown routes share one bucket and get their method's latency.
 		pattern := "/{unknown}"
-		if mux != nil {
-			if _, p := mux.Handler(r); p != "" && p != "/" {
-				pattern = endpointPattern(p)
-			}
+		if _, p := mux.Handler(r); p != "" && p != "/" && canonicalPath(r.URL.Path) {
+			pattern = endpointPattern(p)
 		}
 		preflight, trusted := o.corsHeaders(w, r)
 		if !k.rateLimit(w, r.Method+" "+pattern) {
@@ -193,11 +197,11 @@ func endpointPattern(p string) string {
 }
 
 // corsHeaders adds the CORS headers for a request from a trusted origin
-// (ACTIVE, with the CORS scope) to /api/v1 or /oauth2. It reports whether
+// (ACTIVE, with the CORS scope) to a corsPath. It reports whether
 // the request is a preflight and whether its origin is trusted.
 func (o *Org) corsHeaders(w http.ResponseWriter, r *http.Request) (preflight, trusted bool) {
 	origin := r.Header.Get("Origin")
-	if origin == "" || !(strings.HasPrefix(r.URL.Path, "/api/v1/") || strings.HasPrefix(r.URL.Path, "/oauth2/")) {
+	if origin == "" || !corsPath(r.URL.Path) {
 		return false, false
 	}
 	preflight = r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
@@ -217,6 +221,18 @@ func (o *Org) corsHeaders(w http.ResponseWriter, r *http.Request) (preflight, tr
 		hdr.Set("Access-Control-Expose-Headers", "X-Okta-Request-Id, X-Rate-Limit-Limit, X-Rate-Limit-Remaining, X-Rate-Limit-Reset, Link")
 	}
 	return preflight, trusted
+}
+
+// corsPath reports whether a browser may call path from a trusted
+// origin: the management API, every authorization server's endpoints, and
+// the org server's discovery documents at the root.
+func corsPath(path string) bool {
+	for _, prefix := range []string{"/api/v1/", "/oauth2/", "/.well-known/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // answerPreflight answers a CORS preflight: 200 with the allowed methods

@@ -3,6 +3,7 @@ package devorg_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,6 +21,11 @@ import (
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 )
 
+// noRedirects is a client that shows a redirect rather than following it.
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// doRaw sends one request (with the SSWS token if token is set) and
+// decodes the JSON object it answers, if any.
 func doRaw(t *testing.T, method, url, token, body string) (*http.Response, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
@@ -30,7 +36,7 @@ func doRaw(t *testing.T, method, url, token, body string) (*http.Response, map[s
 		req.Header.Set("Authorization", "SSWS "+token)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirects.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +58,26 @@ func TestEveryAnswerHasOktaHeaders(t *testing.T) {
 		{"no token", "GET", "/api/v1/apps", "", 401, "E0000011"},
 		{"unknown route", "GET", "/api/v1/nothing/here", srv.Token, 404, "E0000007"},
 		{"unknown top-level path", "GET", "/favicon.ico", "", 404, "E0000007"},
-		{"wrong method", "PATCH", "/api/v1/groups", srv.Token, 404, "E0000007"},
+		{"wrong method", "PATCH", "/api/v1/groups", srv.Token, 405, "E0000022"},
+		{"wrong method on an object", "POST", "/api/v1/groups/00gsomegroup00000000/users", srv.Token, 405, "E0000022"},
+		{"wrong method on /authn", "GET", "/api/v1/authn", "", 405, "E0000022"},
 		{"missing object", "GET", "/api/v1/groups/00gnosuchgroup000000", srv.Token, 404, "E0000007"},
 		{"malformed body", "POST", "/api/v1/groups", srv.Token, 400, "E0000003"},
+		{"path with ..", "GET", "/api/v1/../api/v1/users/me", srv.Token, 404, "E0000007"},
+		{"path with //", "GET", "//api/v1/users/me", srv.Token, 404, "E0000007"},
+		{"unknown /oauth2 path", "GET", "/oauth2/unknown", "", 404, "E0000007"},
+		{"unknown authorization server", "GET", "/oauth2/aus0nosuchserver0000/v1/keys", "", 404, "E0000007"},
+		{"unknown endpoint of a server", "GET", "/oauth2/default/v1/nothing", "", 404, "E0000007"},
+		{"discovery", "GET", "/oauth2/default/.well-known/openid-configuration", "", 200, ""},
+		{"org server discovery", "GET", "/.well-known/openid-configuration", "", 200, ""},
+		{"keys", "GET", "/oauth2/default/v1/keys", "", 200, ""},
+		{"wrong method on keys", "PUT", "/oauth2/default/v1/keys", "", 405, "E0000022"},
+		{"wrong method on discovery", "POST", "/oauth2/default/.well-known/openid-configuration", "", 405, "E0000022"},
+		{"wrong method on client registration", "GET", "/oauth2/v1/clients", srv.Token, 405, "E0000022"},
+		{"wrong method on token", "GET", "/oauth2/default/v1/token", "", 405, "invalid_request"},
+		{"token without a client", "POST", "/oauth2/v1/token", "", 401, "invalid_client"},
+		{"userinfo without a token", "GET", "/oauth2/default/v1/userinfo", "", 401, "invalid_token"},
+		{"wrong method on userinfo", "DELETE", "/oauth2/default/v1/userinfo", "", 405, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,8 +89,15 @@ func TestEveryAnswerHasOktaHeaders(t *testing.T) {
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d", resp.StatusCode, tt.wantStatus)
 			}
-			if tt.wantCode != "" && m["errorCode"] != tt.wantCode {
-				t.Fatalf("errorCode = %v, want %s", m["errorCode"], tt.wantCode)
+			code := m["errorCode"] // Okta's error body
+			if code == nil {
+				code = m["error"] // an OAuth error
+			}
+			if tt.wantCode != "" && code != tt.wantCode {
+				t.Fatalf("error code = %v, want %s (%v)", code, tt.wantCode, m)
+			}
+			if resp.StatusCode == http.StatusMethodNotAllowed && resp.Header.Get("Allow") == "" {
+				t.Fatal("a 405 without an Allow header")
 			}
 			if resp.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("Content-Type = %q", resp.Header.Get("Content-Type"))
@@ -188,6 +218,11 @@ func TestFaults(t *testing.T) {
 				if resp.StatusCode != tt.wantStatus || m["errorCode"] != tt.wantCode {
 					t.Fatalf("status %d %v, want %d %s", resp.StatusCode, m["errorCode"], tt.wantStatus, tt.wantCode)
 				}
+				for _, h := range []string{"X-Okta-Request-Id", "X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset"} {
+					if resp.Header.Get(h) == "" {
+						t.Fatalf("an injected %s answer lacks %s", tt.kind, h)
+					}
+				}
 			}
 			// A second org on the same state file tells whether the create
 			// happened.
@@ -244,6 +279,14 @@ func TestStatePersistence(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Fatalf("state file mode = %v, want 0600", fi.Mode().Perm())
 	}
+	// Written through a temporary file renamed over it: nothing else is
+	// left in the directory, and the API token is not in the file.
+	if entries, _ := os.ReadDir(filepath.Dir(statePath)); len(entries) != 1 {
+		t.Fatalf("state directory holds %d entries, want only the state file", len(entries))
+	}
+	if b, _ := os.ReadFile(statePath); strings.Contains(string(b), first.Token) {
+		t.Fatal("the API token was written to the state file")
+	}
 
 	second := devorgtest.Start(t, devorg.Options{StatePath: statePath})
 	c2 := newSDK(t, second.URL, second.Token)
@@ -284,5 +327,34 @@ func TestLatencyModelSeesEndpointPatterns(t *testing.T) {
 	want := "GET /api/v1/groups/{id}, GET /api/v1/authorizationServers/{id}/policies/{id}/rules/{id}, GET /{unknown}"
 	if got := strings.Join(seen, ", "); got != want {
 		t.Fatalf("latency model was asked for\n  %s\nwant\n  %s", got, want)
+	}
+}
+
+func TestStateFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	notJSON := filepath.Join(dir, "not-json.json")
+	if err := os.WriteFile(notJSON, []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		wantBad    bool // errors.Is(err, devorg.ErrBadState)
+	}{
+		{"directory missing", filepath.Join(dir, "no-such-dir", "org.json"), false},
+		{"not a saved org", notJSON, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := devorg.New(devorg.Options{APIToken: "00state-token", StatePath: tt.path})
+			if err == nil || !strings.Contains(err.Error(), tt.path) {
+				t.Fatalf("err = %v, want one naming %s", err, tt.path)
+			}
+			if got := errors.Is(err, devorg.ErrBadState); got != tt.wantBad {
+				t.Fatalf("errors.Is(err, ErrBadState) = %v, want %v", got, tt.wantBad)
+			}
+			if strings.Contains(err.Error(), "00state-token") {
+				t.Fatal("the error shows the API token")
+			}
+		})
 	}
 }

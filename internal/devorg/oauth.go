@@ -14,14 +14,14 @@ import (
 // /.well-known/... at the root), dynamic client registration
 // (/oauth2/v1/clients) and headless sign-in (/api/v1/authn).
 func (o *Org) oauthRoutes(mux *http.ServeMux) {
-	// Routes carry no method in their pattern, so that a wrong method gets
-	// Okta's 405 body rather than the mux's plain-text one.
+	// A wrong method on these gets Okta's 405 from routes' catch-all.
 	for _, prefix := range []string{"/oauth2/{authServerId}", ""} {
-		mux.HandleFunc(prefix+"/.well-known/openid-configuration", onlyMethods(o.handleDiscovery, http.MethodGet))
-		mux.HandleFunc(prefix+"/.well-known/oauth-authorization-server", onlyMethods(o.handleDiscovery, http.MethodGet))
+		mux.HandleFunc("GET "+prefix+"/.well-known/openid-configuration", o.handleDiscovery)
+		mux.HandleFunc("GET "+prefix+"/.well-known/oauth-authorization-server", o.handleDiscovery)
 	}
 	for _, prefix := range []string{"/oauth2/{authServerId}/v1", "/oauth2/v1"} {
-		mux.HandleFunc(prefix+"/keys", onlyMethods(o.handleKeys, http.MethodGet))
+		mux.HandleFunc("GET "+prefix+"/keys", o.handleKeys)
+		// These check the method themselves, answering as OAuth does.
 		mux.HandleFunc(prefix+"/authorize", o.handleAuthorize)
 		mux.HandleFunc(prefix+"/token", o.handleToken)
 		mux.HandleFunc(prefix+"/introspect", o.handleIntrospect)
@@ -29,26 +29,10 @@ func (o *Org) oauthRoutes(mux *http.ServeMux) {
 		mux.HandleFunc(prefix+"/userinfo", o.handleUserinfo)
 		mux.HandleFunc(prefix+"/logout", o.handleLogout)
 	}
-	mux.HandleFunc("/oauth2/v1/clients", onlyMethods(o.handleRegisterClient, http.MethodPost))
-	mux.HandleFunc("/oauth2/v1/clients/{clientId}", onlyMethods(o.api(o.client), http.MethodGet, http.MethodDelete))
-	mux.HandleFunc("/api/v1/authn", onlyMethods(o.handleAuthn, http.MethodPost))
-}
-
-// onlyMethods answers Okta's 405 (E0000022) to any other method (GET also
-// allows HEAD).
-func onlyMethods(h http.HandlerFunc, methods ...string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if slices.Contains(methods, r.Method) || r.Method == http.MethodHead && slices.Contains(methods, http.MethodGet) {
-			h(w, r)
-			return
-		}
-		w.Header().Set("Allow", strings.Join(methods, ", "))
-		writeError(w, errMethodNotAllowed())
-	}
-}
-
-func errMethodNotAllowed() *apiError {
-	return newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
+	mux.HandleFunc("POST /oauth2/v1/clients", o.handleRegisterClient)
+	mux.HandleFunc("GET /oauth2/v1/clients/{clientId}", o.api(o.getClient))
+	mux.HandleFunc("DELETE /oauth2/v1/clients/{clientId}", o.api(o.deleteClient))
+	mux.HandleFunc("POST /api/v1/authn", o.handleAuthn)
 }
 
 // oauthServer is an authorization server as the OAuth endpoints see it.

@@ -9,6 +9,7 @@ import (
 
 func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
 		oauthErrorPage(w, http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts GET and POST requests.")
 		return
 	}

@@ -118,6 +118,7 @@ func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
 
 func (o *Org) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
 		writeOAuthError(w, newOAuthError(http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts GET and POST requests."))
 		return
 	}

@@ -197,27 +197,38 @@ func (o *Org) saveLocked() error {
 		return nil
 	}
 	b, err := json.MarshalIndent(o.st, "", " ")
+	if err == nil {
+		err = writeFileAtomic(o.opts.StatePath, b)
+	}
+	if err != nil {
+		return fmt.Errorf("devorg: writing state file %s: %w", o.opts.StatePath, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes b to path through a temporary file (0600) in the
+// same directory, synced and renamed over path: a reader or a crash sees
+// the old file or the new one, never a part.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".devorg-state-*")
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(o.opts.StatePath)
-	f, err := os.CreateTemp(dir, ".devorg-state-*")
+	defer os.Remove(f.Name()) // after a successful rename, a no-op
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(b)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
-		return fmt.Errorf("devorg: writing state: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), o.opts.StatePath)
+	return os.Rename(f.Name(), path)
 }
 
 // apiError is Okta's error body.
@@ -249,6 +260,10 @@ func newAPIError(status int, code, summary string, causes ...string) *apiError {
 // Common Okta errors.
 func errNotFound(what string) *apiError {
 	return newAPIError(http.StatusNotFound, "E0000007", "Not found: Resource not found: "+what+" (...)")
+}
+
+func errMethodNotAllowed() *apiError {
+	return newAPIError(http.StatusMethodNotAllowed, "E0000022", "The endpoint does not support the provided HTTP method")
 }
 
 func errValidation(field string, causes ...string) *apiError {

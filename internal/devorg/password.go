@@ -25,29 +25,3 @@ func checkPassword(u *User, password string) bool {
 	key, _ := pbkdf2.Key(sha256.New, password, []byte(salt), 4096, 32)
 	return subtle.ConstantTimeCompare([]byte(base64.RawStdEncoding.EncodeToString(key)), []byte(want)) == 1
 }
-
-// groupIDsOf returns the ids of the groups userID belongs to, the Everyone
-// group included. Call with o.mu held.
-func (st *State) groupIDsOf(userID string) []string {
-	var ids []string
-	for _, g := range sortedBySeq(st.Groups, func(g *Group) int64 { return g.Seq }) {
-		if st.inGroup(g, userID) {
-			ids = append(ids, g.ID)
-		}
-	}
-	return ids
-}
-
-// userAssignedToApp reports whether the user is assigned to the app,
-// directly or through one of its groups (Everyone included).
-func (st *State) userAssignedToApp(userID string, app *App) bool {
-	if _, ok := app.Users[userID]; ok {
-		return true
-	}
-	for _, gid := range st.groupIDsOf(userID) {
-		if _, ok := app.Groups[gid]; ok {
-			return true
-		}
-	}
-	return false
-}

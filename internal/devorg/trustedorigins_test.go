@@ -72,6 +72,15 @@ func TestCORSForTrustedOrigins(t *testing.T) {
 		{"preflight from an unknown origin", "OPTIONS", "/api/v1/users/me", "http://evil.example", 403, ""},
 		{"simple request from a CORS origin", "GET", "/api/v1/users/me", "http://127.0.0.1:3000", 200, "http://127.0.0.1:3000"},
 		{"simple request from an unknown origin", "GET", "/api/v1/users/me", "http://evil.example", 200, ""},
+		// What a browser SPA calls on the OAuth side.
+		{"discovery from a CORS origin", "GET", "/oauth2/default/.well-known/openid-configuration", "http://127.0.0.1:3000", 200, "http://127.0.0.1:3000"},
+		{"org server discovery from a CORS origin", "GET", "/.well-known/openid-configuration", "http://127.0.0.1:3000", 200, "http://127.0.0.1:3000"},
+		{"keys from a CORS origin", "GET", "/oauth2/default/v1/keys", "http://127.0.0.1:3000", 200, "http://127.0.0.1:3000"},
+		{"token error from a CORS origin", "POST", "/oauth2/default/v1/token", "http://127.0.0.1:3000", 401, "http://127.0.0.1:3000"},
+		{"userinfo error from a CORS origin", "GET", "/oauth2/default/v1/userinfo", "http://127.0.0.1:3000", 401, "http://127.0.0.1:3000"},
+		{"org server token from a CORS origin", "POST", "/oauth2/v1/token", "http://127.0.0.1:3000", 401, "http://127.0.0.1:3000"},
+		{"token from an unknown origin", "POST", "/oauth2/default/v1/token", "http://evil.example", 401, ""},
+		{"preflight for keys from a CORS origin", "OPTIONS", "/oauth2/default/v1/keys", "http://127.0.0.1:3000", 200, "http://127.0.0.1:3000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

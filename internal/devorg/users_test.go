@@ -80,6 +80,9 @@ func TestUserLookupsAndLifecycle(t *testing.T) {
 		want int
 	}{
 		{"search login eq", query.NewQueryParams(query.WithSearch(`profile.login eq "ann@example.com"`)), 1},
+		{"search login eq is exact", query.NewQueryParams(query.WithSearch(`profile.login eq "ann@example"`)), 0},
+		{"search login sw", query.NewQueryParams(query.WithSearch(`profile.login sw "b"`)), 1},
+		{"search login sw the domain", query.NewQueryParams(query.WithSearch(`profile.login sw "example"`)), 0},
 		{"search and", query.NewQueryParams(query.WithSearch(`profile.lastName eq "User" and profile.firstName eq "Test"`)), 2},
 		{"filter status", query.NewQueryParams(query.WithFilter(`status eq "ACTIVE"`)), 3}, // with the admin
 		{"q starts-with", query.NewQueryParams(query.WithQ("bo")), 1},

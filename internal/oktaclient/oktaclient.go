@@ -34,6 +34,8 @@ type Config struct {
 	// Transport, if set, is the HTTP transport (tests); default a clone of
 	// http.DefaultTransport.
 	Transport http.RoundTripper
+	// MaxInFlight bounds the requests in flight at once (0: no bound).
+	MaxInFlight int
 }
 
 // Client is an okta SDK client with the HTTP client it uses.
@@ -99,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	hc := &http.Client{
 		Timeout:   cfg.Timeout,
-		Transport: &rateLimiter{next: base, now: time.Now},
+		Transport: &rateLimiter{next: base, now: time.Now, slots: slots(cfg.MaxInFlight)},
 		// Okta's management API never redirects; refuse to follow one so
 		// that the token is never sent elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -130,14 +132,32 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // says the bucket is empty, later requests wait until it resets instead of
 // running into a 429.
 type rateLimiter struct {
-	next http.RoundTripper
-	now  func() time.Time
+	next  http.RoundTripper
+	now   func() time.Time
+	slots chan struct{} // nil: no bound on requests in flight
 
 	mu    sync.Mutex
 	until time.Time
 }
 
+func slots(n int) chan struct{} {
+	if n <= 0 {
+		return nil
+	}
+	return make(chan struct{}, n)
+}
+
 func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if r.slots != nil {
+		select {
+		case r.slots <- struct{}{}:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+		// The slot is held until the answer's headers arrive (the SDK
+		// reads the body right after); it is never leaked.
+		defer func() { <-r.slots }()
+	}
 	r.mu.Lock()
 	wait := r.until.Sub(r.now())
 	r.mu.Unlock()

@@ -113,3 +113,43 @@ func TestRateLimiterWaitsForReset(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestMaxInFlight checks that no more than MaxInFlight requests are in
+// flight at once.
+func TestMaxInFlight(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	var cur, peak atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+		cur.Add(-1)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`[]`))
+	}))
+	defer srv.Close()
+	c, err := New(context.Background(), Config{OrgURL: srv.URL, Token: "tok", MaxInFlight: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for i := 0; i < 8; i++ {
+		go func() {
+			_, _, err := c.Group.ListGroups(context.Background(), nil)
+			done <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := peak.Load(); p != 2 {
+		t.Errorf("peak requests in flight %d, want 2", p)
+	}
+}

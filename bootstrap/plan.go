@@ -1,0 +1,175 @@
+package bootstrap
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/iostreams"
+)
+
+// Step is an item of an input file as a bootstrap of a fresh org runs it:
+// what it waits for, and the requests it makes one after another.
+type Step struct {
+	Name string
+	// Kind is the object's kind, "" for a value.
+	Kind inputs.Kind
+	// After are the steps it waits for: its references, the previous rule
+	// or policy (created one after another), and the token check.
+	After []string
+	// Requests are "METHOD /pattern" as in latency-recorded.json, in order.
+	Requests []string
+}
+
+// TokenCheck is the name of the first step of every plan.
+const TokenCheck = "token check"
+
+// Plan returns the steps of f on a fresh org (one where nothing of f
+// exists yet, and the outputs f needs are there), in dependency order. The
+// benchmark computes the critical-path bound from it.
+func Plan(f *inputs.File) []Step {
+	r, err := newRun(Options{Input: f, IO: &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}})
+	if err != nil {
+		return nil
+	}
+	steps := []Step{{Name: TokenCheck, Requests: []string{"GET " + strings.SplitN(checkPath, "?", 2)[0]}}}
+	for _, n := range r.order() {
+		s := Step{Name: n.it.Name, After: []string{TokenCheck}}
+		for _, d := range n.deps {
+			s.After = append(s.After, d.it.Name)
+		}
+		if n.it.Obj != nil {
+			s.Kind = n.it.Obj.Kind
+			s.Requests = freshRequests(n.it.Obj, func(field string) bool {
+				fl := n.it.Obj.Field(field)
+				if fl == nil {
+					return false
+				}
+				for _, ref := range fl.Str.Refs() {
+					if it := f.Item(ref.Name); it != nil && it.Obj != nil {
+						return true // created by this run on a fresh org
+					}
+				}
+				return false
+			})
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// RerunPlan returns the steps of f on an org where an earlier run made
+// everything and recorded it: each object needs one read to check it, and
+// as its record is used at once, nothing waits for anything but the token
+// check.
+func RerunPlan(f *inputs.File) []Step {
+	steps := Plan(f)
+	for i := range steps {
+		if steps[i].Kind == "" {
+			continue
+		}
+		steps[i].After = []string{TokenCheck}
+		steps[i].Requests = []string{checkRequest(steps[i].Kind)}
+	}
+	return steps
+}
+
+// checkRequest is the cheapest read that checks a recorded object.
+func checkRequest(k inputs.Kind) string {
+	const server = "/api/v1/authorizationServers/{id}"
+	switch k {
+	case inputs.KindGroup:
+		return "GET /api/v1/groups/{id}"
+	case inputs.KindUser:
+		return "GET /api/v1/users/{id}"
+	case inputs.KindAuthServer:
+		return "GET " + server
+	case inputs.KindScope:
+		return "GET " + server + "/scopes/{id}"
+	case inputs.KindPolicy:
+		return "GET " + server + "/policies/{id}"
+	case inputs.KindRule:
+		return "GET " + server + "/policies/{id}/rules/{id}"
+	case inputs.KindApp:
+		return "GET /api/v1/apps/{id}"
+	case inputs.KindTrustedOrigin:
+		return "GET /api/v1/trustedOrigins/{id}"
+	case inputs.KindGroupAssignment:
+		return "GET /api/v1/apps/{id}/groups/{id}"
+	}
+	return ""
+}
+
+// freshRequests are the requests an object needs on a fresh org. parentNew
+// says whether the object's server or policy field refers to an object of
+// the same run.
+func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string {
+	const (
+		servers = "/api/v1/authorizationServers"
+		server  = servers + "/{id}"
+	)
+	switch o.Kind {
+	case inputs.KindGroup:
+		if o.Existing {
+			return []string{"GET /api/v1/groups"}
+		}
+		return []string{"POST /api/v1/groups"}
+	case inputs.KindUser:
+		return []string{"POST /api/v1/users"}
+	case inputs.KindAuthServer:
+		return []string{"GET " + servers, "POST " + servers}
+	case inputs.KindScope:
+		return []string{"POST " + server + "/scopes"}
+	case inputs.KindPolicy:
+		if parentNew("server") {
+			return []string{"POST " + server + "/policies"}
+		}
+		return []string{"GET " + server + "/policies", "POST " + server + "/policies"}
+	case inputs.KindRule:
+		if parentNew("policy") {
+			return []string{"POST " + server + "/policies/{id}/rules"}
+		}
+		return []string{"GET " + server + "/policies/{id}/rules", "POST " + server + "/policies/{id}/rules"}
+	case inputs.KindApp:
+		return []string{"GET /api/v1/apps", "POST /api/v1/apps"}
+	case inputs.KindTrustedOrigin:
+		return []string{"POST /api/v1/trustedOrigins"}
+	case inputs.KindGroupAssignment:
+		return []string{"GET /api/v1/apps/{id}/groups/{id}", "PUT /api/v1/apps/{id}/groups/{id}"}
+	}
+	return nil
+}
+
+// CriticalPath returns the longest chain of requests through steps, each
+// request costing latency(method, pattern), and the chain itself as
+// "step: METHOD /pattern (duration)" lines.
+func CriticalPath(steps []Step, latency func(method, pattern string) time.Duration) (time.Duration, []string) {
+	finish := map[string]time.Duration{}
+	chain := map[string][]string{}
+	var best time.Duration
+	var bestChain []string
+	for _, s := range steps {
+		var start time.Duration
+		var via []string
+		for _, a := range s.After {
+			if finish[a] > start || (finish[a] == start && via == nil) {
+				start, via = finish[a], chain[a]
+			}
+		}
+		end := start
+		c := append([]string(nil), via...)
+		for _, req := range s.Requests {
+			method, pattern, _ := strings.Cut(req, " ")
+			d := latency(method, pattern)
+			end += d
+			c = append(c, fmt.Sprintf("%s: %s (%v)", s.Name, req, d.Round(time.Millisecond)))
+		}
+		finish[s.Name], chain[s.Name] = end, c
+		if end > best {
+			best, bestChain = end, c
+		}
+	}
+	return best, bestChain
+}
