@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -37,8 +38,10 @@ Mulesoft account:
   5. the solar-system API, the gateway in introspect mode (GET /planets needs
      the silver scope, GET /moons the gold scope) and the API Center web app.
 
-It prints the web app's URL and the silver and gold users' credentials, then
-runs until Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory.
+It prints the web app's URL and the silver and gold users' credentials on
+stdout (progress, and the gateway's decisions, go to stderr), then runs until
+Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory. A busy
+--port is a usage error (exit code 2).
 
 ` + exitcode.Help,
 		Args: cobra.NoArgs,
@@ -49,21 +52,28 @@ runs until Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory.
 			return runDemo(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().IntVar(&opts.Port, "port", 0, "`port` of the web app on 127.0.0.1 (0 picks a free one)")
-	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "keep the bootstrap's output files in `dir` (default: a temporary directory removed at exit)")
+	cmd.Flags().IntVar(&opts.Port, "port", 0, "`PORT` of the web app on 127.0.0.1 (0 picks a free one)")
+	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "keep the bootstrap's output files in `DIR` (default: a temporary directory removed at exit)")
 	return cmd
 }
 
 func runDemo(ctx context.Context, opts *demoOptions) error {
-	d, err := demo.Start(ctx, demo.Options{
-		AppAddr:   net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)),
-		OutputDir: opts.OutputDir,
-		IO:        opts.IO,
-	})
+	// The command binds --port itself, so that a busy port is a usage error
+	// that names the flag.
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Failure, err)
+		return &flagError{fmt.Errorf("--port %d: %w", opts.Port, err)}
 	}
-	defer d.Close(context.Background())
+	d, err := demo.Start(ctx, demo.Options{AppListener: ln, OutputDir: opts.OutputDir, IO: opts.IO})
+	if err != nil {
+		if exitcode.Of(err) == exitcode.Interrupted {
+			// Not bootstrap's "run the same command again to continue": the
+			// org lived in memory, and a new demo starts a new one.
+			return exitcode.Wrap(exitcode.Interrupted, errors.New("demo: interrupted"))
+		}
+		return fmt.Errorf("demo: %w", err)
+	}
 	s := d.Settings.App
 	fmt.Fprintf(opts.IO.Out, `
 The API Center web app:  %s
@@ -75,13 +85,21 @@ Sign in as the gold user (planets and moons):
   username: %s
   password: %s
 
-local Okta org:  %s
-gateway:         %s  (introspect mode: GET /planets needs %s, GET /moons needs %s)
+local Okta org:   %s
+gateway:          %s  (introspect mode: GET /planets needs %s, GET /moons needs %s)
 solar-system API: %s
 `, d.AppURL, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], s["GOLD_USERNAME"], s["GOLD_PASSWORD"],
 		d.OrgURL, d.GatewayURL, s["SILVER_SCOPE"], s["GOLD_SCOPE"], d.APIURL)
+	if opts.OutputDir != "" {
+		fmt.Fprintf(opts.IO.Out, "output files:     %s  (apicenter get-settings --mulesoft --output-dir %s)\n", d.OutputDir, d.OutputDir)
+	} else {
+		fmt.Fprintf(opts.IO.Out, "output files:     %s  (temporary: removed at exit; keep them with --output-dir)\n", d.OutputDir)
+	}
 	fmt.Fprintln(opts.IO.ErrOut, "demo: running; Ctrl-C stops everything")
 	<-ctx.Done()
 	fmt.Fprintln(opts.IO.ErrOut, "demo: stopping")
+	if err := d.Close(context.Background()); err != nil {
+		return fmt.Errorf("demo: stopping: %w", err)
+	}
 	return nil
 }

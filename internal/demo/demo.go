@@ -1,3 +1,6 @@
+// Package demo runs the article's whole flow on one machine: a local Okta
+// org, the Mulesoft bootstrap steps (with the client Mulesoft would register),
+// the solar-system API, the reference gateway and the API Center web app.
 package demo
 
 import (
@@ -9,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -20,14 +25,17 @@ import (
 
 // Options configure a demo.
 type Options struct {
-	// AppAddr is where the web app listens (a loopback host:port; port 0
-	// picks a free one). The org, the gateway and the API always take free
-	// loopback ports.
-	AppAddr string
+	// AppListener is where the web app listens; nil means a free port on
+	// 127.0.0.1. Start owns it: Close closes it, and so does a failed Start.
+	// The org, the gateway and the API always take free loopback ports.
+	AppListener net.Listener
 	// OutputDir keeps the bootstrap's output files; empty means a temporary
 	// directory removed by Close.
 	OutputDir string
-	// IO receives progress on ErrOut; nil discards it.
+	// IO receives progress, and the parts' error and access logs, on
+	// ErrOut; nil discards them. Once Start returns, the parts write through
+	// one logger, one line at a time, so a plain buffer may be read after
+	// Close.
 	IO *iostreams.IOStreams
 	// Org configures the local org (latency, faults...); its API token is
 	// made by Start when empty.
@@ -39,21 +47,29 @@ type Demo struct {
 	// OrgURL, AppURL, GatewayURL and APIURL are where the parts listen.
 	OrgURL, AppURL, GatewayURL, APIURL string
 	// Settings are what get-settings prints (passwords included).
-	Settings *Settings
+	Settings *mulesoft.Settings
 	// OutputDir holds the bootstrap's output files.
 	OutputDir string
 
 	org       *devorg.Server
+	logger    *log.Logger
 	listeners []net.Listener // closed by Close, served or not
 	servers   []*http.Server
 	tempDir   string
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start starts the local org, bootstraps it as the article's Mulesoft flow
 // does, and starts the solar-system API, the gateway (introspect mode) and
-// the web app. Stop everything with Close.
+// the web app. Stop everything with Close. On error, whatever was started
+// is stopped and the temporary output directory removed.
 func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	d = &Demo{}
+	if o.AppListener != nil {
+		d.listeners = append(d.listeners, o.AppListener)
+	}
 	defer func() {
 		if err != nil {
 			_ = d.Close(context.Background())
@@ -64,12 +80,10 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	if progress == nil {
 		progress = &iostreams.IOStreams{Out: io.Discard, ErrOut: io.Discard}
 	}
-	if o.AppAddr == "" {
-		o.AppAddr = "127.0.0.1:0"
-	}
-	if err := devorg.CheckLoopbackAddr(o.AppAddr); err != nil {
-		return d, fmt.Errorf("--port: %w", err)
-	}
+	// One logger for the parts (their lines name them): it serialises their
+	// writes to ErrOut.
+	d.logger = log.New(progress.ErrOut, "demo: ", 0)
+
 	d.OutputDir = o.OutputDir
 	if d.OutputDir == "" {
 		if d.tempDir, err = os.MkdirTemp("", "apicenter-demo-"); err != nil {
@@ -86,31 +100,30 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 		return d, fmt.Errorf("starting the local org: %w", err)
 	}
 	d.OrgURL = d.org.URL
-	fmt.Fprintf(progress.ErrOut, "demo: local Okta org on %s\n", d.OrgURL)
+	d.logger.Printf("local Okta org on %s", d.OrgURL)
 
 	// Listen first, so that the redirect URI and the gateway's URL are known
 	// to the bootstrap.
-	appLn, err := net.Listen("tcp", o.AppAddr)
-	if err != nil {
-		return d, fmt.Errorf("--port: %w", err)
+	appLn := o.AppListener
+	if appLn == nil {
+		if appLn, err = d.listen(); err != nil {
+			return d, err
+		}
 	}
-	d.listeners = append(d.listeners, appLn)
-	gwLn, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return d, err
-	}
-	d.listeners = append(d.listeners, gwLn)
-	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	gwLn, err := d.listen()
 	if err != nil {
 		return d, err
 	}
-	d.listeners = append(d.listeners, apiLn)
+	apiLn, err := d.listen()
+	if err != nil {
+		return d, err
+	}
 	d.AppURL = "http://" + appLn.Addr().String()
 	d.GatewayURL = "http://" + gwLn.Addr().String()
 	d.APIURL = "http://" + apiLn.Addr().String()
-	d.serve(apiLn, solarsystem.Handler())
+	d.serve("solar-system API", apiLn, solarsystem.Handler())
 
-	d.Settings, err = BootstrapMulesoft(ctx, MulesoftOptions{
+	d.Settings, err = mulesoft.Bootstrap(ctx, mulesoft.Options{
 		OrgURL:      d.OrgURL,
 		Token:       orgOpts.APIToken,
 		RedirectURI: d.AppURL + "/authorization-code/callback",
@@ -122,41 +135,69 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 		return d, err
 	}
 
-	app := d.Settings.App
-	gw, err := gateway.New(gateway.MulesoftConfig(d.APIURL, app["ISSUER"], app["AUDIENCE"],
-		d.Settings.Introspect["INTROSPECT_CLIENT_ID"], d.Settings.Introspect["INTROSPECT_CLIENT_SECRET"],
-		app["SILVER_SCOPE"], app["GOLD_SCOPE"]))
+	app, in := d.Settings.App, d.Settings.Introspect
+	gc := gateway.MulesoftConfig(d.APIURL, app["ISSUER"], app["AUDIENCE"],
+		in["INTROSPECT_CLIENT_ID"], in["INTROSPECT_CLIENT_SECRET"], app["SILVER_SCOPE"], app["GOLD_SCOPE"])
+	gc.Introspection.URL = in["TOKEN_INTROSPECTION_URL"]
+	gc.ErrorLog = d.logger.Printf
+	gc.AccessLog = gc.ErrorLog
+	gw, err := gateway.New(gc)
 	if err != nil {
 		return d, fmt.Errorf("gateway: %w", err)
 	}
-	d.serve(gwLn, gw)
+	d.serve("gateway", gwLn, gw)
 
 	cfg, err := webapp.ConfigFromEnv(d.Settings.Lookup)
 	if err != nil {
 		return d, fmt.Errorf("web app: %w", err)
 	}
+	cfg.ErrorLog = d.logger.Printf
 	wa, err := webapp.New(cfg)
 	if err != nil {
 		return d, fmt.Errorf("web app: %w", err)
 	}
-	d.serve(appLn, wa)
+	d.serve("web app", appLn, wa)
 	return d, nil
 }
 
-func (d *Demo) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
-	d.servers = append(d.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
+// listen takes a free loopback port, closed by Close.
+func (d *Demo) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	d.listeners = append(d.listeners, ln)
+	return ln, nil
 }
 
-// Close stops every part and removes the temporary output directory.
+// serve serves h on ln until Close; a part that stops serving before is
+// logged.
+func (d *Demo) serve(part string, ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	d.servers = append(d.servers, srv)
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			d.logger.Printf("%s stopped serving: %v", part, err)
+		}
+	}()
+}
+
+// Close stops every part, letting requests in flight finish until ctx ends
+// (5 s at the most), and removes the temporary output directory. Calling it
+// again returns the first call's result.
 func (d *Demo) Close(ctx context.Context) error {
+	d.closeOnce.Do(func() { d.closeErr = d.close(ctx) })
+	return d.closeErr
+}
+
+func (d *Demo) close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var errs []error
 	for i := len(d.servers) - 1; i >= 0; i-- {
 		if err := d.servers[i].Shutdown(ctx); err != nil {
 			errs = append(errs, err)
+			_ = d.servers[i].Close()
 		}
 	}
 	for _, ln := range d.listeners {

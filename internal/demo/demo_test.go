@@ -3,16 +3,22 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
+	"net"
 	"net/http"
-	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
 // TestDemoFlow starts the whole demo and walks the article's payoff with
@@ -63,63 +69,24 @@ func TestDemoFlow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
-			tok := signIn(ctx, t, d, tt.user, tt.password, "openid "+tt.scope)
+			tok := mulesofttest.SignIn(t, d.Settings, tt.user, tt.password, append([]string{"openid"}, strings.Fields(tt.scope)...)...)
 			if code := get(t, d.GatewayURL+"/planets", tok.AccessToken); code != tt.planets {
 				t.Errorf("GET /planets: %d, want %d", code, tt.planets)
 			}
 			if code := get(t, d.GatewayURL+"/moons", tok.AccessToken); code != tt.moons {
 				t.Errorf("GET /moons: %d, want %d", code, tt.moons)
 			}
-			if !introspect(t, d, tok.AccessToken) {
+			active, scope := mulesofttest.Introspect(t, d.Settings, tok.AccessToken)
+			if !active {
 				t.Error("the introspection client sees the access token as inactive")
+			}
+			for _, want := range strings.Fields(tt.scope) {
+				if !slices.Contains(strings.Fields(scope), want) {
+					t.Errorf("introspection gives the scopes %q, want %s among them", scope, want)
+				}
 			}
 		})
 	}
-}
-
-// signIn does the authorization-code flow with PKCE headlessly: a session
-// token from /api/v1/authn, then authorize, then the code exchange.
-func signIn(ctx context.Context, t *testing.T, d *Demo, user, password, scope string) *oauth2.Token {
-	t.Helper()
-	s := d.Settings.App
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
-	resp, err := http.Post(d.OrgURL+"/api/v1/authn", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var authn struct{ SessionToken string }
-	json.NewDecoder(resp.Body).Decode(&authn)
-	resp.Body.Close()
-	if authn.SessionToken == "" {
-		t.Fatalf("authn for %s: %s", user, resp.Status)
-	}
-	conf := &oauth2.Config{
-		ClientID: s["CLIENT_ID"], ClientSecret: s["CLIENT_SECRET"], RedirectURL: s["REDIRECT_URI"],
-		Scopes:   strings.Fields(scope),
-		Endpoint: oauth2.Endpoint{AuthURL: s["ISSUER"] + "/v1/authorize", TokenURL: s["ISSUER"] + "/v1/token"},
-	}
-	verifier := oauth2.GenerateVerifier()
-	state := rand.Text()
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("nonce", rand.Text()), oauth2.SetAuthURLParam("sessionToken", authn.SessionToken))
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = noRedirect.Get(authURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize for %s: %s, Location %q", user, resp.Status, resp.Header.Get("Location"))
-	}
-	if loc.Query().Get("state") != state {
-		t.Fatalf("authorize returned state %q, want %q", loc.Query().Get("state"), state)
-	}
-	tok, err := conf.Exchange(ctx, loc.Query().Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		t.Fatalf("code exchange for %s: %v", user, err)
-	}
-	return tok
 }
 
 func get(t *testing.T, u, token string) int {
@@ -137,19 +104,86 @@ func get(t *testing.T, u, token string) int {
 	return resp.StatusCode
 }
 
-func introspect(t *testing.T, d *Demo, token string) bool {
-	t.Helper()
-	in := d.Settings.Introspect
-	req, _ := http.NewRequest(http.MethodPost, in["TOKEN_INTROSPECTION_URL"],
-		strings.NewReader(url.Values{"token": {token}, "token_type_hint": {"access_token"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(in["INTROSPECT_CLIENT_ID"], in["INTROSPECT_CLIENT_SECRET"])
-	resp, err := http.DefaultClient.Do(req)
+// TestStartFailureStopsEverything: when Start fails part-way, nothing it
+// started is left: the app's listener it was given is closed, the local org
+// no longer answers, and the temporary output directory is gone.
+func TestStartFailureStopsEverything(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		outputDir string
+		wantErr   string
+		wantCode  int
+	}{
+		{"output dir is a file", context.Background(), notADir, "not a directory", exitcode.Input},
+		{"interrupted", cancelled, "", "context canceled", exitcode.Interrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var progress bytes.Buffer
+			d, err := Start(tt.ctx, Options{AppListener: ln, OutputDir: tt.outputDir, IO: &iostreams.IOStreams{Out: &progress, ErrOut: &progress}})
+			if err == nil {
+				d.Close(context.Background())
+				t.Fatal("Start succeeded")
+			}
+			if d != nil {
+				t.Errorf("Start returned a Demo with the error %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantErr) || exitcode.Of(err) != tt.wantCode {
+				t.Errorf("error %q (exit code %d): want %q, exit code %d", err, exitcode.Of(err), tt.wantErr, tt.wantCode)
+			}
+			if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+				c.Close()
+				t.Errorf("the app's listener %s is still open", ln.Addr())
+			}
+			orgURL := regexp.MustCompile(`local Okta org on (\S+)`).FindStringSubmatch(progress.String())
+			if orgURL == nil {
+				t.Fatalf("no org URL in the progress:\n%s", progress.String())
+			}
+			if resp, err := http.Get(orgURL[1] + "/.well-known/openid-configuration"); err == nil {
+				resp.Body.Close()
+				t.Errorf("the local org still answers at %s", orgURL[1])
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
+				t.Errorf("left behind: %q", left)
+			}
+		})
+	}
+}
+
+// TestCloseIsIdempotent: a second Close returns the first's result, and
+// everything is down after the first.
+func TestCloseIsIdempotent(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	d, err := Start(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out struct{ Active bool }
-	json.NewDecoder(resp.Body).Decode(&out)
-	return out.Active
+	for i := range 2 {
+		if err := d.Close(context.Background()); err != nil {
+			t.Fatalf("Close #%d: %v", i+1, err)
+		}
+	}
+	for _, u := range []string{d.OrgURL, d.AppURL, d.GatewayURL, d.APIURL} {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			t.Errorf("%s still answers after Close", u)
+		}
+	}
+	if _, err := os.Stat(d.OutputDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the temporary output directory %s: %v, want it removed", d.OutputDir, err)
+	}
 }

@@ -1,6 +1,7 @@
-package webapp
+package webapp_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -11,7 +12,38 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/apicenter/apicenter/internal/demo"
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
+
+// TestBrowserLocalOrg is the article's payoff in headless chromium, against
+// `apicenter demo`'s parts started by demo.Start: the local org's sign-in
+// page, the gateway in introspect mode, the solar-system API and the app.
+func TestBrowserLocalOrg(t *testing.T) {
+	chromiumPath(t)
+	t.Setenv("HOME", t.TempDir()) // the okta SDK reads ~/.okta
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var progress bytes.Buffer // read only once the demo is stopped
+	d, err := demo.Start(ctx, demo.Options{OutputDir: t.TempDir(), IO: &iostreams.IOStreams{Out: &progress, ErrOut: &progress}})
+	if err != nil {
+		t.Fatalf("starting the demo: %v\n%s", err, progress.String())
+	}
+	t.Cleanup(func() {
+		if err := d.Close(context.Background()); err != nil {
+			t.Errorf("stopping the demo: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("the demo's progress and logs:\n%s", progress.String())
+		}
+	})
+	s := d.Settings.App
+	runBrowserScenario(t, d.AppURL,
+		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
+		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
+		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
+}
 
 // chromiumPath finds Debian's chromium. Without it the browser test fails
 // (CI installs it), unless APICENTER_SKIP_BROWSER=1.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/solarsystem"
-	"github.com/apicenter/apicenter/internal/webapp/mulesofttest"
 )
 
 // localStack is the demo's parts on 127.0.0.1: the local org bootstrapped
@@ -54,18 +54,6 @@ func startLocalStack(t *testing.T) *localStack {
 	appHandler = app
 	t.Logf("local stack: %s, app %s, gateway %s", org.Describe(), appSrv.URL, gwSrv.URL)
 	return &localStack{org: org, appURL: appSrv.URL, app: app}
-}
-
-// TestBrowserLocalOrg is the article's payoff in headless chromium, against
-// the local org's sign-in page and the gateway in introspect mode.
-func TestBrowserLocalOrg(t *testing.T) {
-	chromiumPath(t)
-	st := startLocalStack(t)
-	s := st.org.App
-	runBrowserScenario(t, st.appURL,
-		browserUser{as: "silver", username: s["SILVER_USERNAME"], password: s["SILVER_PASSWORD"]},
-		browserUser{as: "gold", username: s["GOLD_USERNAME"], password: s["GOLD_PASSWORD"]},
-		s["SILVER_SCOPE"], s["GOLD_SCOPE"])
 }
 
 // TestOrgErrorOnRedirectIsShown: the silver user signing in through the

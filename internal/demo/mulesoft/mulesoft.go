@@ -1,7 +1,9 @@
-// Package demo runs the article's whole flow on one machine: a local Okta
-// org, the Mulesoft bootstrap steps (with the client Mulesoft would register),
-// the solar-system API, the reference gateway and the API Center web app.
-package demo
+// Package mulesoft leaves an Okta org as the article's Mulesoft flow leaves
+// it, without Mulesoft: `bootstrap --mulesoft`, the app's client registered
+// through the org's dynamic client registration endpoint (what Mulesoft
+// does), then `bootstrap --mulesoft_policy`. `apicenter demo` and the tests
+// of the web app and the gateway run it against the local org.
+package mulesoft
 
 import (
 	"bytes"
@@ -17,8 +19,8 @@ import (
 	"github.com/apicenter/apicenter/internal/orgenv"
 )
 
-// MulesoftOptions say which org to bootstrap and for which app and gateway.
-type MulesoftOptions struct {
+// Options say which org to bootstrap and for which app and gateway.
+type Options struct {
 	// OrgURL and Token reach the org.
 	OrgURL, Token string
 	// RedirectURI is the web app's callback; GatewayURI the gateway's base URL.
@@ -49,11 +51,11 @@ func (s *Settings) Lookup(k string) (string, bool) {
 	return v, ok
 }
 
-// BootstrapMulesoft does what the article's reader does, without Mulesoft:
+// Bootstrap does what the article's reader does, without Mulesoft:
 // `bootstrap --mulesoft`, then the app's client registered through the org's
 // dynamic client registration endpoint (what Mulesoft does), then
 // `bootstrap --mulesoft_policy`. It returns the settings both sets print.
-func BootstrapMulesoft(ctx context.Context, o MulesoftOptions) (*Settings, error) {
+func Bootstrap(ctx context.Context, o Options) (*Settings, error) {
 	ios := o.IO
 	if ios == nil {
 		ios = &iostreams.IOStreams{In: bytes.NewReader(nil), Out: io.Discard, ErrOut: io.Discard}

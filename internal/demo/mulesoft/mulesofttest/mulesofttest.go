@@ -1,0 +1,160 @@
+// Package mulesofttest sets up, for tests, a local org the way the article's
+// Mulesoft flow leaves a real one, with internal/demo/mulesoft (what
+// `apicenter demo` runs): the real bootstrapper in-process, through the real
+// okta SDK, against internal/devorg on 127.0.0.1. It also signs the users in
+// headlessly, as the app would, with golang.org/x/oauth2.
+package mulesofttest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
+	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+)
+
+// Org is a bootstrapped local org and the settings `get-settings` prints:
+// App (ISSUER, CLIENT_ID, CLIENT_SECRET, SILVER_USERNAME, ...) and
+// Introspect (INTROSPECT_CLIENT_ID, TOKEN_INTROSPECTION_URL, ...).
+type Org struct {
+	Org *devorgtest.Server
+	*mulesoft.Settings
+}
+
+// Start starts a local org and bootstraps it for an app whose redirect URI
+// is redirectURI and a gateway at gatewayURI. It sets HOME to a temp dir
+// (the okta SDK reads ~/.okta).
+func Start(t testing.TB, redirectURI, gatewayURI string) *Org {
+	t.Helper()
+	t.Setenv("HOME", t.TempDir())
+	org := devorgtest.Start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := mulesoft.Bootstrap(ctx, mulesoft.Options{
+		OrgURL:      org.URL,
+		Token:       org.Token,
+		RedirectURI: redirectURI,
+		GatewayURI:  gatewayURI,
+		OutputDir:   t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Org{Org: org, Settings: s}
+}
+
+// Describe is a one-line summary for test logs (no secrets).
+func (o *Org) Describe() string {
+	return fmt.Sprintf("org %s, issuer %s, client %s", o.Org.URL, o.App["ISSUER"], o.App["CLIENT_ID"])
+}
+
+// SignIn signs username in as the app's client would, headlessly: a session
+// token from the org's /api/v1/authn, then /v1/authorize with it, then the
+// authorization code flow with PKCE, state and nonce through
+// golang.org/x/oauth2. Any failure, an OAuth error included, fails t.
+func SignIn(t testing.TB, s *mulesoft.Settings, username, password string, scopes ...string) *oauth2.Token {
+	t.Helper()
+	tok, oauthErr := TrySignIn(t, s, username, password, scopes...)
+	if oauthErr != "" {
+		t.Fatalf("signing %s in with the scopes %q: the org answered %s", username, scopes, oauthErr)
+	}
+	return tok
+}
+
+// TrySignIn is SignIn for a sign-in the org may refuse: it returns the
+// OAuth error code the org sent to the redirect URI or from the token
+// endpoint ("access_denied", "invalid_scope", ...) instead of failing t.
+func TrySignIn(t testing.TB, s *mulesoft.Settings, username, password string, scopes ...string) (tok *oauth2.Token, oauthErr string) {
+	t.Helper()
+	app := s.App
+	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
+	resp, err := http.Post(app["ORG_URL"]+"/api/v1/authn", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("authn of %s: %v", username, err)
+	}
+	var authn struct {
+		Status       string `json:"status"`
+		SessionToken string `json:"sessionToken"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&authn)
+	resp.Body.Close()
+	if authn.Status != "SUCCESS" || authn.SessionToken == "" {
+		t.Fatalf("authn of %s: %s, status %q", username, resp.Status, authn.Status)
+	}
+	conf := &oauth2.Config{
+		ClientID:     app["CLIENT_ID"],
+		ClientSecret: app["CLIENT_SECRET"],
+		RedirectURL:  app["REDIRECT_URI"],
+		Endpoint:     oauth2.Endpoint{AuthURL: app["ISSUER"] + "/v1/authorize", TokenURL: app["ISSUER"] + "/v1/token", AuthStyle: oauth2.AuthStyleInHeader},
+		Scopes:       scopes,
+	}
+	verifier, state := oauth2.GenerateVerifier(), rand.Text()
+	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("nonce", rand.Text()), oauth2.SetAuthURLParam("sessionToken", authn.SessionToken))
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noRedirect.Get(authURL)
+	if err != nil {
+		t.Fatalf("authorize for %s: %v", username, err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil {
+		t.Fatalf("authorize for %s: %s, Location %q", username, resp.Status, resp.Header.Get("Location"))
+	}
+	q := loc.Query()
+	if e := q.Get("error"); e != "" {
+		return nil, e
+	}
+	if q.Get("state") != state {
+		t.Fatalf("authorize for %s returned the state %q, want %q", username, q.Get("state"), state)
+	}
+	tok, err = conf.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.ErrorCode != "" {
+		return nil, re.ErrorCode
+	}
+	if err != nil {
+		t.Fatalf("code exchange for %s: %v", username, err)
+	}
+	return tok, ""
+}
+
+// Introspect asks the org about token (RFC 7662) with the introspection
+// client's credentials, as the gateway does.
+func Introspect(t testing.TB, s *mulesoft.Settings, token string) (active bool, scope string) {
+	t.Helper()
+	in := s.Introspect
+	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
+	req, err := http.NewRequest(http.MethodPost, in["TOKEN_INTROSPECTION_URL"], strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(in["INTROSPECT_CLIENT_ID"], in["INTROSPECT_CLIENT_SECRET"])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("introspect: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var r struct {
+		Active bool   `json:"active"`
+		Scope  string `json:"scope"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(b, &r) != nil {
+		t.Fatalf("introspect: %s %s", resp.Status, b)
+	}
+	return r.Active, r.Scope
+}
