@@ -361,7 +361,7 @@ func (r *run) settleValue(n *node) error {
 		def, hasDefault, source = d, true, "generated"
 	}
 	if hasDefault {
-		if err := check(v.Validate, def); err != nil {
+		if err := r.checkValue(n, def); err != nil {
 			return inputErr("%s: the default of %s is not valid: %v", n.it.Pos, name, err)
 		}
 	}
@@ -377,7 +377,7 @@ func (r *run) settleValue(n *node) error {
 		return inputErr("%s: %s needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set %s=VALUE", n.it.Pos, name, name)
 	}
 	p := r.opts.Prompter
-	validate := func(s string) error { return check(v.Validate, s) }
+	validate := func(s string) error { return r.checkValue(n, s) }
 	if !hasDefault || r.autoAccept {
 		val, err := p.Input(name, v.Hint, v.Secret, validate)
 		if err != nil {
@@ -420,7 +420,7 @@ func promptErr(err error) error {
 // acceptGiven settles a value that was given (not asked about), after
 // checking it.
 func (r *run) acceptGiven(n *node, val, source, where string) error {
-	if err := check(n.it.Value.Validate, val); err != nil {
+	if err := r.checkValue(n, val); err != nil {
 		return inputErr("%s (from %s): %v", n.it.Name, where, err)
 	}
 	return r.settle(n, val, source, true)

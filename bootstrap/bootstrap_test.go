@@ -410,3 +410,64 @@ func countGroups(t *testing.T, srv *devorgtest.Server, name string) int {
 	}
 	return len(gs)
 }
+
+// TestPasswordLoginPart checks Okta's "no part of the username" rule.
+func TestPasswordLoginPart(t *testing.T) {
+	tests := []struct{ password, login, want string }{
+		{"Silver1user", "silver.user@example.com", "silver"},
+		{"Xy-12-GOLD-ab", "gold.user@example.com", "gold"},
+		{"Xy-12-ab-EXAMPLE", "gold.user@example.com", "example"},
+		{"Xy-12-ab-com", "gold.user@example.com", "com"},
+		{"Zz-Xy-12345", "gold.user@example.com", ""},
+		{"Ab1-go-ld", "gold.user@example.com", ""}, // parts are whole
+		{"Ab1-jo-xyz", "jo@x.example", ""},         // shorter than 3: ignored
+	}
+	for _, tt := range tests {
+		if got := PasswordLoginPart(tt.password, tt.login); got != tt.want {
+			t.Errorf("PasswordLoginPart(%q, %q) = %q, want %q", tt.password, tt.login, got, tt.want)
+		}
+	}
+}
+
+// TestProvidedPasswordHoldingTheLogin checks that a password provided at
+// the prompt that holds a part of the user's login is refused there, and
+// asked again, before the user is created.
+func TestProvidedPasswordHoldingTheLogin(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t)
+	f := loadInput(t, `items:
+  - value: LOGIN
+    default: alpha.prompt@example.com
+    validate: email
+  - value: PASSWORD
+    generate: password
+    secret: true
+    validate: password
+  - object: U
+    kind: user
+    spec: {login: "{{LOGIN}}", firstName: A, lastName: B, password: "{{PASSWORD}}"}
+`)
+	dir := t.TempDir()
+	s := &script{t: t, answers: []answer{{choice: prompter.Continue}, {choice: prompter.Provide, inputs: []string{"Alpha-Xy-123", "Zz-Xy-12345"}}}}
+	ios, _, _, errOut := iostreams.Test()
+	_, err := Run(context.Background(), Options{
+		IO: ios, Prompter: s, Input: f, OutputDir: dir,
+		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if got := strings.Join(s.shown, "\n"); !strings.Contains(got, "PASSWORD rejected Alpha-Xy-123") {
+		t.Errorf("the password holding the login was not refused at the prompt: %v", s.shown)
+	}
+	out, err := outputs.Load(outputs.Path(dir, f.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := out.Value("PASSWORD"); v.Value != "Zz-Xy-12345" {
+		t.Errorf("PASSWORD recorded as %q, want the second answer", v.Value)
+	}
+	if out.Object("U") == nil || out.Object("U").ID == "" {
+		t.Errorf("user not created: %+v", out.Objects)
+	}
+}

@@ -250,6 +250,9 @@ func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			return found{}, err
 		}
 	}
+	if part := PasswordLoginPart(s.str["password"], login); part != "" {
+		return found{}, inputErr("its password contains %q, a part of its login, and Okta's password policy refuses a password with a part of the username: set another password", part)
+	}
 	profile := okta.UserProfile{"login": login, "firstName": s.str["firstName"], "lastName": s.str["lastName"]}
 	email := s.str["email"]
 	if email == "" {

@@ -30,6 +30,9 @@ type run struct {
 
 	nodes  []*node // own items in file order
 	byName map[string]*node
+	// passwordLogin maps the value a user's password is to the template of
+	// that user's login, to refuse a password holding a part of it.
+	passwordLogin map[string]*inputs.Template
 
 	// autoAccept is set when the user answers (a)uto-accept; only the
 	// goroutine settling values touches it.
@@ -63,14 +66,15 @@ func (n *node) release() { n.once.Do(func() { close(n.done) }) }
 
 func newRun(opts Options) (*run, error) {
 	r := &run{
-		opts:     opts,
-		f:        opts.Input,
-		set:      map[string]string{},
-		needs:    map[*inputs.File]*outputs.File{},
-		byName:   map[string]*node{},
-		memos:    map[string]*memoEntry{},
-		outPath:  outputs.Path(opts.OutputDir, opts.Input.Name),
-		progress: newProgress(opts.IO.ErrOut),
+		opts:          opts,
+		f:             opts.Input,
+		set:           map[string]string{},
+		needs:         map[*inputs.File]*outputs.File{},
+		byName:        map[string]*node{},
+		passwordLogin: map[string]*inputs.Template{},
+		memos:         map[string]*memoEntry{},
+		outPath:       outputs.Path(opts.OutputDir, opts.Input.Name),
+		progress:      newProgress(opts.IO.ErrOut),
 	}
 	for i, it := range r.f.Items {
 		n := &node{it: it, index: i, done: make(chan struct{})}
@@ -102,6 +106,18 @@ func newRun(opts Options) (*run, error) {
 			d.users++
 		}
 	}
+	for _, it := range r.f.Items {
+		if it.Obj == nil || it.Obj.Kind != inputs.KindUser {
+			continue
+		}
+		pw, login := it.Obj.Field("password"), it.Obj.Field("login")
+		if pw == nil || login == nil || pw.Str == nil || login.Str == nil {
+			continue
+		}
+		if name := singleValueRef(r.f, pw.Str); name != "" {
+			r.passwordLogin[name] = login.Str
+		}
+	}
 	for _, s := range opts.Set {
 		name, val, ok := strings.Cut(s, "=")
 		if !ok || name == "" {
@@ -114,6 +130,72 @@ func newRun(opts Options) (*run, error) {
 		r.set[name] = val
 	}
 	return r, nil
+}
+
+// singleValueRef returns NAME when t is exactly {{NAME}} and NAME is a
+// value of f, else "".
+func singleValueRef(f *inputs.File, t *inputs.Template) string {
+	if len(t.Parts) != 1 || t.Parts[0].Ref == nil || t.Parts[0].Ref.Field != "" {
+		return ""
+	}
+	name := t.Parts[0].Ref.Name
+	if it := f.Item(name); it == nil || it.Value == nil {
+		return ""
+	}
+	return name
+}
+
+// givenValue returns a value that is settled without asking: from --set,
+// the environment or .env, or (with --yes) its literal default.
+func (r *run) givenValue(name string) (string, bool) {
+	if v, ok := r.set[name]; ok {
+		return v, true
+	}
+	if v, _, ok := r.opts.Env.Lookup(name); ok {
+		return v, true
+	}
+	it := r.f.Item(name)
+	if r.opts.Yes && it != nil && it.Value != nil && it.Value.Default != nil && len(it.Value.Default.Refs()) == 0 {
+		return it.Value.Default.Raw, true
+	}
+	return "", false
+}
+
+// checkGivenPassword refuses, before anything is created, a given password
+// that holds a part of its user's login, when that login is known without
+// asking.
+func (r *run) checkGivenPassword(name, password string) error {
+	login, ok := r.passwordLogin[name]
+	if !ok {
+		return nil
+	}
+	l, err := login.Expand(func(ref inputs.Ref) (string, error) {
+		if v, ok := r.givenValue(ref.Name); ok && ref.Field == "" {
+			return v, nil
+		}
+		return "", errors.New("not known yet")
+	})
+	if err != nil {
+		return nil
+	}
+	return passwordLoginErr(password, l, singleValueRef(r.f, login))
+}
+
+// checkValue runs a value's check and, for a user's password whose login
+// is settled, Okta's rule that the password hold no part of the login.
+func (r *run) checkValue(n *node, val string) error {
+	if err := check(n.it.Value.Validate, val); err != nil {
+		return err
+	}
+	login, ok := r.passwordLogin[n.it.Name]
+	if !ok {
+		return nil
+	}
+	l, err := r.expand(login)
+	if err != nil {
+		return nil // not settled yet: the user's create checks it
+	}
+	return passwordLoginErr(val, l, singleValueRef(r.f, login))
 }
 
 func (r *run) valueNames() []string {
@@ -151,6 +233,9 @@ func (r *run) prepare(ctx context.Context) error {
 		}
 		if ok {
 			if err := check(it.Value.Validate, val); err != nil {
+				return inputErr("%s (from %s): %v", it.Name, where, err)
+			}
+			if err := r.checkGivenPassword(it.Name, val); err != nil {
 				return inputErr("%s (from %s): %v", it.Name, where, err)
 			}
 		}

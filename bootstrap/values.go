@@ -73,6 +73,39 @@ func CheckPassword(s string) error {
 	return nil
 }
 
+// loginSeparators are the characters Okta splits a login at to find the
+// parts of the username a password must not contain.
+const loginSeparators = "@._-+,#"
+
+// PasswordLoginPart returns the first part of login (split at Okta's
+// separators, three characters or more) that password contains, ignoring
+// case, or "" when there is none. Okta's default password policy refuses
+// a password with a part of the username.
+func PasswordLoginPart(password, login string) string {
+	lp := strings.ToLower(password)
+	parts := strings.FieldsFunc(strings.ToLower(login), func(r rune) bool { return strings.ContainsRune(loginSeparators, r) })
+	for _, part := range parts {
+		if len(part) >= 3 && strings.Contains(lp, part) {
+			return part
+		}
+	}
+	return ""
+}
+
+// passwordLoginErr is the error of a password that holds a part of login,
+// which loginName (a value, or "" for a literal) gives.
+func passwordLoginErr(password, login, loginName string) error {
+	part := PasswordLoginPart(password, login)
+	if part == "" {
+		return nil
+	}
+	of := "the login " + login
+	if loginName != "" {
+		of += " (" + loginName + ")"
+	}
+	return fmt.Errorf("it contains %q, a part of %s, and Okta's password policy refuses a password with a part of the username", part, of)
+}
+
 func randomString(n int, alphabet string) (string, error) {
 	b := make([]byte, n)
 	max := big.NewInt(int64(len(alphabet)))
