@@ -377,6 +377,8 @@ func (r *run) settleValue(n *node) error {
 		return inputErr("%s: %s needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set %s=VALUE", n.it.Pos, name, name)
 	}
 	p := r.opts.Prompter
+	r.progress.ask()
+	defer r.progress.answered()
 	validate := func(s string) error { return r.checkValue(n, s) }
 	if !hasDefault || r.autoAccept {
 		val, err := p.Input(name, v.Hint, v.Secret, validate)

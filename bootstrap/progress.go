@@ -13,6 +13,10 @@ type progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	state map[*node]line
+	// asking is set while a prompt waits for an answer: lines are queued in
+	// held, not written into the question, and written once it is answered.
+	asking bool
+	held   []string
 }
 
 type line struct {
@@ -33,10 +37,33 @@ func (p *progress) note(format string, args ...any) {
 	p.printf(format+"\n", args...)
 }
 
-// printf writes a line as soon as it is known (also while a prompt waits:
-// objects are created concurrently with the questions). Call with p.mu held.
+// printf writes a line as soon as it is known, or, while a prompt waits
+// (objects are created concurrently with the questions), once it is
+// answered. Call with p.mu held.
 func (p *progress) printf(format string, args ...any) {
+	if p.asking {
+		p.held = append(p.held, fmt.Sprintf(format, args...))
+		return
+	}
 	fmt.Fprintf(p.w, format, args...)
+}
+
+// ask holds the lines printed until answered is called.
+func (p *progress) ask() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asking = true
+}
+
+// answered writes the lines held since ask.
+func (p *progress) answered() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.asking = false
+	for _, l := range p.held {
+		io.WriteString(p.w, l)
+	}
+	p.held = nil
 }
 
 func (p *progress) value(name, shown, source string) {

@@ -223,6 +223,16 @@ func TestBootstrapInteractive(t *testing.T) {
 			proc.ExpectExit(tt.wantCode)
 
 			transcript := term.Transcript()
+			// Objects are created while a question waits: their progress
+			// lines wait for the answer instead of breaking into the question.
+			for i, part := range strings.Split(transcript, prompter.ChooseQuestion)[1:] {
+				rest, _, _ := strings.Cut(part, "\n")
+				for _, word := range []string{"created ", "found ", "failed ", "value "} {
+					if strings.Contains(rest, word) {
+						t.Errorf("question %d was broken into by a progress line: %q", i+1, rest)
+					}
+				}
+			}
 			if n := strings.Count(transcript, prompter.ChooseQuestion); n < len(tt.steps) {
 				t.Errorf("asked %d times, want at least %d", n, len(tt.steps))
 			}
