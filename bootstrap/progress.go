@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"text/tabwriter"
 )
@@ -128,7 +129,11 @@ func (p *progress) summary(nodes []*node, outPath string) {
 		}
 		counts[l.status]++
 		if !any {
-			fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
+			if _, err := os.Stat(outPath); err == nil {
+				fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
+			} else {
+				fmt.Fprintf(p.w, "\nSummary (nothing was recorded):\n")
+			}
 			any = true
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,6 +122,11 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 			}
 			if strings.Count(r.errOut, "apicenter: ") != 1 {
 				t.Errorf("the error is not printed exactly once:\n%s", r.errOut)
+			}
+			if m := regexp.MustCompile(`recorded in ([^\s):]+)`).FindStringSubmatch(r.errOut); m != nil {
+				if _, err := os.Stat(filepath.Join(dir, m[1])); err != nil {
+					t.Errorf("stderr says %s records the run, but %v", m[1], err)
+				}
 			}
 			if strings.Contains(r.errOut+r.out, srv.Token) {
 				t.Errorf("the token is in the output")
