@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
 	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -469,5 +471,37 @@ func TestProvidedPasswordHoldingTheLogin(t *testing.T) {
 	}
 	if out.Object("U") == nil || out.Object("U").ID == "" {
 		t.Errorf("user not created: %+v", out.Objects)
+	}
+}
+
+// TestRateLimitWaitIsShown checks that a run held by the org's rate limit
+// says so on stderr instead of waiting silently.
+func TestRateLimitWaitIsShown(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t, devorg.Options{RateLimit: 2, RateLimitWindow: time.Second})
+	f := loadInput(t, `items:
+  - object: A
+    kind: group
+    spec: {name: rate a}
+  - object: B
+    kind: group
+    spec: {name: rate b}
+  - object: C
+    kind: group
+    spec: {name: rate c}
+`)
+	ios, _, _, errOut := iostreams.Test()
+	res, err := Run(context.Background(), Options{
+		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
+		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+	})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	if res.Created != 3 {
+		t.Errorf("created %d groups, want 3", res.Created)
+	}
+	if !regexp.MustCompile(`waiting up to \d+s: the org's rate limit for (GET|POST) /api/v1/groups is used up`).MatchString(errOut.String()) {
+		t.Errorf("no word of the rate-limit wait:\n%s", errOut)
 	}
 }

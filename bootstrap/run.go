@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/exitcode"
@@ -261,7 +262,12 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
-	c, err := r.opts.NewClient(ctx, oktaclient.Config{OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency})
+	c, err := r.opts.NewClient(ctx, oktaclient.Config{
+		OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency,
+		OnRateLimitWait: func(endpoint string, wait time.Duration) {
+			r.progress.note("waiting up to %s: the org's rate limit for %s is used up", wait.Round(time.Second), endpoint)
+		},
+	})
 	if err != nil {
 		return usageErr("%v", err)
 	}

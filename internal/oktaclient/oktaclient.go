@@ -37,6 +37,11 @@ type Config struct {
 	Transport http.RoundTripper
 	// MaxInFlight bounds the requests in flight at once (0: no bound).
 	MaxInFlight int
+	// OnRateLimitWait, if set, is told when a request is held because the
+	// org's rate limit for its endpoint ("GET /api/v1/groups") is used up,
+	// and for how long at most: once per endpoint and rate-limit window, so
+	// that a user is not left looking at a silent terminal.
+	OnRateLimitWait func(endpoint string, wait time.Duration)
 }
 
 // Client is an okta SDK client with the HTTP client it uses.
@@ -102,7 +107,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	hc := &http.Client{
 		Timeout:   cfg.Timeout,
-		Transport: &rateLimiter{next: base, now: time.Now, slots: slots(cfg.MaxInFlight)},
+		Transport: &rateLimiter{next: base, now: time.Now, slots: slots(cfg.MaxInFlight), onWait: cfg.OnRateLimitWait},
 		// Okta's management API never redirects; refuse to follow one so
 		// that the token is never sent elsewhere.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
@@ -139,6 +144,8 @@ type rateLimiter struct {
 	next  http.RoundTripper
 	now   func() time.Time
 	slots chan struct{} // nil: no bound on requests in flight
+	// onWait, if set, is told of a wait once per bucket window.
+	onWait func(endpoint string, wait time.Duration)
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
@@ -153,6 +160,8 @@ type bucket struct {
 	// provisional: the window the org announced is over, and the bucket
 	// counts against the limit until an answer tells the new reset.
 	provisional bool
+	// told: onWait was told of a wait in this window.
+	told bool
 }
 
 // maxRateWait bounds one wait before the bucket is looked at again.
@@ -191,7 +200,31 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	r.observe(key, resp.Header)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		r.tellWait(key) // the SDK waits for the reset before it retries
+	}
 	return resp, nil
+}
+
+// tellWait tells onWait, once per window, that requests to the bucket key
+// wait for its reset. A provisional window's reset is a guess: only the
+// org's own is told.
+func (r *rateLimiter) tellWait(key string) {
+	if r.onWait == nil {
+		return
+	}
+	r.mu.Lock()
+	b := r.buckets[key]
+	if b == nil || b.told || b.provisional {
+		r.mu.Unlock()
+		return
+	}
+	b.told = true
+	wait := b.reset.Sub(r.now())
+	r.mu.Unlock()
+	if wait > 0 {
+		r.onWait(key, wait)
+	}
 }
 
 // reserve takes one request from the bucket, waiting while it is empty. An
@@ -207,7 +240,7 @@ func (r *rateLimiter) reserve(ctx context.Context, key string) error {
 				delete(r.buckets, key)
 				b = nil
 			} else {
-				b.remaining, b.reset, b.provisional = b.limit, now.Add(time.Minute), true
+				b.remaining, b.reset, b.provisional, b.told = b.limit, now.Add(time.Minute), true, false
 			}
 		}
 		if b == nil || b.remaining > 0 {
@@ -219,6 +252,7 @@ func (r *rateLimiter) reserve(ctx context.Context, key string) error {
 		}
 		wait := min(b.reset.Sub(now), maxRateWait)
 		r.mu.Unlock()
+		r.tellWait(key)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

@@ -142,7 +142,17 @@ func TestConcurrentRequestsStayUnderTheRateLimit(t *testing.T) {
 	t.Setenv("HOME", t.TempDir())
 	srv := devorgtest.Start(t, devorg.Options{RateLimit: 4, RateLimitWindow: time.Second})
 	statuses := &statusCounter{next: http.DefaultTransport, n: map[int]int{}}
-	c, err := New(context.Background(), Config{OrgURL: srv.URL, Token: srv.Token, Transport: statuses})
+	var waitsMu sync.Mutex
+	var waits []string
+	onWait := func(endpoint string, wait time.Duration) {
+		waitsMu.Lock()
+		defer waitsMu.Unlock()
+		if wait <= 0 || wait > 2*time.Second {
+			t.Errorf("told of a wait of %v for a window of 1s", wait)
+		}
+		waits = append(waits, endpoint)
+	}
+	c, err := New(context.Background(), Config{OrgURL: srv.URL, Token: srv.Token, Transport: statuses, OnRateLimitWait: onWait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +177,18 @@ func TestConcurrentRequestsStayUnderTheRateLimit(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// 11 requests at 4 a window wait, and a window's wait is told at most
+	// once, however many requests it holds.
+	waitsMu.Lock()
+	if len(waits) < 1 || len(waits) > 3 {
+		t.Errorf("told of waits %v, want one per window held (1 to 3)", waits)
+	}
+	for _, w := range waits {
+		if w != "GET /api/v1/groups" {
+			t.Errorf("told of a wait for %q, want GET /api/v1/groups", w)
+		}
+	}
+	waitsMu.Unlock()
 	statuses.mu.Lock()
 	defer statuses.mu.Unlock()
 	if statuses.n[http.StatusTooManyRequests] != 0 || statuses.n[http.StatusOK] != 11 {
