@@ -303,11 +303,14 @@ func (r *rateLimiter) observe(key string, h http.Header) {
 var oktaID = regexp.MustCompile(`^[0-9A-Za-z]{20}$`)
 
 // bucketKey is the rate-limit bucket of a request: its method and path,
-// with ids generalised ("GET /api/v1/apps/{id}/groups").
+// with ids generalised ("GET /api/v1/apps/{id}/groups"). Management paths
+// alternate collection and id after /api/v1 ("/api/v1/authorizationServers/
+// {id}/scopes/{id}"): only the id places are looked at, as a collection
+// name can look like an id (authorizationServers has 20 letters).
 func bucketKey(req *http.Request) string {
 	parts := strings.Split(req.URL.Path, "/")
 	for i, p := range parts {
-		if oktaID.MatchString(p) {
+		if i >= 4 && i%2 == 0 && oktaID.MatchString(p) {
 			parts[i] = "{id}"
 		}
 	}

@@ -255,3 +255,24 @@ func TestMaxInFlight(t *testing.T) {
 		t.Errorf("peak requests in flight %d, want 2", p)
 	}
 }
+
+// TestBucketKey checks the rate-limit buckets: ids are generalised, the
+// names of collections are kept, even one as long as an id.
+func TestBucketKey(t *testing.T) {
+	tests := []struct{ method, path, want string }{
+		{"GET", "/api/v1/groups", "GET /api/v1/groups"},
+		{"GET", "/api/v1/users/00ub0oNGTSWTBKOLGLNR", "GET /api/v1/users/{id}"},
+		{"PUT", "/api/v1/apps/0oabkvBLDEKCNXBGYUAS/groups/00gbkkGFFWZDLCNTAGQR", "PUT /api/v1/apps/{id}/groups/{id}"},
+		{"POST", "/api/v1/authorizationServers/ausain6z9zIedDCxB0h7/scopes", "POST /api/v1/authorizationServers/{id}/scopes"},
+		{"GET", "/api/v1/authorizationServers/default/policies", "GET /api/v1/authorizationServers/default/policies"},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, "http://127.0.0.1:1"+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bucketKey(req); got != tt.want {
+			t.Errorf("bucketKey(%s %s) = %q, want %q", tt.method, tt.path, got, tt.want)
+		}
+	}
+}
