@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/outputs"
@@ -67,7 +69,8 @@ func TestMulesoftWalkthrough(t *testing.T) {
 
 	// What Mulesoft does between the two steps: register the app's client.
 	// Its id comes by --set, its secret from .env.
-	clientID, clientSecret := registerClient(t, srv, intro["CLIENT_REGISTRATION_URL"], "http://localhost:8080/authorization-code/callback")
+	clientID, clientSecret, err := mulesoft.RegisterClient(t.Context(), nil, srv.URL, srv.Token, appClient)
+	must(t, err)
 	must(t, os.WriteFile(filepath.Join(dir, ".env"), []byte("AUTHN_CLIENT_SECRET="+clientSecret+"\n"), 0o600))
 	r = run("bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID)
 	for _, want := range []string{`created policy "solar system API access"`, `created rule "silver access to planets"`, `created rule "gold access to moons"`, `created trustedOrigin "http://localhost:8080"`, `found   group "Everyone"`, `created groupAssignment`} {
@@ -92,22 +95,25 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	// The settings work: silver gets silver and not gold, gold gets both,
 	// and the introspection client sees the tokens as active.
 	silver, gold := settings["SILVER_SCOPE"], settings["GOLD_SCOPE"]
-	introspectURL := intro["TOKEN_INTROSPECTION_URL"]
-	tok, e := signIn(t, settings, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", silver)
+	ms := &mulesoft.Settings{App: settings, Introspect: intro}
+	tok, e := mulesofttest.TrySignIn(t, ms, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", silver)
 	if e != "" {
 		t.Fatalf("silver user, silver scope: %s", e)
 	}
-	if active, scope, life := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) || life != 3600 {
-		t.Errorf("silver token: active=%v scope=%q lifetime=%ds (want 60 minutes)", active, scope, life)
+	if active, scope := mulesofttest.Introspect(t, ms, tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), silver) {
+		t.Errorf("silver token: active=%v scope=%q", active, scope)
 	}
-	if _, e := signIn(t, settings, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", gold); e != "access_denied" {
+	if life := accessTokenLifetime(t, tok.AccessToken); life != 3600 {
+		t.Errorf("silver token lives %ds, want 60 minutes", life)
+	}
+	if _, e := mulesofttest.TrySignIn(t, ms, settings["SILVER_USERNAME"], settings["SILVER_PASSWORD"], "openid", gold); e != "access_denied" {
 		t.Errorf("silver user asking for gold: error %q, want access_denied", e)
 	}
-	tok, e = signIn(t, settings, settings["GOLD_USERNAME"], settings["GOLD_PASSWORD"], "openid", silver, gold)
+	tok, e = mulesofttest.TrySignIn(t, ms, settings["GOLD_USERNAME"], settings["GOLD_PASSWORD"], "openid", silver, gold)
 	if e != "" {
 		t.Fatalf("gold user: %s", e)
 	}
-	if active, scope, _ := introspect(t, introspectURL, intro["INTROSPECT_CLIENT_ID"], intro["INTROSPECT_CLIENT_SECRET"], tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
+	if active, scope := mulesofttest.Introspect(t, ms, tok.AccessToken); !active || !slices.Contains(strings.Fields(scope), gold) || !slices.Contains(strings.Fields(scope), silver) {
 		t.Errorf("gold token: active=%v scope=%q", active, scope)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/exitcode"
@@ -383,7 +384,8 @@ func TestBootstrapPolicyInteractive(t *testing.T) {
 	if r := runCLI(t, "bootstrap", "--mulesoft", "--yes"); r.code != exitcode.OK {
 		t.Fatalf("bootstrap --mulesoft: exit %d\n%s", r.code, r.errOut)
 	}
-	id, secret := registerClient(t, srv, srv.URL+"/oauth2/v1/clients", "http://localhost:8080/authorization-code/callback")
+	id, secret, err := mulesoft.RegisterClient(t.Context(), nil, srv.URL, srv.Token, appClient)
+	must(t, err)
 
 	term := ptytest.New(t)
 	proc := term.Run(func(ios *iostreams.IOStreams) int {

@@ -17,6 +17,7 @@ import (
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/oktaclient"
@@ -111,7 +112,7 @@ func TestBootstrapUnderFaults(t *testing.T) {
 			// and a rule whose answer was lost is looked up, not repeated.
 			var clientID string
 			for i := 0; i < 10 && clientID == ""; i++ {
-				clientID, _ = tryRegisterClient(srv)
+				clientID, _, _ = mulesoft.RegisterClient(t.Context(), nil, srv.URL, srv.Token, appClient)
 			}
 			if clientID == "" {
 				t.Fatal("could not register a client through the faults")

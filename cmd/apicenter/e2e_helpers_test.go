@@ -3,26 +3,24 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
-	"golang.org/x/oauth2"
 
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/iostreams"
 	"github.com/apicenter/apicenter/internal/oktaclient"
+	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/outputs"
 )
 
@@ -212,165 +210,31 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// parseEnv reads KEY=value lines as get-settings prints them, through a
-// real POSIX shell so that the quoting is checked too.
+// parseEnv reads KEY=value lines as get-settings prints them with the
+// .env reader of apicenter (what `get-settings >> .env` feeds), so that the
+// quoting is checked too.
 func parseEnv(t *testing.T, text string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("not KEY=value: %q", line)
-		}
-		if strings.HasPrefix(v, `"`) {
-			var s string
-			// the quoting is a subset of JSON's for our values
-			if err := json.Unmarshal([]byte(strings.ReplaceAll(v, `\$`, `$`)), &s); err != nil {
-				t.Fatalf("bad quoting in %q: %v", line, err)
-			}
-			v = s
-		}
-		m[k] = v
-	}
+	m, err := orgenv.Parse("get-settings output", []byte(text))
+	must(t, err)
 	return m
 }
 
-// registerClient creates the web app's client as Mulesoft does, through
-// the org's dynamic client registration endpoint.
-func registerClient(t *testing.T, srv *devorgtest.Server, regURL, redirect string) (id, secret string) {
+// appClient is the web app's client as Mulesoft registers it through the
+// org's dynamic client registration endpoint.
+var appClient = mulesoft.ClientRegistration{Name: "Solar System Auth", RedirectURIs: []string{"http://localhost:8080/authorization-code/callback"}}
+
+// accessTokenLifetime is exp - iat of a JWT access token, in seconds.
+func accessTokenLifetime(t *testing.T, token string) int64 {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{
-		"client_name":                "Solar System Auth",
-		"redirect_uris":              []string{redirect},
-		"grant_types":                []string{"authorization_code"},
-		"response_types":             []string{"code"},
-		"token_endpoint_auth_method": "client_secret_basic",
-		"application_type":           "web",
-	})
-	req, _ := http.NewRequest("POST", regURL, bytes.NewReader(body))
-	req.Header.Set("Authorization", "SSWS "+srv.Token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
 	must(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("dynamic client registration: %d %s", resp.StatusCode, b)
+	var c jwt.Claims
+	must(t, tok.UnsafeClaimsWithoutVerification(&c))
+	if c.Expiry == nil || c.IssuedAt == nil {
+		t.Fatalf("access token without exp or iat: %+v", c)
 	}
-	var c struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	must(t, json.Unmarshal(b, &c))
-	return c.ClientID, c.ClientSecret
-}
-
-// tryRegisterClient is registerClient that reports failures (for orgs
-// with faults).
-func tryRegisterClient(srv *devorgtest.Server) (string, error) {
-	body := `{"client_name":"Solar System Auth","redirect_uris":["http://localhost:8080/authorization-code/callback"],"grant_types":["authorization_code"],"response_types":["code"],"application_type":"web"}`
-	req, _ := http.NewRequest("POST", srv.URL+"/oauth2/v1/clients", strings.NewReader(body))
-	req.Header.Set("Authorization", "SSWS "+srv.Token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var c struct {
-		ClientID string `json:"client_id"`
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return "", fmt.Errorf("status %d", resp.StatusCode)
-	}
-	err = json.NewDecoder(resp.Body).Decode(&c)
-	return c.ClientID, err
-}
-
-// signIn signs user in headlessly (/api/v1/authn, then /v1/authorize with
-// the sessionToken) and runs the authorization code flow with PKCE through
-// golang.org/x/oauth2. It returns the token, or the OAuth error code.
-func signIn(t *testing.T, settings map[string]string, user, password string, scopes ...string) (*oauth2.Token, string) {
-	t.Helper()
-	ctx := context.Background()
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
-	resp, err := http.Post(settings["ORG_URL"]+"/api/v1/authn", "application/json", bytes.NewReader(body))
-	must(t, err)
-	var authn struct {
-		Status       string `json:"status"`
-		SessionToken string `json:"sessionToken"`
-	}
-	json.NewDecoder(resp.Body).Decode(&authn)
-	resp.Body.Close()
-	if authn.Status != "SUCCESS" {
-		t.Fatalf("authn of %s: status %d %q", user, resp.StatusCode, authn.Status)
-	}
-	conf := &oauth2.Config{
-		ClientID:     settings["CLIENT_ID"],
-		ClientSecret: settings["CLIENT_SECRET"],
-		Endpoint:     oauth2.Endpoint{AuthURL: settings["ISSUER"] + "/v1/authorize", TokenURL: settings["ISSUER"] + "/v1/token", AuthStyle: oauth2.AuthStyleInHeader},
-		RedirectURL:  settings["REDIRECT_URI"],
-		Scopes:       scopes,
-	}
-	verifier := oauth2.GenerateVerifier()
-	state, nonce := randomString(), randomString()
-	u := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("nonce", nonce), oauth2.SetAuthURLParam("sessionToken", authn.SessionToken))
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = noRedirect.Get(u)
-	must(t, err)
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || err != nil {
-		t.Fatalf("authorize: %d, Location %q", resp.StatusCode, resp.Header.Get("Location"))
-	}
-	q := loc.Query()
-	if e := q.Get("error"); e != "" {
-		return nil, e
-	}
-	if q.Get("state") != state {
-		t.Fatalf("state = %q, want %q", q.Get("state"), state)
-	}
-	tok, err := conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
-	if err != nil {
-		if re, ok := err.(*oauth2.RetrieveError); ok {
-			return nil, re.ErrorCode
-		}
-		t.Fatal(err)
-	}
-	return tok, ""
-}
-
-func randomString() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// introspect asks the authorization server about token with the
-// introspection client's credentials.
-func introspect(t *testing.T, introspectURL, clientID, secret, token string) (active bool, scope string, lifetime int64) {
-	t.Helper()
-	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
-	req, _ := http.NewRequest("POST", introspectURL, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(clientID, secret)
-	resp, err := http.DefaultClient.Do(req)
-	must(t, err)
-	defer resp.Body.Close()
-	var r struct {
-		Active bool   `json:"active"`
-		Scope  string `json:"scope"`
-		Exp    int64  `json:"exp"`
-		Iat    int64  `json:"iat"`
-	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		t.Fatalf("introspect: %d %s", resp.StatusCode, b)
-	}
-	must(t, json.Unmarshal(b, &r))
-	return r.Active, r.Scope, r.Exp - r.Iat
+	return int64(c.Expiry.Time().Sub(c.IssuedAt.Time()).Seconds())
 }
 
 // assertNoToken fails if token appears in any file under dir.
