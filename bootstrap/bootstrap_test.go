@@ -166,6 +166,12 @@ const promptInput = `items:
     spec: {name: "{{GROUP_B}}"}
 `
 
+// orgOf is the environment of a run against srv: its URL and token, as if
+// from .env, and nothing from the process environment.
+func orgOf(srv *devorgtest.Server) *orgenv.Env {
+	return &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}}
+}
+
 func loadInput(t *testing.T, text string) *inputs.File {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "prompts.yaml")
@@ -245,7 +251,7 @@ func TestPromptFlow(t *testing.T) {
 			ios, _, _, errOut := iostreams.Test()
 			_, err := Run(context.Background(), Options{
 				IO: ios, Prompter: s, Input: f, OutputDir: dir,
-				Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+				Env: orgOf(srv),
 			})
 			if exitcode.Of(err) != tt.code {
 				t.Fatalf("exit code %d (%v), want %d\n%s", exitcode.Of(err), err, tt.code, errOut)
@@ -285,7 +291,7 @@ func TestPromptFlow(t *testing.T) {
 			// exactly one of each group.
 			res, err := Run(context.Background(), Options{
 				IO: ios, Input: f, OutputDir: dir, Yes: true,
-				Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+				Env: orgOf(srv),
 			})
 			if err != nil {
 				t.Fatalf("re-run: %v\n%s", err, errOut)
@@ -383,7 +389,7 @@ func TestValueDefaultFromAnObject(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	res, err := Run(context.Background(), Options{
 		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
-		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+		Env: orgOf(srv),
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
@@ -454,7 +460,7 @@ func TestProvidedPasswordHoldingTheLogin(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	_, err := Run(context.Background(), Options{
 		IO: ios, Prompter: s, Input: f, OutputDir: dir,
-		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+		Env: orgOf(srv),
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
@@ -493,7 +499,7 @@ func TestRateLimitWaitIsShown(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	res, err := Run(context.Background(), Options{
 		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
-		Env: &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}},
+		Env: orgOf(srv),
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, errOut)
