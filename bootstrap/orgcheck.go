@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apicenter/apicenter/internal/oktaclient"
+	"github.com/apicenter/apicenter/internal/orgenv"
 )
 
 // checkPath is the token check: listing one user needs an administrator's
@@ -22,8 +23,8 @@ const checkPath = "/api/v1/users?limit=1"
 // checkOrg makes the first request of a run: it checks that the org answers
 // like Okta and that the token is valid and has admin rights, with a
 // distinct, clear error for each way that fails. It never includes the
-// token in an error.
-func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
+// token in an error; it names where the URL and the token came from.
+func checkOrg(ctx context.Context, c *oktaclient.Client, org orgenv.Org) error {
 	var (
 		status      int
 		body        []byte
@@ -39,10 +40,10 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 			case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
 			}
 		}
-		status, body, ctype, err = get(ctx, c, token, checkPath)
+		status, body, ctype, err = get(ctx, c, org.Token, checkPath)
 		netErr = err
 		if err != nil && !retryableNetErr(err) {
-			return err
+			return networkErr(c.OrgURL, orgSource(org), err)
 		}
 		// A 429 is tried again too: the client then waits for the reset
 		// the answer announced (oktaclient's rate limiter).
@@ -51,14 +52,14 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 		}
 	}
 	if netErr != nil {
-		return netErr
+		return networkErr(c.OrgURL, orgSource(org), netErr)
 	}
 	code := oktaErrorCode(body)
 	switch {
 	case status == http.StatusOK && isJSON(ctype):
 		return nil
 	case status == http.StatusUnauthorized && code != "":
-		return orgErr("%s rejected the API token (%s %s): check OKTA_API_TOKEN", c.OrgURL, code, oktaSummary(body))
+		return orgErr("%s rejected the API token (%s %s): check %s", c.OrgURL, code, oktaSummary(body), tokenSource(org))
 	case status == http.StatusForbidden && code != "":
 		return orgErr("the API token has no admin rights in %s (%s %s): create the token as an administrator", c.OrgURL, code, oktaSummary(body))
 	case status == http.StatusTooManyRequests && code != "":
@@ -66,7 +67,7 @@ func checkOrg(ctx context.Context, c *oktaclient.Client, token string) error {
 	case status >= 500:
 		return orgErr("%s answered %d %s to the token check: the org is failing, try again later", c.OrgURL, status, strings.TrimSpace(oktaSummary(body)))
 	}
-	return orgErr("%s does not look like an Okta org: it answered %d (%s) to GET %s; check --org-url / OKTA_ORG_URL", c.OrgURL, status, contentTypeName(ctype), checkPath)
+	return orgErr("%s does not look like an Okta org: it answered %d (%s) to GET %s; check %s", c.OrgURL, status, contentTypeName(ctype), checkPath, orgSource(org))
 }
 
 // retryableNetErr reports a network error that may pass (not an unknown
@@ -85,18 +86,19 @@ func get(ctx context.Context, c *oktaclient.Client, token, path string) (int, []
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return 0, nil, "", networkErr(c.OrgURL, err)
+		return 0, nil, "", err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return 0, nil, "", networkErr(c.OrgURL, err)
+		return 0, nil, "", err
 	}
 	return resp.StatusCode, body, resp.Header.Get("Content-Type"), nil
 }
 
-// networkErr explains why the org could not be reached.
-func networkErr(orgURL string, err error) error {
+// networkErr explains why the org could not be reached; urlSource is
+// where its URL came from.
+func networkErr(orgURL, urlSource string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -107,7 +109,7 @@ func networkErr(orgURL string, err error) error {
 	var dnsErr *net.DNSError
 	switch {
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return orgErr("cannot reach the Okta org %s: no such host %s; check --org-url / OKTA_ORG_URL", orgURL, dnsErr.Name)
+		return orgErr("cannot reach the Okta org %s: no such host %s; check %s", orgURL, dnsErr.Name, urlSource)
 	case errors.As(err, &dnsErr):
 		return orgErr("cannot reach the Okta org %s: cannot resolve %s (%v)", orgURL, dnsErr.Name, dnsErr.Err)
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -118,6 +120,14 @@ func networkErr(orgURL string, err error) error {
 		return orgErr("cannot reach the Okta org %s: no answer in time", orgURL)
 	}
 	return orgErr("cannot reach the Okta org %s: %v", orgURL, unwrapURLError(err))
+}
+
+// tokenSource is where the token came from ("OKTA_CLIENT_TOKEN (.env)").
+func tokenSource(o orgenv.Org) string {
+	if o.TokenSource == "" {
+		return "OKTA_API_TOKEN"
+	}
+	return o.TokenSource
 }
 
 func unwrapURLError(err error) error {

@@ -273,7 +273,7 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	r.client = c
 	r.progress.note("checking the API token with %s ...", org.URL)
-	if err := checkOrg(ctx, c, org.Token); err != nil {
+	if err := checkOrg(ctx, c, org); err != nil {
 		return err
 	}
 	return nil

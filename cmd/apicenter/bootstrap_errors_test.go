@@ -85,12 +85,14 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		{name: "weak --set password", args: []string{"--mulesoft", "--yes", "--set", "GOLD_PASSWORD=short"}, code: exitcode.Input, want: "a password needs at least 8 characters"},
 		{name: "output of another org", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\norgUrl: https://other.okta.com\n"}, code: exitcode.Usage, want: "outputs/mulesoft.yaml was written for the org https://other.okta.com"},
 		// the org
-		{name: "wrong token", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": "00wrong-token"}, code: exitcode.Org, want: "rejected the API token (E0000011 Invalid token provided): check OKTA_API_TOKEN"},
+		{name: "wrong token", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": "00wrong-token"}, code: exitcode.Org, want: "rejected the API token (E0000011 Invalid token provided): check OKTA_API_TOKEN (environment)"},
+		{name: "wrong token in .env", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": ""}, files: map[string]string{".env": "OKTA_CLIENT_TOKEN=00wrong-token\n"}, code: exitcode.Org, want: "rejected the API token (E0000011 Invalid token provided): check OKTA_CLIENT_TOKEN (.env)"},
+		{name: "no such host from OKTA_TENANT", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_ORG_URL": "", "OKTA_TENANT": "https://nonexistent.invalid"}, code: exitcode.Org, want: "no such host nonexistent.invalid; check OKTA_TENANT (environment)"},
 		{name: "token without admin rights", args: []string{"--mulesoft", "--yes", "--org-url", notAdmin.URL}, code: exitcode.Org, want: "the API token has no admin rights in " + notAdmin.URL + " (E0000006"},
 		{name: "org answering 500", args: []string{"--mulesoft", "--yes", "--org-url", failing.URL}, code: exitcode.Org, want: "answered 500 Internal Server Error"},
 		{name: "not an Okta org", args: []string{"--mulesoft", "--yes", "--org-url", notOkta.URL}, code: exitcode.Org, want: "does not look like an Okta org: it answered 404 (text/html)"},
 		{name: "connection refused", args: []string{"--mulesoft", "--yes", "--org-url", refused}, code: exitcode.Org, want: "connection refused"},
-		{name: "no such host", args: []string{"--mulesoft", "--yes", "--org-url", "https://nonexistent.invalid"}, code: exitcode.Org, want: "no such host nonexistent.invalid"},
+		{name: "no such host", args: []string{"--mulesoft", "--yes", "--org-url", "https://nonexistent.invalid"}, code: exitcode.Org, want: "no such host nonexistent.invalid; check --org-url"},
 		// Okta's password policy refuses a part of the username: refused
 		// before anything is created, naming the value.
 		{name: "--set password holding a part of the login", args: []string{"--mulesoft", "--yes", "--set", "SILVER_PASSWORD=Silver1user", "--set", "SILVER_USERNAME=silver.user@e2e.example.com", "--set", "AUTH_SERVER_NAME=rejects"}, code: exitcode.Input, want: `SILVER_PASSWORD (from --set SILVER_PASSWORD): it contains "silver", a part of the login silver.user@e2e.example.com (SILVER_USERNAME)`},

@@ -152,6 +152,9 @@ type Org struct {
 	URL       string
 	URLSource string // the flag, variable or file the URL came from
 	Token     string
+	// TokenSource is the variable the token came from and where it was
+	// read ("OKTA_CLIENT_TOKEN (.env)"), for messages; never the token.
+	TokenSource string
 }
 
 // Token returns the API token from TokenVars, or "".
@@ -174,7 +177,9 @@ func ResolveOrg(flagURL string, env *Env) (Org, error) {
 	if o.URL == "" {
 		return o, fmt.Errorf("no Okta org URL: pass --org-url or set %s (in the environment or .env)", strings.Join(OrgURLVars, ", "))
 	}
-	o.Token, _, _ = env.first(TokenVars)
+	if v, name, src := env.first(TokenVars); v != "" {
+		o.Token, o.TokenSource = v, name+" ("+src+")"
+	}
 	if o.Token == "" {
 		return o, fmt.Errorf("no Okta API token: set %s in the environment or .env (it is never taken from a flag)", strings.Join(TokenVars, " or "))
 	}

@@ -51,13 +51,14 @@ func TestResolveOrg(t *testing.T) {
 		file    bool
 		wantURL string
 		wantTok string
+		wantSrc string
 		wantErr string
 	}{
-		{"flag wins", "https://flag.okta.com", map[string]string{"OKTA_ORG_URL": "https://env.okta.com", "OKTA_API_TOKEN": "t"}, true, "https://flag.okta.com", "t", ""},
-		{"environment before .env", "", map[string]string{"OKTA_CLIENT_ORGURL": "https://env.okta.com"}, true, "https://env.okta.com", "filetoken", ""},
-		{".env", "", nil, true, "https://file.okta.com", "filetoken", ""},
-		{"no url", "", map[string]string{"OKTA_API_TOKEN": "t"}, false, "", "", "pass --org-url or set OKTA_ORG_URL"},
-		{"no token", "https://a.okta.com", nil, false, "", "", "set OKTA_API_TOKEN or OKTA_CLIENT_TOKEN"},
+		{"flag wins", "https://flag.okta.com", map[string]string{"OKTA_ORG_URL": "https://env.okta.com", "OKTA_API_TOKEN": "t"}, true, "https://flag.okta.com", "t", "OKTA_API_TOKEN (environment)", ""},
+		{"environment before .env", "", map[string]string{"OKTA_CLIENT_ORGURL": "https://env.okta.com"}, true, "https://env.okta.com", "filetoken", "OKTA_CLIENT_TOKEN (" + envPath + ")", ""},
+		{".env", "", nil, true, "https://file.okta.com", "filetoken", "OKTA_CLIENT_TOKEN (" + envPath + ")", ""},
+		{"no url", "", map[string]string{"OKTA_API_TOKEN": "t"}, false, "", "", "", "pass --org-url or set OKTA_ORG_URL"},
+		{"no token", "https://a.okta.com", nil, false, "", "", "", "set OKTA_API_TOKEN or OKTA_CLIENT_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,8 +81,8 @@ func TestResolveOrg(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if org.URL != tt.wantURL || org.Token != tt.wantTok {
-				t.Errorf("got %q %q, want %q %q", org.URL, org.Token, tt.wantURL, tt.wantTok)
+			if org.URL != tt.wantURL || org.Token != tt.wantTok || org.TokenSource != tt.wantSrc {
+				t.Errorf("got %q %q from %q, want %q %q from %q", org.URL, org.Token, org.TokenSource, tt.wantURL, tt.wantTok, tt.wantSrc)
 			}
 		})
 	}
