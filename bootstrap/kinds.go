@@ -420,6 +420,10 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, policy, name := s.str["server"], s.str["policy"], s.str["name"]
 	groups, grants, scopes := s.list["groups"], s.list["grantTypes"], s.list["scopes"]
+	lifetime := int64(60)
+	if m, ok := s.num["accessTokenLifetimeMinutes"]; ok {
+		lifetime = m
+	}
 	result := func(rl *okta.AuthorizationServerPolicyRule, created bool) found {
 		f := found{id: rl.Id, created: created, fields: map[string]string{"name": rl.Name}}
 		if created || rl.Conditions == nil {
@@ -438,6 +442,11 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		}
 		if cond.GrantTypes == nil || !sameSet(cond.GrantTypes.Include, grants) {
 			f.differs = append(f.differs, fmt.Sprintf("it allows other grant types than %v", grants))
+		}
+		if rl.Actions != nil && rl.Actions.Token != nil && rl.Actions.Token.AccessTokenLifetimeMinutesPtr != nil {
+			if have := *rl.Actions.Token.AccessTokenLifetimeMinutesPtr; have != lifetime {
+				f.differs = append(f.differs, fmt.Sprintf("its access tokens live %d minutes, the input says %d", have, lifetime))
+			}
 		}
 		return f
 	}

@@ -161,11 +161,15 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	rl, _, err := c.AuthorizationServer.GetAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID)
 	must(t, err)
 	rl.Conditions.Scopes.Include = []string{"openid"}
+	rl.Actions.Token.AccessTokenLifetimeMinutes = 5 // the SDK sends this field over the Ptr when it is not 0
 	_, _, err = c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID, *rl)
 	must(t, err)
 	r3 := run("bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID)
 	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]; it was left unchanged`) {
 		t.Errorf("no warning about the changed rule:\n%s", r3.errOut)
+	}
+	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but its access tokens live 5 minutes, the input says 60; it was left unchanged`) {
+		t.Errorf("no warning about the changed token lifetime:\n%s", r3.errOut)
 	}
 
 	// The token is in no file written and in no output (--reveal aside).
