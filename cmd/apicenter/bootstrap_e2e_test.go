@@ -91,6 +91,9 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	checkGolden(t, "get-settings-mulesoft.json", norm(run("get-settings", "--mulesoft", "--format", "json").out))
 	checkGolden(t, "get-settings-mulesoft.yaml", norm(run("get-settings", "--mulesoft", "--format=yaml").out))
 	checkGolden(t, "get-settings-mulesoft_raml.raml", norm(run("get-settings", "--mulesoft_raml").out))
+	if r := runCLI(t, "get-settings", "--mulesoft_raml", "--format", "json"); r.code != exitcode.Usage || r.out != "" || !strings.Contains(r.errOut, "--format json: --mulesoft_raml prints a document, not keys") {
+		t.Errorf("--mulesoft_raml --format json: exit %d, stdout %d bytes\n%s", r.code, len(r.out), r.errOut)
+	}
 
 	// The settings work: silver gets silver and not gold, gold gets both,
 	// and the introspection client sees the tokens as active.

@@ -115,6 +115,9 @@ func runGetSettings(_ context.Context, opts *getSettingsOptions, name string) er
 	}
 	doc, err := bootstrap.Document(name, so)
 	if err == nil {
+		if opts.Format != bootstrap.FormatEnv {
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("--format %s: --%s prints a document, not keys; leave --format out", opts.Format, name))
+		}
 		_, err = io.WriteString(opts.IO.Out, doc)
 		return err
 	}
