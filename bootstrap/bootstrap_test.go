@@ -81,6 +81,11 @@ func TestQuoteEnvThroughShell(t *testing.T) {
 			t.Errorf("K%d: shell read %q, want %q (line %q)", i, out, v, strings.Split(b.String(), "\n")[i])
 		}
 	}
+	// A line break cannot be carried the same way to both: refused.
+	var nl strings.Builder
+	if err := WriteSettings(&nl, []Setting{{Key: "OK", Value: "x"}, {Key: "MULTI", Value: "a\nb"}}, FormatEnv); err == nil || !strings.Contains(err.Error(), "MULTI holds a line break") || nl.Len() != 0 {
+		t.Errorf("a value with a line break: err %v, wrote %q", err, nl.String())
+	}
 	// The dotenv parser of apicenter reads them back too.
 	parsed, err := orgenv.Parse("s.env", []byte(b.String()))
 	if err != nil {

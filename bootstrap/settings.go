@@ -223,7 +223,7 @@ func QuoteEnv(v string) string {
 	if shellSafe.MatchString(v) {
 		return v
 	}
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`", "\n", `\n`)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`, "`", "\\`")
 	return `"` + r.Replace(v) + `"`
 }
 
@@ -233,6 +233,10 @@ func WriteSettings(w io.Writer, settings []Setting, format string) error {
 	case FormatEnv, "":
 		var b bytes.Buffer
 		for _, s := range settings {
+			if strings.ContainsAny(s.Value, "\r\n") {
+				// No quoting reads back the same in a shell and a .env file.
+				return inputErr("%s holds a line break, which a KEY=value line cannot carry: use --format json or yaml", s.Key)
+			}
 			q := QuoteEnv(s.Value)
 			if s.TokenPlaceholder {
 				// Keep ${OKTA_API_TOKEN} expandable by a shell or dotenv.
