@@ -184,6 +184,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.progress.failed(n, "", "", err)
 		return err
 	}
+	r.progress.start(n, fmt.Sprintf("%s %q", n.it.Obj.Kind, spec.name))
 	var prev *outputs.Object
 	var replaced *outputs.Object
 	r.mu.Lock()

@@ -93,6 +93,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.progress.stop()
 	if err := r.prepare(ctx); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,9 @@ import (
 	"os"
 	"sync"
 	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
 )
 
 // progress prints one line per value and object on stderr as it is
@@ -18,7 +21,22 @@ type progress struct {
 	// held, not written into the question, and written once it is answered.
 	asking bool
 	held   []string
+
+	// On a terminal, a spinner line names the objects being found or
+	// created; it is cleared before any other line and while a prompt
+	// waits. working holds those objects; drawn says the line is shown.
+	spin    bool
+	working map[*node]string
+	frame   int
+	drawn   bool
+	done    chan struct{}
 }
+
+// spinnerFrames are drawn in turn, one per spinnerTick.
+const (
+	spinnerFrames = `|/-\`
+	spinnerTick   = 120 * time.Millisecond
+)
 
 type line struct {
 	status string // created, found, failed, not run
@@ -29,7 +47,68 @@ type line struct {
 }
 
 func newProgress(w io.Writer) *progress {
-	return &progress{w: w, state: map[*node]line{}}
+	p := &progress{w: w, state: map[*node]line{}, working: map[*node]string{}, done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.spin = true
+		go p.spinner()
+	}
+	return p
+}
+
+func (p *progress) spinner() {
+	t := time.NewTicker(spinnerTick)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		if !p.asking && len(p.working) > 0 {
+			var first *node
+			for n := range p.working {
+				if first == nil || n.index < first.index {
+					first = n
+				}
+			}
+			text := "working on " + p.working[first]
+			if k := len(p.working) - 1; k > 0 {
+				text += fmt.Sprintf(" (and %d more)", k)
+			}
+			fmt.Fprintf(p.w, "\r\x1b[K%c %s", spinnerFrames[p.frame%len(spinnerFrames)], text)
+			p.frame++
+			p.drawn = true
+		}
+		p.mu.Unlock()
+	}
+}
+
+// clearSpinner erases the spinner line. Call with p.mu held.
+func (p *progress) clearSpinner() {
+	if p.drawn {
+		io.WriteString(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// stop ends the spinner and erases its line.
+func (p *progress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+	p.clearSpinner()
+}
+
+// start says an object is being found or created, for the spinner.
+func (p *progress) start(n *node, label string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.working[n] = label
 }
 
 func (p *progress) note(format string, args ...any) {
@@ -46,6 +125,7 @@ func (p *progress) printf(format string, args ...any) {
 		p.held = append(p.held, fmt.Sprintf(format, args...))
 		return
 	}
+	p.clearSpinner()
 	fmt.Fprintf(p.w, format, args...)
 }
 
@@ -53,6 +133,7 @@ func (p *progress) printf(format string, args ...any) {
 func (p *progress) ask() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.clearSpinner()
 	p.asking = true
 }
 
@@ -61,6 +142,9 @@ func (p *progress) answered() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.asking = false
+	if len(p.held) > 0 {
+		p.clearSpinner()
+	}
 	for _, l := range p.held {
 		io.WriteString(p.w, l)
 	}
@@ -78,6 +162,7 @@ func (p *progress) object(n *node, key, name string, f found) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.working, n)
 	p.state[n] = line{status: status, key: key, name: name, id: f.id}
 	p.printf("%-7s %s %q (%s)\n", status, n.it.Obj.Kind, name, f.id)
 	for _, d := range f.differs {
@@ -88,6 +173,7 @@ func (p *progress) object(n *node, key, name string, f found) {
 func (p *progress) failed(n *node, key, name string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.working, n)
 	p.state[n] = line{status: "failed", key: key, name: name, err: err}
 	p.printf("failed  %s %s\n", n.it.Obj.Kind, n.it.Name)
 }
@@ -95,6 +181,7 @@ func (p *progress) failed(n *node, key, name string, err error) {
 func (p *progress) skipped(n *node) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.working, n)
 	p.state[n] = line{status: "not run"}
 }
 
@@ -114,6 +201,7 @@ func (p *progress) counts() (created, found int) {
 }
 
 func (p *progress) summary(nodes []*node, outPath string) {
+	p.stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	counts := map[string]int{}

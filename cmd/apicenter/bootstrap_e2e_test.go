@@ -34,6 +34,9 @@ func TestMulesoftWalkthrough(t *testing.T) {
 		t.Helper()
 		r := runCLI(t, args...)
 		outputsSeen = append(outputsSeen, r.out, r.errOut)
+		if strings.Contains(r.errOut, "\r") || strings.Contains(r.errOut, "working on") {
+			t.Errorf("apicenter %s: a spinner without a terminal:\n%q", strings.Join(args, " "), r.errOut)
+		}
 		if r.code != 0 {
 			t.Fatalf("apicenter %s: exit %d\nstderr:\n%s", strings.Join(args, " "), r.code, r.errOut)
 		}

@@ -99,6 +99,8 @@ func TestBootstrapInteractive(t *testing.T) {
 		signIn []string
 		// neverShown: typed text that must not appear on the terminal
 		neverShown []string
+		// shown: text that must appear on the terminal
+		shown []string
 	}{
 		{
 			name:       "Enter accepts every value",
@@ -169,6 +171,8 @@ func TestBootstrapInteractive(t *testing.T) {
 			interruptAfter: quitObjects,
 			wantCode:       exitcode.Interrupted,
 			wantKeys:       quitKeys,
+			// the users take 2 s: the spinner names what is being created
+			shown: []string{"\r\x1b[K", `working on user "silver.user@example.com"`},
 		},
 		{
 			name:       "q in the binary quits",
@@ -304,6 +308,11 @@ func TestBootstrapInteractive(t *testing.T) {
 				}
 				if status := authnStatus(t, srv.URL, login, pw); status != "SUCCESS" {
 					t.Errorf("signing in as %s with the recorded password: %s", login, status)
+				}
+			}
+			for _, s := range tt.shown {
+				if !strings.Contains(transcript, s) {
+					t.Errorf("%q was not shown on the terminal", s)
 				}
 			}
 			for _, s := range tt.neverShown {
