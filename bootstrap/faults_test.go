@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -109,29 +109,14 @@ func untilSuccess(t *testing.T, step string, env map[string]string, outDir strin
 // bootstrap never sees).
 func registerClient(t *testing.T, srv *devorgtest.Server) (id, secret string) {
 	t.Helper()
-	body := `{"client_name":"solar system web app","application_type":"web","redirect_uris":["http://localhost:8080/authorization-code/callback"],"grant_types":["authorization_code"],"response_types":["code"]}`
+	reg := mulesoft.ClientRegistration{Name: "solar system web app", RedirectURIs: []string{"http://localhost:8080/authorization-code/callback"}}
+	var err error
 	for try := 0; try < 20; try++ {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/v1/clients", strings.NewReader(body))
-		req.Header.Set("Authorization", "SSWS "+srv.Token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			continue
-		}
-		var c struct {
-			ClientID     string `json:"client_id"`
-			ClientSecret string `json:"client_secret"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&c)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			time.Sleep(200 * time.Millisecond)
-		}
-		if err == nil && resp.StatusCode == http.StatusCreated && c.ClientID != "" {
-			return c.ClientID, c.ClientSecret
+		if id, secret, err = mulesoft.RegisterClient(t.Context(), nil, srv.URL, srv.Token, reg); err == nil {
+			return id, secret
 		}
 	}
-	t.Fatal("could not register a client through the faults")
+	t.Fatalf("could not register a client through the faults: %v", err)
 	return "", ""
 }
 
