@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -205,7 +206,8 @@ func (p *progress) summary(nodes []*node, outPath string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	counts := map[string]int{}
-	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
 	any := false
 	for _, n := range nodes {
 		if n.it.Obj == nil {
@@ -227,6 +229,12 @@ func (p *progress) summary(nodes []*node, outPath string) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)
 	}
 	tw.Flush()
+	for _, l := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		// Objects not run have no name or id: no padding after them.
+		if l != "" {
+			fmt.Fprintln(p.w, strings.TrimRight(l, " "))
+		}
+	}
 	if any {
 		fmt.Fprintf(p.w, "%d created, %d found, %d failed, %d not run\n", counts["created"], counts["found"], counts["failed"], counts["not run"])
 	}

@@ -130,6 +130,9 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 					t.Errorf("stderr says %s records the run, but %v", m[1], err)
 				}
 			}
+			if regexp.MustCompile(`(?m) +$`).MatchString(r.errOut) {
+				t.Errorf("stderr has lines ending in spaces:\n%q", r.errOut)
+			}
 			if strings.Contains(r.errOut+r.out, srv.Token) {
 				t.Errorf("the token is in the output")
 			}
