@@ -66,6 +66,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		{name: "no token", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": ""}, code: exitcode.Usage, want: "no Okta API token: set OKTA_API_TOKEN or OKTA_CLIENT_TOKEN"},
 		{name: "bad org URL", args: []string{"--mulesoft", "--yes", "--org-url", "dev-123.okta.com"}, code: exitcode.Usage, want: `org URL "dev-123.okta.com" is not a URL`},
 		{name: "org URL with a path", args: []string{"--mulesoft", "--yes", "--org-url", "https://dev-1.okta.com/oauth2/default"}, code: exitcode.Usage, want: "must be just scheme://host[:port]"},
+		{name: "the admin console's URL", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_ORG_URL": "https://dev-123-admin.okta.com"}, code: exitcode.Usage, want: "is the admin console's: use the org's own, https://dev-123.okta.com (from OKTA_ORG_URL (environment))"},
 		{name: "http to a non-loopback host", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_ORG_URL": "http://dev-123.okta.com"}, code: exitcode.Usage, want: "plain http is accepted only for loopback addresses"},
 		{name: "missing --env-file", args: []string{"--mulesoft", "--yes", "--env-file", "nope.env"}, code: exitcode.Usage, want: "reading env file"},
 		{name: "malformed .env", args: []string{"--mulesoft", "--yes"}, files: map[string]string{".env": "JUST A LINE\n"}, code: exitcode.Usage, want: ".env:1: expected KEY=VALUE"},

@@ -68,6 +68,9 @@ func NormalizeOrgURL(raw string) (string, error) {
 	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("org URL %q must be just scheme://host[:port], with no path, query or user", raw)
 	}
+	if first, rest, ok := strings.Cut(u.Hostname(), "."); ok && strings.HasSuffix(first, "-admin") {
+		return "", fmt.Errorf("org URL %q is the admin console's: use the org's own, %s://%s.%s", raw, u.Scheme, strings.TrimSuffix(first, "-admin"), rest)
+	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 		return "", fmt.Errorf("org URL %q: plain http is accepted only for loopback addresses (127.0.0.1, ::1, localhost); use https", raw)
 	}

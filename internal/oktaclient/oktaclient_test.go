@@ -29,6 +29,8 @@ func TestNormalizeOrgURL(t *testing.T) {
 		{"ftp://dev-1.okta.com", "", "is not a URL"},
 		{"https://dev-1.okta.com/oauth2/default", "", "no path"},
 		{"https://u:p@dev-1.okta.com", "", "no path, query or user"},
+		{"https://dev-1-admin.okta.com", "", `org URL "https://dev-1-admin.okta.com" is the admin console's: use the org's own, https://dev-1.okta.com`},
+		{"https://acme-admin.oktapreview.com/", "", "use the org's own, https://acme.oktapreview.com"},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeOrgURL(tt.in)
