@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -79,7 +81,7 @@ func Load(path string) (*File, error) {
 	var f File
 	dec := yaml.Unmarshal(b, &f)
 	if dec != nil {
-		return nil, fmt.Errorf("output file %s is damaged: %v", path, dec)
+		return nil, damaged(path, dec)
 	}
 	return &f, nil
 }
@@ -181,4 +183,16 @@ func (f *File) Save(path string) error {
 		return fmt.Errorf("writing output file: %w", err)
 	}
 	return nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+
+// damaged is the one-line error of an output file YAML cannot read, with
+// the file:line of the first fault and what to do.
+func damaged(path string, err error) error {
+	where, what := path, strings.TrimPrefix(err.Error(), "yaml: ")
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		where, what = path+":"+m[1], m[2]
+	}
+	return fmt.Errorf("%s: the output file is damaged (%s): fix it, or move it away and run the bootstrap again, which finds its objects in the org by name", where, what)
 }

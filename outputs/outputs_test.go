@@ -60,9 +60,15 @@ func TestLoadMissingAndDamaged(t *testing.T) {
 	if _, err := Load(filepath.Join(dir, "nope.yaml")); !errors.Is(err, ErrMissing) {
 		t.Errorf("missing file: err = %v, want ErrMissing", err)
 	}
-	p := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(p, []byte("values: {oops"), 0o600)
-	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "is damaged") {
-		t.Errorf("damaged file: err = %v", err)
+	for _, tt := range []struct{ content, want string }{
+		{"values: {oops", "bad.yaml:1: the output file is damaged ("},
+		{"input: x\nvalues: 3\nobjects: 4\n", "bad.yaml:2: the output file is damaged (cannot unmarshal"},
+	} {
+		p := filepath.Join(dir, "bad.yaml")
+		os.WriteFile(p, []byte(tt.content), 0o600)
+		_, err := Load(p)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("damaged file %q: err = %v, want one line with %q", tt.content, err, tt.want)
+		}
 	}
 }

@@ -84,6 +84,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		{name: "invalid --set value", args: []string{"--mulesoft", "--yes", "--set", "SILVER_USERNAME=silver"}, code: exitcode.Input, want: `SILVER_USERNAME (from --set SILVER_USERNAME): "silver" is not an email address`},
 		{name: "invalid value in the environment", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"REDIRECT_URI": "ftp://x"}, code: exitcode.Input, want: `REDIRECT_URI (from environment): "ftp://x" is not an http(s) URL`},
 		{name: "weak --set password", args: []string{"--mulesoft", "--yes", "--set", "GOLD_PASSWORD=short"}, code: exitcode.Input, want: "a password needs at least 8 characters"},
+		{name: "damaged output file", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\nvalues: 3\n"}, code: exitcode.Input, want: "outputs/mulesoft.yaml:2: the output file is damaged (cannot unmarshal"},
 		{name: "output of another org", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\norgUrl: https://other.okta.com\n"}, code: exitcode.Usage, want: "outputs/mulesoft.yaml was written for the org https://other.okta.com"},
 		// the org
 		{name: "wrong token", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"OKTA_API_TOKEN": "00wrong-token"}, code: exitcode.Org, want: "rejected the API token (E0000011 Invalid token provided): check OKTA_API_TOKEN (environment)"},

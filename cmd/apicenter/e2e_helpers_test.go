@@ -174,6 +174,9 @@ func newObjects(before, after map[string][]string) map[string][]string {
 // memberships aside) is in no output file of dir.
 func assertRecorded(t *testing.T, dir string, created map[string][]string, notOurs ...string) {
 	t.Helper()
+	if len(created) == 0 {
+		return // nothing to look for (and an output file may be damaged on purpose)
+	}
 	recorded := map[string]bool{}
 	files, _ := filepath.Glob(filepath.Join(dir, "outputs", "*.yaml"))
 	for _, f := range files {
