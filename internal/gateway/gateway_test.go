@@ -270,6 +270,10 @@ routes:
 		{name: "unknown key", yaml: good + "colour: blue\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "colour"},
 		{name: "bad duration", yaml: strings.Replace(good, "1m", "soon", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 5"},
 		{name: "relative path", yaml: strings.Replace(good, "path: /planets", "path: planets", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0].path"},
+		{name: "unknown route key", yaml: good + "  - {method: GET, path: /moons, scope: [gold]}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 12: field scope not found"},
+		{name: "same route twice", yaml: good + "  - {method: get, path: /planets}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `routes[2]: pattern "GET /planets" conflicts`},
+		{name: "bad path pattern", yaml: strings.Replace(good, "path: /planets", `path: "/planets/{name"`, 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0]: parsing"},
+		{name: "empty file", yaml: "", wantErr: "the file is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +285,9 @@ routes:
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) {
 					t.Fatalf("err = %v, want it to name %s and mention %q", err, p, tt.wantErr)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, ".go:") {
+					t.Errorf("err = %q, want one line naming the config, not our source", msg)
 				}
 				return
 			}
