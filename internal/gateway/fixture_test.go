@@ -31,6 +31,7 @@ type authServer struct {
 	secret   string
 
 	mu            sync.Mutex
+	rotated       []jose.JSONWebKey // keys added to the JWKS by rotate
 	revoked       map[string]bool
 	introspected  int
 	jwksRequested int
@@ -53,10 +54,9 @@ func newAuthServer(t testing.TB) *authServer {
 	mux.HandleFunc("GET /oauth2/aus1/v1/keys", func(w http.ResponseWriter, r *http.Request) {
 		as.mu.Lock()
 		as.jwksRequested++
+		keys := append([]jose.JSONWebKey{{Key: &key.PublicKey, KeyID: as.kid, Algorithm: string(jose.RS256), Use: "sig"}}, as.rotated...)
 		as.mu.Unlock()
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-			Key: &key.PublicKey, KeyID: as.kid, Algorithm: string(jose.RS256), Use: "sig",
-		}}})
+		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: keys})
 	})
 	mux.HandleFunc("POST /oauth2/aus1/v1/introspect", as.introspect)
 	as.srv = httptest.NewServer(mux)
@@ -111,6 +111,20 @@ func (as *authServer) introspect(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// rotate publishes a new signing key in the JWKS, under a new kid, and
+// returns it.
+func (as *authServer) rotate(kid string) *rsa.PrivateKey {
+	as.t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		as.t.Fatal(err)
+	}
+	as.mu.Lock()
+	defer as.mu.Unlock()
+	as.rotated = append(as.rotated, jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: string(jose.RS256), Use: "sig"})
+	return key
+}
+
 func (as *authServer) revoke(raw string) {
 	as.mu.Lock()
 	defer as.mu.Unlock()
@@ -130,10 +144,16 @@ func (as *authServer) claims(scopes ...string) map[string]any {
 // mint signs claims with key (the server's key when nil) as RS256.
 func (as *authServer) mint(claims map[string]any, key *rsa.PrivateKey, kid string) string {
 	as.t.Helper()
+	return as.mintAlg(jose.RS256, claims, key, kid)
+}
+
+// mintAlg signs claims with key (the server's key when nil) as alg.
+func (as *authServer) mintAlg(alg jose.SignatureAlgorithm, claims map[string]any, key *rsa.PrivateKey, kid string) string {
+	as.t.Helper()
 	if key == nil {
 		key = as.key
 	}
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		as.t.Fatal(err)
 	}

@@ -10,8 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 const (
@@ -21,8 +24,16 @@ const (
 
 func newTestGateway(t *testing.T, mode Mode, as *authServer, up string) *httptest.Server {
 	t.Helper()
+	return newTestGatewayAt(t, mode, as, up, nil)
+}
+
+// newTestGatewayAt is newTestGateway with the gateway's clock (nil: the
+// real one).
+func newTestGatewayAt(t *testing.T, mode Mode, as *authServer, up string, now func() time.Time) *httptest.Server {
+	t.Helper()
 	c := MulesoftConfig(up, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
 	c.Mode = mode
+	c.Now = now
 	g, err := New(c)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -104,6 +115,7 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
 				{name: "alg none", path: "/planets", auth: "Bearer " + as.mintNone(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
+				{name: "RS384 with the issuer's key (the JWKS says RS256)", path: "/planets", auth: "Bearer " + as.mintAlg(jose.RS384, as.claims(silver), nil, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "HS256 keyed with the public key", path: "/planets", auth: "Bearer " + as.mintHS256WithPublicKey(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
 				{name: "expired", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
 					c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
@@ -181,18 +193,89 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 	}
 }
 
+// fakeClock is a gateway clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func TestIntrospectionIsCachedUntilExpiry(t *testing.T) {
 	as := newAuthServer(t)
 	up := newUpstream(t)
-	gw := newTestGateway(t, ModeIntrospect, as, up.srv.URL)
-	tok := as.mint(as.claims(silver), nil, as.kid)
-	for i := 0; i < 3; i++ {
-		if resp, body := get(t, gw.URL+"/planets", "Bearer "+tok); resp.StatusCode != 200 {
-			t.Fatalf("status %d: %s", resp.StatusCode, body)
+	clock := &fakeClock{now: time.Now()}
+	gw := newTestGatewayAt(t, ModeIntrospect, as, up.srv.URL, clock.Now)
+	long := as.mint(as.claims(silver), nil, as.kid)
+	short := as.mint(func() map[string]any {
+		c := as.claims(silver)
+		c["exp"] = clock.Now().Add(5 * time.Second).Unix()
+		return c
+	}(), nil, as.kid)
+	steps := []struct {
+		name             string
+		advance          time.Duration
+		token            string
+		wantIntrospected int
+	}{
+		{name: "first use", token: long, wantIntrospected: 1},
+		{name: "again, from the cache", token: long, wantIntrospected: 1},
+		{name: "another token is another entry", token: short, wantIntrospected: 2},
+		{name: "the other token again, from the cache", token: short, wantIntrospected: 2},
+		{name: "past the short token's exp, not reused", advance: 6 * time.Second, token: short, wantIntrospected: 3},
+		{name: "the long token, still within the TTL", token: long, wantIntrospected: 3},
+		{name: "past the TTL, asked again", advance: DefaultCacheTTL, token: long, wantIntrospected: 4},
+	}
+	for _, st := range steps {
+		clock.advance(st.advance)
+		resp, body := get(t, gw.URL+"/planets", "Bearer "+st.token)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %s", st.name, resp.StatusCode, body)
+		}
+		as.mu.Lock()
+		got := as.introspected
+		as.mu.Unlock()
+		if got != st.wantIntrospected {
+			t.Errorf("%s: introspected %d times in all, want %d", st.name, got, st.wantIntrospected)
 		}
 	}
-	if as.introspected != 1 {
-		t.Errorf("introspected %d times for 3 requests with one token, want 1", as.introspected)
+}
+
+func TestJWKSRefreshPicksUpARotatedKey(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	clock := &fakeClock{now: time.Now()}
+	gw := newTestGatewayAt(t, ModeJWT, as, up.srv.URL, clock.Now)
+	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	newKey := as.rotate("test-key-2")
+	rotated := as.mint(as.claims(silver), newKey, "test-key-2")
+
+	resp, _ := get(t, gw.URL+"/planets", "Bearer "+rotated)
+	if resp.StatusCode != 401 || as.jwksRequested != 1 {
+		t.Fatalf("within %s of the last fetch: status %d, JWKS fetched %d times; want 401 and 1 (rate-limited)", minRefresh, resp.StatusCode, as.jwksRequested)
+	}
+	clock.advance(minRefresh)
+	resp, body := get(t, gw.URL+"/planets", "Bearer "+rotated)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a token signed with the rotated key: status %d (%s), want 200 once the JWKS is refetched", resp.StatusCode, body)
+	}
+	if as.jwksRequested != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", as.jwksRequested)
+	}
+	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
+		t.Errorf("the old key, still in the JWKS: status %d (%s), want 200", resp.StatusCode, body)
 	}
 }
 
