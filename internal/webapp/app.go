@@ -192,21 +192,26 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sess := a.sessions.get(r)
-	if sess == nil {
-		a.render(w, http.StatusBadRequest, a.viewWith(nil, errorNotice(
-			"This sign-in response does not belong to a sign-in started in this browser.",
-			"The app has no session for it (it may have restarted, or cookies are blocked). Sign in again.")))
-		return
+	var pending pendingSignIn
+	var ok bool
+	if sess != nil {
+		pending, ok = a.sessions.takePending(sess, q.Get("state"))
 	}
-	pending, ok := a.sessions.takePending(sess, q.Get("state"))
 	if e := q.Get("error"); e != "" {
-		// The authorization server's own error: show it whatever the state.
+		// The authorization server's own error: show it whatever the state
+		// or the session (what it says is why the sign-in failed).
 		n := errorNotice("The authorization server refused the sign-in: "+e, q.Get("error_description"))
 		if e == "access_denied" && ok {
 			n.Hint = fmt.Sprintf("The %s sign-in asks for the scopes %s; the access policy grants them only to the %s group's members.",
 				pending.as, strings.Join(a.scopesFor(pending.as), ", "), pending.as)
 		}
 		a.render(w, http.StatusBadRequest, a.viewWith(sess, n))
+		return
+	}
+	if sess == nil {
+		a.render(w, http.StatusBadRequest, a.viewWith(nil, errorNotice(
+			"This sign-in response does not belong to a sign-in started in this browser.",
+			"The app has no session for it (it may have restarted, or cookies are blocked). Sign in again.")))
 		return
 	}
 	if !ok {

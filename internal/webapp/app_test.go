@@ -213,19 +213,40 @@ func TestHomeShowsClaimsNotTokens(t *testing.T) {
 			t.Errorf("home lacks %q", w)
 		}
 	}
-	var raw []string
+}
+
+// TestNoPageShowsASecret walks every page a signed-in user can reach and
+// looks for the raw access token, the client secret, the session secret,
+// the session cookie and the users' passwords.
+func TestNoPageShowsASecret(t *testing.T) {
+	h := newHarness(t, "api://test")
+	c := browser(t)
+	h.signIn(t, c, "silver")
+	secrets := []string{h.app.cfg.ClientSecret, "Never-Shown"}
 	h.app.sessions.with(func() {
 		for _, s := range h.app.sessions.sessions {
-			raw = append(raw, s.accessToken)
+			secrets = append(secrets, s.accessToken, s.id)
 		}
 	})
-	for _, tok := range raw {
-		if tok != "" && strings.Contains(body, tok) {
-			t.Error("home shows the raw access token")
-		}
+	secrets = append(secrets, string(h.app.sessions.secret))
+	pages := []struct{ method, path string }{
+		{http.MethodGet, "/"},
+		{http.MethodGet, "/show/planets"},
+		{http.MethodGet, "/show/moons"}, // refused: the scopes explained
+		{http.MethodGet, "/show/asteroids"},
+		{http.MethodGet, "/show/comets"},
+		{http.MethodPost, "/signin?as=nobody"},
+		{http.MethodGet, "/authorization-code/callback?state=forged&code=x"},
+		{http.MethodGet, "/authorization-code/callback?error=access_denied"},
+		{http.MethodPost, "/signout"},
 	}
-	if strings.Contains(body, "Never-Shown") {
-		t.Error("home shows a password")
+	for _, p := range pages {
+		_, body := do(t, c, p.method, h.appURL+p.path, nil)
+		for _, s := range secrets {
+			if s != "" && strings.Contains(body, s) {
+				t.Errorf("%s %s shows a secret (%.6s...)", p.method, p.path, s)
+			}
+		}
 	}
 }
 
@@ -308,6 +329,11 @@ func testCallbackRejects(t *testing.T, h *harness) {
 		{name: "no session at all", callback: func(t *testing.T, c *http.Client) string {
 			return h.appURL + "/authorization-code/callback?code=x&state=y"
 		}, want: "This sign-in response does not belong to a sign-in started in this browser."},
+		{name: "error sent to the redirect of a browser with no session", callback: func(t *testing.T, c *http.Client) string {
+			return h.appURL + "/authorization-code/callback?" + url.Values{
+				"state": {"y"}, "error": {"consent_required"}, "error_description": {"The user must consent."},
+			}.Encode()
+		}, want: "The authorization server refused the sign-in: consent_required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
