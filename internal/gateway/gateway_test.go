@@ -115,7 +115,7 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
 				{name: "alg none", path: "/planets", auth: "Bearer " + as.mintNone(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
-				{name: "RS384 with the issuer's key (the JWKS says RS256)", path: "/planets", auth: "Bearer " + as.mintAlg(jose.RS384, as.claims(silver), nil, as.kid), wantStatus: 401, wantError: "invalid_token"},
+				{name: "RS384 with the issuer's key (the JWKS says RS256)", path: "/planets", auth: "Bearer " + as.SignWith(jose.RS384, as.claims(silver), nil, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "HS256 keyed with the public key", path: "/planets", auth: "Bearer " + as.mintHS256WithPublicKey(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
 				{name: "expired", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
 					c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
@@ -259,20 +259,20 @@ func TestJWKSRefreshPicksUpARotatedKey(t *testing.T) {
 	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
-	newKey := as.rotate("test-key-2")
+	newKey := as.Rotate("test-key-2")
 	rotated := as.mint(as.claims(silver), newKey, "test-key-2")
 
 	resp, _ := get(t, gw.URL+"/planets", "Bearer "+rotated)
-	if resp.StatusCode != 401 || as.jwksRequested != 1 {
-		t.Fatalf("within %s of the last fetch: status %d, JWKS fetched %d times; want 401 and 1 (rate-limited)", minRefresh, resp.StatusCode, as.jwksRequested)
+	if resp.StatusCode != 401 || as.JWKSRequests() != 1 {
+		t.Fatalf("within %s of the last fetch: status %d, JWKS fetched %d times; want 401 and 1 (rate-limited)", minRefresh, resp.StatusCode, as.JWKSRequests())
 	}
 	clock.advance(minRefresh)
 	resp, body := get(t, gw.URL+"/planets", "Bearer "+rotated)
 	if resp.StatusCode != 200 {
 		t.Fatalf("a token signed with the rotated key: status %d (%s), want 200 once the JWKS is refetched", resp.StatusCode, body)
 	}
-	if as.jwksRequested != 2 {
-		t.Errorf("JWKS fetched %d times, want 2", as.jwksRequested)
+	if as.JWKSRequests() != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", as.JWKSRequests())
 	}
 	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
 		t.Errorf("the old key, still in the JWKS: status %d (%s), want 200", resp.StatusCode, body)
@@ -310,8 +310,8 @@ func TestJWKSRefreshOnUnknownKidIsRateLimited(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), otherKey, "made-up"))
 	}
-	if as.jwksRequested != 1 {
-		t.Errorf("JWKS fetched %d times, want 1 (refreshes on unknown kids are rate-limited)", as.jwksRequested)
+	if as.JWKSRequests() != 1 {
+		t.Errorf("JWKS fetched %d times, want 1 (refreshes on unknown kids are rate-limited)", as.JWKSRequests())
 	}
 }
 
