@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"crypto/rsa"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,8 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apicenter/apicenter/internal/gateway"
+	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
 const (
@@ -360,6 +363,53 @@ func testCallbackRejects(t *testing.T, h *harness) {
 	}
 }
 
+// TestCallbackRejectsABadIDToken: the app verifies the ID token (go-oidc)
+// before it keeps any token: signature, issuer, audience and expiry.
+func TestCallbackRejectsABadIDToken(t *testing.T) {
+	tests := []struct {
+		name   string
+		forge  func(t *testing.T, as *authServer, claims map[string]any) *rsa.PrivateKey
+		detail string
+	}{
+		{name: "signed by another key", forge: func(t *testing.T, _ *authServer, _ map[string]any) *rsa.PrivateKey {
+			return issuertest.NewKey(t)
+		}, detail: "signature"},
+		{name: "for another client", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["aud"] = "0oaanother"
+			return nil
+		}, detail: "audience"},
+		{name: "from another issuer", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["iss"] = "https://evil.example.com/oauth2/default"
+			return nil
+		}, detail: "issued by a different provider"},
+		{name: "expired", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
+			c["exp"] = time.Now().Add(-time.Hour).Unix()
+			return nil
+		}, detail: "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := newAuthServer(t)
+			h := newHarnessFor(t, as, "api://test")
+			as.badIDToken = func(c map[string]any) *rsa.PrivateKey { return tt.forge(t, as, c) }
+			c := browser(t)
+			cb := h.authorize(t, c, h.startSignIn(t, c, "silver"))
+			resp, body := do(t, c, http.MethodGet, cb, nil)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Sign-in rejected: the ID token is not valid.") {
+				t.Fatalf("%s, page:\n%s", resp.Status, body)
+			}
+			if !strings.Contains(body, tt.detail) {
+				t.Errorf("the page does not say what is wrong (%q):\n%s", tt.detail, body)
+			}
+			_, body = do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
+			if !strings.Contains(body, "You need an access token: sign in first.") {
+				t.Error("after a bad ID token the app holds an access token")
+			}
+		})
+	}
+}
+
 func TestGatewayTroubleExplained(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL
@@ -403,8 +453,21 @@ func TestSessionCookieAttributes(t *testing.T) {
 	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure {
 		t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Lax, not Secure on http", ck)
 	}
-	if s := newSessionStore("", true); !s.secure {
-		t.Error("store for an https app does not set Secure")
+
+	// The same app served over https (its redirect URI says so).
+	cfg := h.app.cfg
+	cfg.RedirectURI = "https://app.example.com/authorization-code/callback"
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "https://app.example.com/signin", strings.NewReader("as=silver"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	app.ServeHTTP(rec, req)
+	cks := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || len(cks) != 1 || !cks[0].Secure || !cks[0].HttpOnly || cks[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("over https: %d, cookies %+v, want one session cookie, Secure, HttpOnly, SameSite=Lax", rec.Code, cks)
 	}
 }
 

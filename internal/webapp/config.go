@@ -27,7 +27,8 @@ type Config struct {
 	GoldUsername   string // GOLD_USERNAME
 
 	// SessionSecret keys the session cookie's MAC (SESSION_SECRET); empty
-	// means a random secret, so sessions end when the app restarts.
+	// means a random one. Sessions live in the app's memory, so they end
+	// when it restarts either way.
 	SessionSecret string
 
 	// HTTPClient makes the calls to the authorization server and the

@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
@@ -29,6 +32,10 @@ type authServer struct {
 
 	mu    sync.Mutex
 	codes map[string]grant
+	// badIDToken, when set, turns the claims of the next ID tokens into
+	// what a forger would send, and says which key signs them (nil: the
+	// issuer's).
+	badIDToken func(claims map[string]any) *rsa.PrivateKey
 }
 
 type grant struct {
@@ -88,8 +95,16 @@ func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	access := as.Sign(map[string]any{"iss": as.issuer(), "aud": "api://test", "sub": g.user, "cid": as.clientID,
 		"scp": strings.Fields(g.scope), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "AT." + rand.Text()})
-	idt := as.Sign(map[string]any{"iss": as.issuer(), "aud": as.clientID, "sub": "00u" + g.user, "nonce": g.nonce,
-		"preferred_username": g.user, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	idClaims := map[string]any{"iss": as.issuer(), "aud": as.clientID, "sub": "00u" + g.user, "nonce": g.nonce,
+		"preferred_username": g.user, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	as.mu.Lock()
+	bad := as.badIDToken
+	as.mu.Unlock()
+	var idKey *rsa.PrivateKey
+	if bad != nil {
+		idKey = bad(idClaims)
+	}
+	idt := as.SignWith(jose.RS256, idClaims, idKey, as.KID)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": access, "id_token": idt, "token_type": "Bearer", "expires_in": 3600, "scope": g.scope})
 }
