@@ -26,7 +26,8 @@ func newSolarSystemCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Long: `Run the sample API that sits behind the gateway, on a loopback address:
 
   GET /planets     the eight planets (radius, mass, distance, period, moons)
-  GET /moons       the 21 major moons (?planet=NAME for one planet's)
+  GET /moons       the 21 major moons (?planet=NAME for one planet's; an
+                   unknown NAME is a 404)
   GET /asteroids   large and notable asteroids
 
 Answers are JSON, errors too (404 for an unknown path, 405 for a method
