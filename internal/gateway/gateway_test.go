@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -248,6 +249,22 @@ func TestIntrospectionIsCachedUntilExpiry(t *testing.T) {
 		if got != st.wantIntrospected {
 			t.Errorf("%s: introspected %d times in all, want %d", st.name, got, st.wantIntrospected)
 		}
+	}
+}
+
+// TestIntrospectionOutlivesTheFirstClient: the introspection call is shared
+// by every request with the same token (singleflight), so the request that
+// started it going away must not fail it for the others.
+func TestIntrospectionOutlivesTheFirstClient(t *testing.T) {
+	as := newAuthServer(t)
+	c := MulesoftConfig("http://127.0.0.1:1", as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
+	c.HTTPClient, c.Now = http.DefaultClient, time.Now
+	in := newIntrospector(c)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	tok, err := in.verify(gone, as.mint(as.claims(silver), nil, as.kid))
+	if err != nil || tok.Subject != "silver@example.com" {
+		t.Fatalf("verify with the first client gone: %+v, %v; want the token's answer", tok, err)
 	}
 }
 
