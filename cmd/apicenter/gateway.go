@@ -36,7 +36,7 @@ does (mode introspect) or as JWT-validating gateways do (mode jwt).
 
 The config file (YAML):
 
-  upstream: http://127.0.0.1:9000        # the API behind the gateway
+  upstream: http://127.0.0.1:8082        # the API (apicenter solar-system's default)
   mode: introspect                       # or jwt
   issuer: https://example.okta.com/oauth2/aus123
   audience: api://default

@@ -202,6 +202,25 @@ func TestServerCommandsRefuseBadInput(t *testing.T) {
 	}
 }
 
+// TestGatewayExampleReachesTheSolarSystem: the upstream of the gateway's
+// example config (in --help and internal/gateway/testdata) is where
+// `apicenter solar-system` listens by default, so the defaults work together.
+func TestGatewayExampleReachesTheSolarSystem(t *testing.T) {
+	solar := newSolarSystemCmd(&iostreams.IOStreams{}).Flags().Lookup("addr").DefValue
+	want := "upstream: http://" + solar
+	ios, _, out, _ := iostreams.Test()
+	Execute(context.Background(), []string{"gateway", "--help"}, ios)
+	example, err := os.ReadFile(filepath.Join("..", "..", "internal", "gateway", "testdata", "mulesoft-introspect.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"gateway --help": out.String(), "mulesoft-introspect.yaml": string(example)} {
+		if !strings.Contains(text, want) {
+			t.Errorf("%s: the example's upstream is not %q", name, want)
+		}
+	}
+}
+
 // TestServerCommandsHelp: the --help of each serving command says what it
 // does, its flags, what it reads, and its own exit codes (Ctrl-C is the
 // normal stop: 0), not bootstrap's prompt and output-file codes.
