@@ -133,15 +133,7 @@ func (as *authServer) mintHS256WithPublicKey(claims map[string]any) string {
 		as.t.Fatal(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: pemKey, KeyID: as.kid}}, nil)
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	return raw
+	return as.SignWith(jose.HS256, claims, pemKey, as.kid)
 }
 
 // upstream is the API behind the gateway; it records the last request's

@@ -103,11 +103,12 @@ func (iss *Issuer) Sign(claims any) string {
 	return iss.SignWith(jose.RS256, claims, nil, iss.KID)
 }
 
-// SignWith signs claims as alg with key (the issuer's first key when nil)
-// under kid, typed JWT.
-func (iss *Issuer) SignWith(alg jose.SignatureAlgorithm, claims any, key *rsa.PrivateKey, kid string) string {
+// SignWith signs claims as alg with key under kid, typed JWT. The key is
+// the issuer's first one when nil, another *rsa.PrivateKey, or what a
+// forger would use with alg (the bytes of the public key for HS256).
+func (iss *Issuer) SignWith(alg jose.SignatureAlgorithm, claims any, key any, kid string) string {
 	iss.t.Helper()
-	if key == nil {
+	if k, isRSA := key.(*rsa.PrivateKey); key == nil || (isRSA && k == nil) {
 		key = iss.Key
 	}
 	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
