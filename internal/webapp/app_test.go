@@ -171,6 +171,7 @@ func TestPagesForEachUser(t *testing.T) {
 		name       string
 		as         string // "" for not signed in
 		show       string
+		wantStatus int // 0 for 200
 		want       []string
 		wantAbsent []string
 	}{
@@ -181,6 +182,8 @@ func TestPagesForEachUser(t *testing.T) {
 			"Sign in as the gold user"}, wantAbsent: []string{"Jupiter"}},
 		{name: "gold sees the planets", as: "gold", show: "planets", want: []string{"Mercury"}},
 		{name: "gold sees the moons", as: "gold", show: "moons", want: []string{"Io", "Jupiter"}},
+		{name: "nothing by that name", as: "gold", show: "comets", wantStatus: http.StatusNotFound,
+			want: []string{"There is nothing called &#34;comets&#34; to show.", "the planets, the moons and the asteroids"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,8 +192,8 @@ func TestPagesForEachUser(t *testing.T) {
 				h.signIn(t, c, tt.as)
 			}
 			resp, body := do(t, c, http.MethodGet, h.appURL+"/show/"+tt.show, nil)
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status %s", resp.Status)
+			if want := max(tt.wantStatus, http.StatusOK); resp.StatusCode != want {
+				t.Fatalf("status %s, want %d", resp.Status, want)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(body, w) {
@@ -507,6 +510,36 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestRefusalOfAnOpaqueToken: with an access token the app cannot decode,
+// a 403 says so and passes on the gateway's description, rather than
+// claiming the token has no scopes.
+func TestRefusalOfAnOpaqueToken(t *testing.T) {
+	a := &App{cfg: Config{GoldScope: goldScope}}
+	resp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{"Www-Authenticate": {
+		`Bearer realm="apicenter", error="insufficient_scope", error_description="GET /moons needs the scope ` + goldScope + `; the token has: openid", scope="` + goldScope + `"`}}}
+	tests := []struct {
+		name   string
+		have   []string
+		opaque bool
+		want   string
+	}{
+		{name: "decoded", have: []string{"openid", silverScope}, want: "Your access token has the scopes: openid, " + silverScope + "."},
+		{name: "opaque", opaque: true, want: "Your access token is opaque: the app cannot read its scopes. The gateway says: GET /moons needs the scope " + goldScope + "; the token has: openid."},
+		{name: "decoded, no scopes", want: "Your access token has the scopes: none."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := a.explainRefusal(resp, "/moons", tt.have, tt.opaque)
+			if n.Detail != tt.want {
+				t.Errorf("detail = %q, want %q", n.Detail, tt.want)
+			}
+			if !strings.Contains(n.Title, "it needs the scope "+goldScope) || n.Hint == "" {
+				t.Errorf("title %q, hint %q", n.Title, n.Hint)
 			}
 		})
 	}
