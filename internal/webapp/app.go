@@ -31,6 +31,8 @@ type App struct {
 	mux      *http.ServeMux
 	logf     func(string, ...any)
 
+	callbackPath string // the REDIRECT_URI's path
+
 	mu       sync.Mutex
 	provider *oidc.Provider // discovered on first use
 }
@@ -55,13 +57,11 @@ func New(c Config) (*App, error) {
 	if a.logf == nil {
 		a.logf = func(string, ...any) {}
 	}
-	callback := redirect.Path
-	if callback == "" {
-		callback = "/"
-	}
 	a.mux.HandleFunc("GET /{$}", a.home)
 	a.mux.HandleFunc("POST /signin", a.signIn)
-	a.mux.HandleFunc("GET "+callback, a.callback)
+	// The callback is matched by its path as is, not as a ServeMux
+	// pattern: the REDIRECT_URI may hold any character.
+	a.callbackPath = redirect.Path
 	a.mux.HandleFunc("POST /signout", a.signOut)
 	a.mux.HandleFunc("GET /show/{resource}", a.show)
 	return a, nil
@@ -85,6 +85,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if r.URL.Path == a.callbackPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		a.callback(w, r)
+		return
+	}
 	a.mux.ServeHTTP(w, r)
 }
 

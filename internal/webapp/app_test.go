@@ -474,6 +474,31 @@ func TestSessionCookieAttributes(t *testing.T) {
 	}
 }
 
+// TestCallbackPathIsTakenAsIs: a REDIRECT_URI path that is no valid
+// ServeMux pattern still works (it used to panic in New).
+func TestCallbackPathIsTakenAsIs(t *testing.T) {
+	as := newAuthServer(t)
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	cfg := Config{Issuer: as.issuer(), ClientID: as.clientID, ClientSecret: as.secret, GatewayURI: "http://127.0.0.1:1",
+		RedirectURI: srv.URL + "/cb/{state} here", SilverScope: silverScope, GoldScope: goldScope}
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler = app
+	h := &harness{appURL: srv.URL, app: app}
+	c := browser(t)
+	cb := h.authorize(t, c, h.startSignIn(t, c, "silver"))
+	if resp, body := do(t, c, http.MethodGet, cb, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %s %s", resp.Status, body)
+	}
+	if _, body := do(t, c, http.MethodGet, srv.URL+"/", nil); !strings.Contains(body, "Signed in as the silver user.") {
+		t.Errorf("not signed in:\n%s", body)
+	}
+}
+
 func TestConfigFromEnv(t *testing.T) {
 	full := map[string]string{
 		"ISSUER": "http://127.0.0.1:1/oauth2/aus1", "CLIENT_ID": "0oa1", "CLIENT_SECRET": "s",
@@ -489,6 +514,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "complete"},
 		{name: "no client id", drop: "CLIENT_ID", wantErr: "setting CLIENT_ID is missing"},
 		{name: "gateway not a URL", set: map[string]string{"GATEWAY_URI": "gateway"}, wantErr: "setting GATEWAY_URI"},
+		{name: "redirect URI without a callback path", set: map[string]string{"REDIRECT_URI": "http://127.0.0.1:8080/"}, wantErr: `setting REDIRECT_URI: "http://127.0.0.1:8080/" has no callback path`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -105,5 +105,9 @@ func (c Config) Validate() error {
 			return &SettingError{Key: u.key, Problem: fmt.Sprintf("%q is not an http(s) URL", u.v)}
 		}
 	}
+	// The redirect URI's path is the callback; the home page holds "/".
+	if p, _ := url.Parse(c.RedirectURI); p.Path == "" || p.Path == "/" {
+		return &SettingError{Key: "REDIRECT_URI", Problem: fmt.Sprintf("%q has no callback path (e.g. /authorization-code/callback)", c.RedirectURI)}
+	}
 	return nil
 }
