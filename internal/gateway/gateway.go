@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -116,9 +117,7 @@ func New(c Config) (*Gateway, error) {
 	}
 
 	for i, rt := range c.Routes {
-		pattern := strings.ToUpper(rt.Method) + " " + rt.Path
-		h := g.protect(rt, proxy)
-		if err := register(g.mux, pattern, h); err != nil {
+		if err := register(g.mux, rt.pattern(), g.protect(rt, proxy)); err != nil {
 			return nil, fmt.Errorf("routes[%d]: %w", i, err)
 		}
 	}
@@ -129,11 +128,13 @@ func New(c Config) (*Gateway, error) {
 }
 
 // register adds a pattern, turning ServeMux's panic on a bad or duplicate
-// pattern into an error.
+// pattern into a one-line error (without ServeMux's "registered at" source
+// locations, which would name our code, not the user's config).
 func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
+			msg := registeredAt.ReplaceAllString(fmt.Sprint(p), "")
+			err = errors.New(strings.Join(strings.Fields(msg), " "))
 		}
 	}()
 	mux.Handle(pattern, h)
@@ -184,6 +185,8 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, tok.Subject)))
 	})
 }
+
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 var errNoToken = errors.New("no token")
 
