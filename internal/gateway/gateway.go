@@ -2,12 +2,14 @@
 // request through to the upstream API only with a valid OAuth 2.0 access
 // token carrying the scopes its route needs.
 //
-// Answers follow RFC 6750: a request with no token gets 401 and
-// `WWW-Authenticate: Bearer realm="apicenter"` (no error attribute, per
-// section 3.1); a malformed Authorization header gets 400 invalid_request; a
-// bad, expired or foreign token gets 401 invalid_token; a valid token without
-// the route's scopes gets 403 insufficient_scope with the scopes needed. Every
-// error body is JSON {"error", "error_description"}.
+// Answers use RFC 6750's challenges: a request with no bearer token (no
+// Authorization header, or one that is not `Bearer <token>`) gets 401
+// invalid_request; a bad, expired or foreign token gets 401 invalid_token; a
+// valid token without the route's scopes gets 403 insufficient_scope with the
+// scopes needed. Every challenge carries an error attribute, so a client can
+// always tell why (RFC 6750 section 3.1 allows leaving it out when there is no
+// token at all; we do not, as the issue asks). Every error body is JSON
+// {"error", "error_description"}.
 //
 // In introspect mode an answer is reused for at most the cache TTL (30 s by
 // default) and never past the token's exp, so a revocation takes effect
@@ -152,13 +154,12 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 		raw, err := bearerToken(r)
 		switch {
 		case errors.Is(err, errNoToken):
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", Realm))
-			writeJSONError(w, http.StatusUnauthorized, "unauthorized", "an access token is required (Authorization: Bearer <token>)")
+			challenge(w, http.StatusUnauthorized, "invalid_request", "an access token is required (Authorization: Bearer <token>)", nil)
 			refuse(http.StatusUnauthorized, "no token")
 			return
 		case err != nil:
-			challenge(w, http.StatusBadRequest, "invalid_request", err.Error(), nil)
-			refuse(http.StatusBadRequest, err.Error())
+			challenge(w, http.StatusUnauthorized, "invalid_request", err.Error(), nil)
+			refuse(http.StatusUnauthorized, err.Error())
 			return
 		}
 		tok, err := g.verifier.verify(r.Context(), raw)

@@ -110,8 +110,8 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				wantError  string // the WWW-Authenticate error attribute; "" for none
 				wantInDesc string
 			}{
-				{name: "no token", path: "/planets", wantStatus: 401},
-				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 400, wantError: "invalid_request"},
+				{name: "no token", path: "/planets", wantStatus: 401, wantError: "invalid_request"},
+				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401, wantError: "invalid_request"},
 				{name: "malformed token", path: "/planets", auth: "Bearer not.a.jwt", wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
