@@ -109,7 +109,7 @@ func TestGatewayCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="apicenter"` {
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_request"`) {
 			t.Errorf("GET /planets without a token: %s %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
 		}
 		if !strings.Contains(stderr.String(), "gateway: GET /planets -> 401 no token") {
