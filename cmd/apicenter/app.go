@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -42,11 +43,15 @@ optionally SESSION_SECRET. They are read from the environment, then from the
 or shows passwords.
 
 The app listens on --addr; the REDIRECT_URI must point at it (its path is the
-callback, e.g. http://127.0.0.1:8080/authorization-code/callback).
+callback, e.g. http://127.0.0.1:8080/authorization-code/callback). Once
+listening, it prints its URL on stdout and runs until Ctrl-C.
 
-` + exitcode.Help,
+` + serverExitCodes,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkAddr(opts.Addr); err != nil {
+				return err
+			}
 			return runApp(cmd.Context(), opts)
 		},
 	}
@@ -64,7 +69,17 @@ func runApp(ctx context.Context, opts *appOptions) error {
 		v, _, ok := env.Lookup(k)
 		return v, ok
 	})
-	if err != nil {
+	var bad *webapp.SettingError
+	switch {
+	case errors.As(err, &bad) && bad.Missing:
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("setting %s is missing: set it in the environment or in --env-file %s (apicenter get-settings --mulesoft prints the settings)", bad.Key, opts.EnvFile))
+	case errors.As(err, &bad):
+		_, source, _ := env.Lookup(bad.Key)
+		if source == "environment" {
+			source = "the environment"
+		}
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("setting %s (from %s): %s", bad.Key, source, bad.Problem))
+	case err != nil:
 		return exitcode.Wrap(exitcode.Input, err)
 	}
 	cfg.ErrorLog = func(format string, args ...any) { fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...) }

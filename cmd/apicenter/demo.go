@@ -40,10 +40,14 @@ Mulesoft account:
 
 It prints the web app's URL and the silver and gold users' credentials on
 stdout (progress, and the gateway's decisions, go to stderr), then runs until
-Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory. A busy
---port is a usage error (exit code 2).
+Ctrl-C. Everything listens on 127.0.0.1; the org lives in memory.
 
-` + exitcode.Help,
+Exit codes:
+  0    stopped by Ctrl-C or SIGTERM once running
+  1    a part failed to start (the message names it), or to stop
+  2    a bad or busy --port
+  3, 4 a bootstrap step failed, with bootstrap's exit code (see its --help)
+  130  Ctrl-C or a signal while starting (nothing is left running)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Port < 0 || opts.Port > 65535 {

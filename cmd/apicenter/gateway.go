@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"time"
@@ -35,7 +36,7 @@ does (mode introspect) or as JWT-validating gateways do (mode jwt).
 
 The config file (YAML):
 
-  upstream: http://127.0.0.1:9000        # the API behind the gateway
+  upstream: http://127.0.0.1:8082        # the API (apicenter solar-system's default)
   mode: introspect                       # or jwt
   issuer: https://example.okta.com/oauth2/aus123
   audience: api://default
@@ -54,13 +55,18 @@ The config file (YAML):
 No token: 401 with WWW-Authenticate: Bearer realm="apicenter". A bad token:
 401 error="invalid_token". A token without the route's scopes: 403
 error="insufficient_scope". The upstream gets the token's subject in
-X-Apicenter-Subject and never the Authorization header.
+X-Apicenter-Subject and never the Authorization header. Once listening, the
+gateway prints its URL on stdout, and on stderr one line per request it
+decides on (never a token); it runs until Ctrl-C.
 
-` + exitcode.Help,
+` + serverExitCodes,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.ConfigPath == "" {
 				return &flagError{errors.New("--config is required")}
+			}
+			if err := checkAddr(opts.Addr); err != nil {
+				return err
 			}
 			return runGateway(cmd.Context(), opts)
 		},
@@ -72,6 +78,10 @@ X-Apicenter-Subject and never the Authorization header.
 
 func runGateway(ctx context.Context, opts *gatewayOptions) error {
 	cfg, err := gateway.LoadConfig(opts.ConfigPath)
+	var pathErr *fs.PathError
+	if errors.As(err, &pathErr) {
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("--config: %w", err))
+	}
 	if err != nil {
 		return exitcode.Wrap(exitcode.Input, err)
 	}
@@ -82,6 +92,22 @@ func runGateway(ctx context.Context, opts *gatewayOptions) error {
 		return exitcode.Wrap(exitcode.Input, fmt.Errorf("%s: %w", opts.ConfigPath, err))
 	}
 	return serve(ctx, opts.IO, "gateway", opts.Addr, g)
+}
+
+// serverExitCodes are the exit codes of the commands that serve until
+// Ctrl-C (app, gateway), for their --help.
+const serverExitCodes = `Exit codes:
+  0    stopped by Ctrl-C or SIGTERM (requests in flight may finish, 5 s at most)
+  1    the server failed while serving
+  2    a bad flag: --addr not host:port, or not free
+  3    a missing or malformed setting or config file`
+
+// checkAddr checks that --addr is host:port before anything is read.
+func checkAddr(addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return &flagError{fmt.Errorf("--addr %q: %w", addr, err)}
+	}
+	return nil
 }
 
 // serve runs h on addr until ctx is done, then shuts down gracefully. It

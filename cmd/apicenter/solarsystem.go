@@ -26,7 +26,8 @@ func newSolarSystemCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Long: `Run the sample API that sits behind the gateway, on a loopback address:
 
   GET /planets     the eight planets (radius, mass, distance, period, moons)
-  GET /moons       the 21 major moons (?planet=NAME for one planet's)
+  GET /moons       the 21 major moons (?planet=NAME for one planet's; an
+                   unknown NAME is a 404)
   GET /asteroids   large and notable asteroids
 
 Answers are JSON, errors too (404 for an unknown path, 405 for a method
@@ -34,7 +35,12 @@ other than GET). The API checks no token: the gateway in front of it does,
 and forwards the verified subject in the X-Apicenter-Subject header, which
 the API logs on stderr with each request.
 
-When it listens, the API prints its URL on stdout. Ctrl-C stops it (exit 0).`,
+When it listens, the API prints its URL on stdout and runs until Ctrl-C.
+
+Exit codes:
+  0    stopped by Ctrl-C or SIGTERM
+  1    the server failed while serving
+  2    a bad flag: --addr not a loopback host:port, or not free`,
 		Example: `  apicenter solar-system
   apicenter solar-system --addr 127.0.0.1:0   # any free port`,
 		Args: cobra.NoArgs,

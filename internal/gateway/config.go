@@ -3,6 +3,7 @@ package gateway
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -98,6 +99,9 @@ type Route struct {
 	Scopes []string `yaml:"scopes,omitempty"`
 }
 
+// pattern is the route's net/http ServeMux pattern.
+func (r Route) pattern() string { return strings.ToUpper(r.Method) + " " + r.Path }
+
 // Duration is a time.Duration written in YAML as "30s" or "5m".
 type Duration time.Duration
 
@@ -133,7 +137,7 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
+		return Config{}, fmt.Errorf("%s: %s", path, yamlError(err))
 	}
 	if env := c.Introspection.ClientSecretEnv; env != "" {
 		v, ok := lookup(env)
@@ -214,6 +218,7 @@ func (c Config) Validate() error {
 	if len(c.Routes) == 0 {
 		return errors.New("routes: none")
 	}
+	mux := http.NewServeMux() // to check the patterns as New will use them
 	for i, r := range c.Routes {
 		if r.Method == "" || strings.ContainsAny(r.Method, " /") {
 			return fmt.Errorf("routes[%d].method: %q is not an HTTP method", i, r.Method)
@@ -226,6 +231,9 @@ func (c Config) Validate() error {
 				return fmt.Errorf("routes[%d].scopes[%d]: %q is not a scope", i, j, s)
 			}
 		}
+		if err := register(mux, r.pattern(), http.NotFoundHandler()); err != nil {
+			return fmt.Errorf("routes[%d]: %w", i, err)
+		}
 	}
 	if c.CacheSize < 0 {
 		return errors.New("cache_size: negative")
@@ -234,6 +242,19 @@ func (c Config) Validate() error {
 		return errors.New("cache_ttl: negative")
 	}
 	return nil
+}
+
+// yamlError says in one line what the YAML decoder found wrong: an empty
+// file, or each error of the document with its line.
+func yamlError(err error) string {
+	var te *yaml.TypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return "the file is empty (see apicenter gateway --help for an example)"
+	case errors.As(err, &te):
+		return strings.Join(te.Errors, "; ")
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
 func checkURL(name, v string) error {

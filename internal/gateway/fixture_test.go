@@ -17,12 +17,15 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
 // authServer is a test fixture standing for an external authorization
-// server: discovery, a JWKS with one RS256 key, and an RFC 7662
-// introspection endpoint that really checks the tokens it minted.
+// server: the issuertest issuer (discovery, a JWKS of RS256 keys) and an
+// RFC 7662 introspection endpoint that really checks the tokens it minted.
 type authServer struct {
+	*issuertest.Issuer
 	t        testing.TB
 	srv      *httptest.Server
 	key      *rsa.PrivateKey
@@ -30,41 +33,21 @@ type authServer struct {
 	clientID string
 	secret   string
 
-	mu            sync.Mutex
-	revoked       map[string]bool
-	introspected  int
-	jwksRequested int
+	mu           sync.Mutex
+	revoked      map[string]bool
+	introspected int
 }
 
 func newAuthServer(t testing.TB) *authServer {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := &authServer{t: t, key: key, kid: "test-key-1", clientID: "0oaintrospect", secret: "s3cret:with/odd+chars", revoked: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth2/aus1/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]string{
-			"issuer":   as.issuer(),
-			"jwks_uri": as.issuer() + "/v1/keys",
-		})
-	})
-	mux.HandleFunc("GET /oauth2/aus1/v1/keys", func(w http.ResponseWriter, r *http.Request) {
-		as.mu.Lock()
-		as.jwksRequested++
-		as.mu.Unlock()
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{
-			Key: &key.PublicKey, KeyID: as.kid, Algorithm: string(jose.RS256), Use: "sig",
-		}}})
-	})
-	mux.HandleFunc("POST /oauth2/aus1/v1/introspect", as.introspect)
-	as.srv = httptest.NewServer(mux)
-	t.Cleanup(as.srv.Close)
+	iss := issuertest.Start(t)
+	as := &authServer{Issuer: iss, t: t, srv: iss.Server, key: iss.Key, kid: iss.KID,
+		clientID: "0oaintrospect", secret: "s3cret:with/odd+chars", revoked: map[string]bool{}}
+	iss.Mux.HandleFunc("POST "+issuertest.Path+"/v1/introspect", as.introspect)
 	return as
 }
 
-func (as *authServer) issuer() string { return as.srv.URL + "/oauth2/aus1" }
+func (as *authServer) issuer() string { return as.URL() }
 
 func (as *authServer) introspect(w http.ResponseWriter, r *http.Request) {
 	id, secret, ok := r.BasicAuth()
@@ -130,18 +113,7 @@ func (as *authServer) claims(scopes ...string) map[string]any {
 // mint signs claims with key (the server's key when nil) as RS256.
 func (as *authServer) mint(claims map[string]any, key *rsa.PrivateKey, kid string) string {
 	as.t.Helper()
-	if key == nil {
-		key = as.key
-	}
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	return raw
+	return as.SignWith(jose.RS256, claims, key, kid)
 }
 
 // mintNone builds an unsigned token with alg "none".
@@ -161,15 +133,7 @@ func (as *authServer) mintHS256WithPublicKey(claims map[string]any) string {
 		as.t.Fatal(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: pemKey, KeyID: as.kid}}, nil)
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	return raw
+	return as.SignWith(jose.HS256, claims, pemKey, as.kid)
 }
 
 // upstream is the API behind the gateway; it records the last request's

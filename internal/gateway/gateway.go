@@ -2,12 +2,14 @@
 // request through to the upstream API only with a valid OAuth 2.0 access
 // token carrying the scopes its route needs.
 //
-// Answers follow RFC 6750: a request with no token gets 401 and
-// `WWW-Authenticate: Bearer realm="apicenter"` (no error attribute, per
-// section 3.1); a malformed Authorization header gets 400 invalid_request; a
-// bad, expired or foreign token gets 401 invalid_token; a valid token without
-// the route's scopes gets 403 insufficient_scope with the scopes needed. Every
-// error body is JSON {"error", "error_description"}.
+// Answers use RFC 6750's challenges: a request with no bearer token (no
+// Authorization header, or one that is not `Bearer <token>`) gets 401
+// invalid_request; a bad, expired or foreign token gets 401 invalid_token; a
+// valid token without the route's scopes gets 403 insufficient_scope with the
+// scopes needed. Every challenge carries an error attribute, so a client can
+// always tell why (RFC 6750 section 3.1 allows leaving it out when there is no
+// token at all; we do not, as the issue asks). Every error body is JSON
+// {"error", "error_description"}.
 //
 // In introspect mode an answer is reused for at most the cache TTL (30 s by
 // default) and never past the token's exp, so a revocation takes effect
@@ -23,6 +25,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -116,9 +119,7 @@ func New(c Config) (*Gateway, error) {
 	}
 
 	for i, rt := range c.Routes {
-		pattern := strings.ToUpper(rt.Method) + " " + rt.Path
-		h := g.protect(rt, proxy)
-		if err := register(g.mux, pattern, h); err != nil {
+		if err := register(g.mux, rt.pattern(), g.protect(rt, proxy)); err != nil {
 			return nil, fmt.Errorf("routes[%d]: %w", i, err)
 		}
 	}
@@ -129,11 +130,13 @@ func New(c Config) (*Gateway, error) {
 }
 
 // register adds a pattern, turning ServeMux's panic on a bad or duplicate
-// pattern into an error.
+// pattern into a one-line error (without ServeMux's "registered at" source
+// locations, which would name our code, not the user's config).
 func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%v", p)
+			msg := registeredAt.ReplaceAllString(fmt.Sprint(p), "")
+			err = errors.New(strings.Join(strings.Fields(msg), " "))
 		}
 	}()
 	mux.Handle(pattern, h)
@@ -151,13 +154,12 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 		raw, err := bearerToken(r)
 		switch {
 		case errors.Is(err, errNoToken):
-			w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", Realm))
-			writeJSONError(w, http.StatusUnauthorized, "unauthorized", "an access token is required (Authorization: Bearer <token>)")
+			challenge(w, http.StatusUnauthorized, "invalid_request", "an access token is required (Authorization: Bearer <token>)", nil)
 			refuse(http.StatusUnauthorized, "no token")
 			return
 		case err != nil:
-			challenge(w, http.StatusBadRequest, "invalid_request", err.Error(), nil)
-			refuse(http.StatusBadRequest, err.Error())
+			challenge(w, http.StatusUnauthorized, "invalid_request", err.Error(), nil)
+			refuse(http.StatusUnauthorized, err.Error())
 			return
 		}
 		tok, err := g.verifier.verify(r.Context(), raw)
@@ -184,6 +186,8 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, tok.Subject)))
 	})
 }
+
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 var errNoToken = errors.New("no token")
 

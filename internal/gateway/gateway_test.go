@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -10,8 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 const (
@@ -21,8 +25,16 @@ const (
 
 func newTestGateway(t *testing.T, mode Mode, as *authServer, up string) *httptest.Server {
 	t.Helper()
+	return newTestGatewayAt(t, mode, as, up, nil)
+}
+
+// newTestGatewayAt is newTestGateway with the gateway's clock (nil: the
+// real one).
+func newTestGatewayAt(t *testing.T, mode Mode, as *authServer, up string, now func() time.Time) *httptest.Server {
+	t.Helper()
 	c := MulesoftConfig(up, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
 	c.Mode = mode
+	c.Now = now
 	g, err := New(c)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -98,12 +110,13 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				wantError  string // the WWW-Authenticate error attribute; "" for none
 				wantInDesc string
 			}{
-				{name: "no token", path: "/planets", wantStatus: 401},
-				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 400, wantError: "invalid_request"},
+				{name: "no token", path: "/planets", wantStatus: 401, wantError: "invalid_request"},
+				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401, wantError: "invalid_request"},
 				{name: "malformed token", path: "/planets", auth: "Bearer not.a.jwt", wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
 				{name: "alg none", path: "/planets", auth: "Bearer " + as.mintNone(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
+				{name: "RS384 with the issuer's key (the JWKS says RS256)", path: "/planets", auth: "Bearer " + as.SignWith(jose.RS384, as.claims(silver), nil, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "HS256 keyed with the public key", path: "/planets", auth: "Bearer " + as.mintHS256WithPublicKey(as.claims(silver)), wantStatus: 401, wantError: "invalid_token"},
 				{name: "expired", path: "/planets", auth: "Bearer " + as.mint(with(func(c map[string]any) {
 					c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
@@ -181,18 +194,105 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 	}
 }
 
+// fakeClock is a gateway clock the test moves by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func TestIntrospectionIsCachedUntilExpiry(t *testing.T) {
 	as := newAuthServer(t)
 	up := newUpstream(t)
-	gw := newTestGateway(t, ModeIntrospect, as, up.srv.URL)
-	tok := as.mint(as.claims(silver), nil, as.kid)
-	for i := 0; i < 3; i++ {
-		if resp, body := get(t, gw.URL+"/planets", "Bearer "+tok); resp.StatusCode != 200 {
-			t.Fatalf("status %d: %s", resp.StatusCode, body)
+	clock := &fakeClock{now: time.Now()}
+	gw := newTestGatewayAt(t, ModeIntrospect, as, up.srv.URL, clock.Now)
+	long := as.mint(as.claims(silver), nil, as.kid)
+	short := as.mint(func() map[string]any {
+		c := as.claims(silver)
+		c["exp"] = clock.Now().Add(5 * time.Second).Unix()
+		return c
+	}(), nil, as.kid)
+	steps := []struct {
+		name             string
+		advance          time.Duration
+		token            string
+		wantIntrospected int
+	}{
+		{name: "first use", token: long, wantIntrospected: 1},
+		{name: "again, from the cache", token: long, wantIntrospected: 1},
+		{name: "another token is another entry", token: short, wantIntrospected: 2},
+		{name: "the other token again, from the cache", token: short, wantIntrospected: 2},
+		{name: "past the short token's exp, not reused", advance: 6 * time.Second, token: short, wantIntrospected: 3},
+		{name: "the long token, still within the TTL", token: long, wantIntrospected: 3},
+		{name: "past the TTL, asked again", advance: DefaultCacheTTL, token: long, wantIntrospected: 4},
+	}
+	for _, st := range steps {
+		clock.advance(st.advance)
+		resp, body := get(t, gw.URL+"/planets", "Bearer "+st.token)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: status %d: %s", st.name, resp.StatusCode, body)
+		}
+		as.mu.Lock()
+		got := as.introspected
+		as.mu.Unlock()
+		if got != st.wantIntrospected {
+			t.Errorf("%s: introspected %d times in all, want %d", st.name, got, st.wantIntrospected)
 		}
 	}
-	if as.introspected != 1 {
-		t.Errorf("introspected %d times for 3 requests with one token, want 1", as.introspected)
+}
+
+// TestIntrospectionOutlivesTheFirstClient: the introspection call is shared
+// by every request with the same token (singleflight), so the request that
+// started it going away must not fail it for the others.
+func TestIntrospectionOutlivesTheFirstClient(t *testing.T) {
+	as := newAuthServer(t)
+	c := MulesoftConfig("http://127.0.0.1:1", as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
+	c.HTTPClient, c.Now = http.DefaultClient, time.Now
+	in := newIntrospector(c)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	tok, err := in.verify(gone, as.mint(as.claims(silver), nil, as.kid))
+	if err != nil || tok.Subject != "silver@example.com" {
+		t.Fatalf("verify with the first client gone: %+v, %v; want the token's answer", tok, err)
+	}
+}
+
+func TestJWKSRefreshPicksUpARotatedKey(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	clock := &fakeClock{now: time.Now()}
+	gw := newTestGatewayAt(t, ModeJWT, as, up.srv.URL, clock.Now)
+	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	newKey := as.Rotate("test-key-2")
+	rotated := as.mint(as.claims(silver), newKey, "test-key-2")
+
+	resp, _ := get(t, gw.URL+"/planets", "Bearer "+rotated)
+	if resp.StatusCode != 401 || as.JWKSRequests() != 1 {
+		t.Fatalf("within %s of the last fetch: status %d, JWKS fetched %d times; want 401 and 1 (rate-limited)", minRefresh, resp.StatusCode, as.JWKSRequests())
+	}
+	clock.advance(minRefresh)
+	resp, body := get(t, gw.URL+"/planets", "Bearer "+rotated)
+	if resp.StatusCode != 200 {
+		t.Fatalf("a token signed with the rotated key: status %d (%s), want 200 once the JWKS is refetched", resp.StatusCode, body)
+	}
+	if as.JWKSRequests() != 2 {
+		t.Errorf("JWKS fetched %d times, want 2", as.JWKSRequests())
+	}
+	if resp, body := get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), nil, as.kid)); resp.StatusCode != 200 {
+		t.Errorf("the old key, still in the JWKS: status %d (%s), want 200", resp.StatusCode, body)
 	}
 }
 
@@ -227,8 +327,8 @@ func TestJWKSRefreshOnUnknownKidIsRateLimited(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		get(t, gw.URL+"/planets", "Bearer "+as.mint(as.claims(silver), otherKey, "made-up"))
 	}
-	if as.jwksRequested != 1 {
-		t.Errorf("JWKS fetched %d times, want 1 (refreshes on unknown kids are rate-limited)", as.jwksRequested)
+	if as.JWKSRequests() != 1 {
+		t.Errorf("JWKS fetched %d times, want 1 (refreshes on unknown kids are rate-limited)", as.JWKSRequests())
 	}
 }
 
@@ -270,6 +370,10 @@ routes:
 		{name: "unknown key", yaml: good + "colour: blue\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "colour"},
 		{name: "bad duration", yaml: strings.Replace(good, "1m", "soon", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 5"},
 		{name: "relative path", yaml: strings.Replace(good, "path: /planets", "path: planets", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0].path"},
+		{name: "unknown route key", yaml: good + "  - {method: GET, path: /moons, scope: [gold]}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 12: field scope not found"},
+		{name: "same route twice", yaml: good + "  - {method: get, path: /planets}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `routes[2]: pattern "GET /planets" conflicts`},
+		{name: "bad path pattern", yaml: strings.Replace(good, "path: /planets", `path: "/planets/{name"`, 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0]: parsing"},
+		{name: "empty file", yaml: "", wantErr: "the file is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,6 +385,9 @@ routes:
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) {
 					t.Fatalf("err = %v, want it to name %s and mention %q", err, p, tt.wantErr)
+				}
+				if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, ".go:") {
+					t.Errorf("err = %q, want one line naming the config, not our source", msg)
 				}
 				return
 			}

@@ -71,7 +71,10 @@ func (in *introspector) verify(ctx context.Context, raw string) (Token, error) {
 		return a.result()
 	}
 	v, err, _ := in.flight.Do(string(key[:]), func() (any, error) {
-		a, err := in.introspect(ctx, raw)
+		// Other requests with the same token wait for this answer: the
+		// first one's client going away must not fail them (the HTTP
+		// client's timeout still bounds the call).
+		a, err := in.introspect(context.WithoutCancel(ctx), raw)
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,7 @@ type Planets struct {
 }
 
 // Moons is the body of GET /moons (?planet=NAME keeps the moons of one
-// planet, any case).
+// planet, any case; an unknown name is a 404).
 type Moons struct {
 	Count int    `json:"count"`
 	Moons []Moon `json:"moons"`
@@ -72,6 +72,13 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) serve(w http.ResponseWriter, r *http.Request) int {
+	switch r.URL.Path {
+	case "/", "/planets", "/moons", "/asteroids":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			return writeJSON(w, http.StatusMethodNotAllowed, Error{"method_not_allowed", fmt.Sprintf("%s %s: only GET is allowed", r.Method, r.URL.Path)})
+		}
+	}
 	var body any
 	switch r.URL.Path {
 	case "/":
@@ -82,6 +89,10 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request) int {
 	case "/moons":
 		ms := moons()
 		if p := r.URL.Query().Get("planet"); p != "" {
+			if known := bodiesWithMoons(); !knownBody(p, known) {
+				return writeJSON(w, http.StatusNotFound, Error{"not_found",
+					fmt.Sprintf("no planet %q here (try one of %s)", p, strings.Join(known, ", "))})
+			}
 			var kept []Moon
 			for _, m := range ms {
 				if strings.EqualFold(m.Planet, p) {
@@ -100,11 +111,32 @@ func (a *api) serve(w http.ResponseWriter, r *http.Request) int {
 	default:
 		return writeJSON(w, http.StatusNotFound, Error{"not_found", fmt.Sprintf("no such endpoint: %s (try GET /planets, /moons or /asteroids)", r.URL.Path)})
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		return writeJSON(w, http.StatusMethodNotAllowed, Error{"method_not_allowed", fmt.Sprintf("%s %s: only GET is allowed", r.Method, r.URL.Path)})
-	}
 	return writeJSON(w, http.StatusOK, body)
+}
+
+// bodiesWithMoons are the names ?planet= takes: the planets, and the dwarf
+// planets whose moons the API lists.
+func bodiesWithMoons() []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range planets() {
+		names, seen[p.Name] = append(names, p.Name), true
+	}
+	for _, m := range moons() {
+		if !seen[m.Planet] {
+			names, seen[m.Planet] = append(names, m.Planet), true
+		}
+	}
+	return names
+}
+
+func knownBody(name string, known []string) bool {
+	for _, k := range known {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) int {

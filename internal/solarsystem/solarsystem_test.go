@@ -178,12 +178,14 @@ func TestMoonsOfOnePlanet(t *testing.T) {
 		{"mars", []string{"Phobos", "Deimos"}},
 		{"NEPTUNE", []string{"Triton"}},
 		{"Venus", []string{}},
-		{"Vulcan", []string{}},
+		{"pluto", []string{"Charon"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.planet, func(t *testing.T) {
 			var body solarsystem.Moons
-			get(t, srv, http.MethodGet, "/moons?planet="+tt.planet, &body)
+			if resp := get(t, srv, http.MethodGet, "/moons?planet="+tt.planet, &body); resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
 			var got []string
 			for _, m := range body.Moons {
 				got = append(got, m.Name)
@@ -192,6 +194,19 @@ func TestMoonsOfOnePlanet(t *testing.T) {
 				t.Errorf("moons of %s = %v (count %d), want %v", tt.planet, got, body.Count, tt.want)
 			}
 		})
+	}
+}
+
+// TestMoonsOfAnUnknownPlanet: a typo is a 404 naming the known planets,
+// not an empty list that reads as "no moons".
+func TestMoonsOfAnUnknownPlanet(t *testing.T) {
+	srv := httptest.NewServer(solarsystem.Handler())
+	defer srv.Close()
+	var body solarsystem.Error
+	resp := get(t, srv, http.MethodGet, "/moons?planet=Jupitr", &body)
+	if resp.StatusCode != http.StatusNotFound || body.Error != "not_found" ||
+		!strings.Contains(body.Message, `"Jupitr"`) || !strings.Contains(body.Message, "Jupiter") || !strings.Contains(body.Message, "Pluto") {
+		t.Errorf("status %d, body %+v; want 404 naming Jupitr and the known planets", resp.StatusCode, body)
 	}
 }
 

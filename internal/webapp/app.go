@@ -31,6 +31,8 @@ type App struct {
 	mux      *http.ServeMux
 	logf     func(string, ...any)
 
+	callbackPath string // the REDIRECT_URI's path
+
 	mu       sync.Mutex
 	provider *oidc.Provider // discovered on first use
 }
@@ -55,13 +57,11 @@ func New(c Config) (*App, error) {
 	if a.logf == nil {
 		a.logf = func(string, ...any) {}
 	}
-	callback := redirect.Path
-	if callback == "" {
-		callback = "/"
-	}
 	a.mux.HandleFunc("GET /{$}", a.home)
 	a.mux.HandleFunc("POST /signin", a.signIn)
-	a.mux.HandleFunc("GET "+callback, a.callback)
+	// The callback is matched by its path as is, not as a ServeMux
+	// pattern: the REDIRECT_URI may hold any character.
+	a.callbackPath = redirect.Path
 	a.mux.HandleFunc("POST /signout", a.signOut)
 	a.mux.HandleFunc("GET /show/{resource}", a.show)
 	return a, nil
@@ -85,6 +85,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if r.URL.Path == a.callbackPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		a.callback(w, r)
+		return
+	}
 	a.mux.ServeHTTP(w, r)
 }
 
@@ -192,21 +196,26 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sess := a.sessions.get(r)
-	if sess == nil {
-		a.render(w, http.StatusBadRequest, a.viewWith(nil, errorNotice(
-			"This sign-in response does not belong to a sign-in started in this browser.",
-			"The app has no session for it (it may have restarted, or cookies are blocked). Sign in again.")))
-		return
+	var pending pendingSignIn
+	var ok bool
+	if sess != nil {
+		pending, ok = a.sessions.takePending(sess, q.Get("state"))
 	}
-	pending, ok := a.sessions.takePending(sess, q.Get("state"))
 	if e := q.Get("error"); e != "" {
-		// The authorization server's own error: show it whatever the state.
+		// The authorization server's own error: show it whatever the state
+		// or the session (what it says is why the sign-in failed).
 		n := errorNotice("The authorization server refused the sign-in: "+e, q.Get("error_description"))
 		if e == "access_denied" && ok {
 			n.Hint = fmt.Sprintf("The %s sign-in asks for the scopes %s; the access policy grants them only to the %s group's members.",
 				pending.as, strings.Join(a.scopesFor(pending.as), ", "), pending.as)
 		}
 		a.render(w, http.StatusBadRequest, a.viewWith(sess, n))
+		return
+	}
+	if sess == nil {
+		a.render(w, http.StatusBadRequest, a.viewWith(nil, errorNotice(
+			"This sign-in response does not belong to a sign-in started in this browser.",
+			"The app has no session for it (it may have restarted, or cookies are blocked). Sign in again.")))
 		return
 	}
 	if !ok {

@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"crypto/rsa"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -8,8 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apicenter/apicenter/internal/gateway"
+	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
 const (
@@ -168,6 +171,7 @@ func TestPagesForEachUser(t *testing.T) {
 		name       string
 		as         string // "" for not signed in
 		show       string
+		wantStatus int // 0 for 200
 		want       []string
 		wantAbsent []string
 	}{
@@ -178,6 +182,8 @@ func TestPagesForEachUser(t *testing.T) {
 			"Sign in as the gold user"}, wantAbsent: []string{"Jupiter"}},
 		{name: "gold sees the planets", as: "gold", show: "planets", want: []string{"Mercury"}},
 		{name: "gold sees the moons", as: "gold", show: "moons", want: []string{"Io", "Jupiter"}},
+		{name: "nothing by that name", as: "gold", show: "comets", wantStatus: http.StatusNotFound,
+			want: []string{"There is nothing called &#34;comets&#34; to show.", "the planets, the moons and the asteroids"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,8 +192,8 @@ func TestPagesForEachUser(t *testing.T) {
 				h.signIn(t, c, tt.as)
 			}
 			resp, body := do(t, c, http.MethodGet, h.appURL+"/show/"+tt.show, nil)
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status %s", resp.Status)
+			if want := max(tt.wantStatus, http.StatusOK); resp.StatusCode != want {
+				t.Fatalf("status %s, want %d", resp.Status, want)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(body, w) {
@@ -213,19 +219,40 @@ func TestHomeShowsClaimsNotTokens(t *testing.T) {
 			t.Errorf("home lacks %q", w)
 		}
 	}
-	var raw []string
+}
+
+// TestNoPageShowsASecret walks every page a signed-in user can reach and
+// looks for the raw access token, the client secret, the session secret,
+// the session cookie and the users' passwords.
+func TestNoPageShowsASecret(t *testing.T) {
+	h := newHarness(t, "api://test")
+	c := browser(t)
+	h.signIn(t, c, "silver")
+	secrets := []string{h.app.cfg.ClientSecret, "Never-Shown"}
 	h.app.sessions.with(func() {
 		for _, s := range h.app.sessions.sessions {
-			raw = append(raw, s.accessToken)
+			secrets = append(secrets, s.accessToken, s.id)
 		}
 	})
-	for _, tok := range raw {
-		if tok != "" && strings.Contains(body, tok) {
-			t.Error("home shows the raw access token")
-		}
+	secrets = append(secrets, string(h.app.sessions.secret))
+	pages := []struct{ method, path string }{
+		{http.MethodGet, "/"},
+		{http.MethodGet, "/show/planets"},
+		{http.MethodGet, "/show/moons"}, // refused: the scopes explained
+		{http.MethodGet, "/show/asteroids"},
+		{http.MethodGet, "/show/comets"},
+		{http.MethodPost, "/signin?as=nobody"},
+		{http.MethodGet, "/authorization-code/callback?state=forged&code=x"},
+		{http.MethodGet, "/authorization-code/callback?error=access_denied"},
+		{http.MethodPost, "/signout"},
 	}
-	if strings.Contains(body, "Never-Shown") {
-		t.Error("home shows a password")
+	for _, p := range pages {
+		_, body := do(t, c, p.method, h.appURL+p.path, nil)
+		for _, s := range secrets {
+			if s != "" && strings.Contains(body, s) {
+				t.Errorf("%s %s shows a secret (%.6s...)", p.method, p.path, s)
+			}
+		}
 	}
 }
 
@@ -308,6 +335,11 @@ func testCallbackRejects(t *testing.T, h *harness) {
 		{name: "no session at all", callback: func(t *testing.T, c *http.Client) string {
 			return h.appURL + "/authorization-code/callback?code=x&state=y"
 		}, want: "This sign-in response does not belong to a sign-in started in this browser."},
+		{name: "error sent to the redirect of a browser with no session", callback: func(t *testing.T, c *http.Client) string {
+			return h.appURL + "/authorization-code/callback?" + url.Values{
+				"state": {"y"}, "error": {"consent_required"}, "error_description": {"The user must consent."},
+			}.Encode()
+		}, want: "The authorization server refused the sign-in: consent_required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -329,6 +361,53 @@ func testCallbackRejects(t *testing.T, h *harness) {
 			_, body = do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
 			if !strings.Contains(body, "You need an access token: sign in first.") {
 				t.Error("after a rejected callback the app holds a token")
+			}
+		})
+	}
+}
+
+// TestCallbackRejectsABadIDToken: the app verifies the ID token (go-oidc)
+// before it keeps any token: signature, issuer, audience and expiry.
+func TestCallbackRejectsABadIDToken(t *testing.T) {
+	tests := []struct {
+		name   string
+		forge  func(t *testing.T, as *authServer, claims map[string]any) *rsa.PrivateKey
+		detail string
+	}{
+		{name: "signed by another key", forge: func(t *testing.T, _ *authServer, _ map[string]any) *rsa.PrivateKey {
+			return issuertest.NewKey(t)
+		}, detail: "signature"},
+		{name: "for another client", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["aud"] = "0oaanother"
+			return nil
+		}, detail: "audience"},
+		{name: "from another issuer", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["iss"] = "https://evil.example.com/oauth2/default"
+			return nil
+		}, detail: "issued by a different provider"},
+		{name: "expired", forge: func(t *testing.T, _ *authServer, c map[string]any) *rsa.PrivateKey {
+			c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
+			c["exp"] = time.Now().Add(-time.Hour).Unix()
+			return nil
+		}, detail: "expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			as := newAuthServer(t)
+			h := newHarnessFor(t, as, "api://test")
+			as.badIDToken = func(c map[string]any) *rsa.PrivateKey { return tt.forge(t, as, c) }
+			c := browser(t)
+			cb := h.authorize(t, c, h.startSignIn(t, c, "silver"))
+			resp, body := do(t, c, http.MethodGet, cb, nil)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Sign-in rejected: the ID token is not valid.") {
+				t.Fatalf("%s, page:\n%s", resp.Status, body)
+			}
+			if !strings.Contains(body, tt.detail) {
+				t.Errorf("the page does not say what is wrong (%q):\n%s", tt.detail, body)
+			}
+			_, body = do(t, c, http.MethodGet, h.appURL+"/show/planets", nil)
+			if !strings.Contains(body, "You need an access token: sign in first.") {
+				t.Error("after a bad ID token the app holds an access token")
 			}
 		})
 	}
@@ -377,8 +456,46 @@ func TestSessionCookieAttributes(t *testing.T) {
 	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Secure {
 		t.Fatalf("session cookie = %+v, want HttpOnly, SameSite=Lax, not Secure on http", ck)
 	}
-	if s := newSessionStore("", true); !s.secure {
-		t.Error("store for an https app does not set Secure")
+
+	// The same app served over https (its redirect URI says so).
+	cfg := h.app.cfg
+	cfg.RedirectURI = "https://app.example.com/authorization-code/callback"
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "https://app.example.com/signin", strings.NewReader("as=silver"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	app.ServeHTTP(rec, req)
+	cks := rec.Result().Cookies()
+	if rec.Code != http.StatusSeeOther || len(cks) != 1 || !cks[0].Secure || !cks[0].HttpOnly || cks[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("over https: %d, cookies %+v, want one session cookie, Secure, HttpOnly, SameSite=Lax", rec.Code, cks)
+	}
+}
+
+// TestCallbackPathIsTakenAsIs: a REDIRECT_URI path that is no valid
+// ServeMux pattern still works (it used to panic in New).
+func TestCallbackPathIsTakenAsIs(t *testing.T) {
+	as := newAuthServer(t)
+	var handler http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	cfg := Config{Issuer: as.issuer(), ClientID: as.clientID, ClientSecret: as.secret, GatewayURI: "http://127.0.0.1:1",
+		RedirectURI: srv.URL + "/cb/{state} here", SilverScope: silverScope, GoldScope: goldScope}
+	app, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler = app
+	h := &harness{appURL: srv.URL, app: app}
+	c := browser(t)
+	cb := h.authorize(t, c, h.startSignIn(t, c, "silver"))
+	if resp, body := do(t, c, http.MethodGet, cb, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("callback: %s %s", resp.Status, body)
+	}
+	if _, body := do(t, c, http.MethodGet, srv.URL+"/", nil); !strings.Contains(body, "Signed in as the silver user.") {
+		t.Errorf("not signed in:\n%s", body)
 	}
 }
 
@@ -397,6 +514,7 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "complete"},
 		{name: "no client id", drop: "CLIENT_ID", wantErr: "setting CLIENT_ID is missing"},
 		{name: "gateway not a URL", set: map[string]string{"GATEWAY_URI": "gateway"}, wantErr: "setting GATEWAY_URI"},
+		{name: "redirect URI without a callback path", set: map[string]string{"REDIRECT_URI": "http://127.0.0.1:8080/"}, wantErr: `setting REDIRECT_URI: "http://127.0.0.1:8080/" has no callback path`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -418,6 +536,36 @@ func TestConfigFromEnv(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestRefusalOfAnOpaqueToken: with an access token the app cannot decode,
+// a 403 says so and passes on the gateway's description, rather than
+// claiming the token has no scopes.
+func TestRefusalOfAnOpaqueToken(t *testing.T) {
+	a := &App{cfg: Config{GoldScope: goldScope}}
+	resp := &http.Response{StatusCode: http.StatusForbidden, Header: http.Header{"Www-Authenticate": {
+		`Bearer realm="apicenter", error="insufficient_scope", error_description="GET /moons needs the scope ` + goldScope + `; the token has: openid", scope="` + goldScope + `"`}}}
+	tests := []struct {
+		name   string
+		have   []string
+		opaque bool
+		want   string
+	}{
+		{name: "decoded", have: []string{"openid", silverScope}, want: "Your access token has the scopes: openid, " + silverScope + "."},
+		{name: "opaque", opaque: true, want: "Your access token is opaque: the app cannot read its scopes. The gateway says: GET /moons needs the scope " + goldScope + "; the token has: openid."},
+		{name: "decoded, no scopes", want: "Your access token has the scopes: none."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := a.explainRefusal(resp, "/moons", tt.have, tt.opaque)
+			if n.Detail != tt.want {
+				t.Errorf("detail = %q, want %q", n.Detail, tt.want)
+			}
+			if !strings.Contains(n.Title, "it needs the scope "+goldScope) || n.Hint == "" {
+				t.Errorf("title %q, hint %q", n.Title, n.Hint)
 			}
 		})
 	}

@@ -163,11 +163,20 @@ func (d *pageDriver) expect(state string, want []string, absent ...string) {
 func (d *pageDriver) signIn(u browserUser) {
 	d.t.Helper()
 	d.click("signin-" + u.as)
+	// The app asks for prompt=login: the org must show its form even when
+	// it holds a session, rather than send the browser straight back.
+	form, err := chromedp.Run(d.ctx, chromedp.Evaluate[bool](`document.getElementById("username") !== null`))
+	if err != nil {
+		d.t.Fatalf("reading the sign-in page: %v", err)
+	}
+	if !form {
+		d.t.Fatalf("signing in as %s: the org showed no sign-in form; the page says:\n%s", u.as, d.text())
+	}
 	if err := chromedp.Do(d.ctx, chromedp.WaitVisible(chromedp.ID("username"))); err != nil {
 		d.t.Fatalf("waiting for the sign-in form: %v", err)
 	}
 	d.expect("org-sign-in-"+u.as, []string{"Sign In", "Username", "Password"})
-	err := chromedp.Do(d.ctx,
+	err = chromedp.Do(d.ctx,
 		chromedp.Clear(chromedp.ID("username")),
 		chromedp.SendKeys(chromedp.ID("username"), u.username),
 		chromedp.SendKeys(chromedp.ID("password"), u.password),
@@ -192,8 +201,8 @@ func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, s
 	d.expect("no-token", []string{"You need an access token: sign in first."}, "Mercury")
 
 	d.signIn(silver)
-	d.expect("signed-in-silver", []string{"Signed in as the silver user.", "ID token claims", "Access token claims", silverScope},
-		silver.password, goldScope)
+	d.expect("signed-in-silver", []string{"Signed in as the silver user (" + silver.username + ").", "ID token claims", "Access token claims", silverScope},
+		silver.password, goldScope, gold.username)
 
 	d.click("show-planets")
 	d.expect("silver-planets", []string{"The gateway let you through to GET /planets.", "Mercury", "Neptune"})
@@ -204,16 +213,25 @@ func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, s
 		"Your access token has the scopes:", silverScope, "Sign in as the gold user to get the gold scope."}, "Ganymede")
 
 	d.click("signout")
-	d.expect("signed-out", []string{"You are signed out.", "Not signed in."}, "ID token claims")
+	d.expect("signed-out", []string{"You are signed out.", "Not signed in."}, "ID token claims", silver.username)
 
 	d.signIn(gold)
-	d.expect("signed-in-gold", []string{"Signed in as the gold user.", goldScope}, gold.password)
+	// The org still holds the silver user's session: prompt=login made it
+	// show the form again (signIn waits for it), and the user changed.
+	d.expect("signed-in-gold", []string{"Signed in as the gold user (" + gold.username + ").", goldScope}, gold.password, silver.username)
 
 	d.click("show-planets")
 	d.expect("gold-planets", []string{"Mercury", "Neptune"})
 
 	d.click("show-moons")
 	d.expect("gold-moons", []string{"The gateway let you through to GET /moons.", "Ganymede"})
+
+	// Switching user without signing out: the org's gold session does not
+	// carry over (prompt=login), and the gold token is gone.
+	d.signIn(silver)
+	d.expect("switched-to-silver", []string{"Signed in as the silver user (" + silver.username + ")."}, gold.username, goldScope)
+	d.click("show-moons")
+	d.expect("switched-silver-moons-refused", []string{"403 insufficient_scope"}, "Ganymede")
 
 	d.click("signout")
 	d.click("show-planets")

@@ -27,7 +27,8 @@ type Config struct {
 	GoldUsername   string // GOLD_USERNAME
 
 	// SessionSecret keys the session cookie's MAC (SESSION_SECRET); empty
-	// means a random secret, so sessions end when the app restarts.
+	// means a random one. Sessions live in the app's memory, so they end
+	// when it restarts either way.
 	SessionSecret string
 
 	// HTTPClient makes the calls to the authorization server and the
@@ -77,18 +78,36 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	return c, c.Validate()
 }
 
-// Validate names the first missing or malformed setting.
+// SettingError names a setting that is missing or malformed.
+type SettingError struct {
+	Key     string // the .env name, e.g. ISSUER
+	Missing bool   // else Problem says what is wrong with the value
+	Problem string
+}
+
+func (e *SettingError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("setting %s is missing (see apicenter get-settings --mulesoft)", e.Key)
+	}
+	return fmt.Sprintf("setting %s: %s", e.Key, e.Problem)
+}
+
+// Validate names the first missing or malformed setting, as a *SettingError.
 func (c Config) Validate() error {
 	for _, s := range c.settings() {
 		if s.required && *s.dst == "" {
-			return fmt.Errorf("setting %s is missing (see apicenter get-settings --mulesoft)", s.key)
+			return &SettingError{Key: s.key, Missing: true}
 		}
 	}
 	for _, u := range []struct{ key, v string }{{"ISSUER", c.Issuer}, {"REDIRECT_URI", c.RedirectURI}, {"GATEWAY_URI", c.GatewayURI}} {
 		p, err := url.Parse(u.v)
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("setting %s: %q is not an http(s) URL", u.key, u.v)
+			return &SettingError{Key: u.key, Problem: fmt.Sprintf("%q is not an http(s) URL", u.v)}
 		}
+	}
+	// The redirect URI's path is the callback; the home page holds "/".
+	if p, _ := url.Parse(c.RedirectURI); p.Path == "" || p.Path == "/" {
+		return &SettingError{Key: "REDIRECT_URI", Problem: fmt.Sprintf("%q has no callback path (e.g. /authorization-code/callback)", c.RedirectURI)}
 	}
 	return nil
 }

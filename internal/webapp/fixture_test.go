@@ -15,21 +15,27 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
 // authServer is a test fixture standing for an external OpenID provider:
-// discovery, JWKS, an authorize endpoint that signs in the login_hint user
-// at once, and a token endpoint that checks PKCE and spends each code once.
+// the issuertest issuer (discovery, JWKS), an authorize endpoint that signs
+// in the login_hint user at once, and a token endpoint that checks PKCE and
+// spends each code once.
 type authServer struct {
+	*issuertest.Issuer
 	t        testing.TB
 	srv      *httptest.Server
-	key      *rsa.PrivateKey
 	clientID string
 	secret   string
 
 	mu    sync.Mutex
 	codes map[string]grant
+	// badIDToken, when set, turns the claims of the next ID tokens into
+	// what a forger would send, and says which key signs them (nil: the
+	// issuer's).
+	badIDToken func(claims map[string]any) *rsa.PrivateKey
 }
 
 type grant struct {
@@ -38,30 +44,14 @@ type grant struct {
 
 func newAuthServer(t testing.TB) *authServer {
 	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := &authServer{t: t, key: key, clientID: "0oaapp", secret: "app-secret", codes: map[string]grant{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /oauth2/aus1/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
-		iss := as.issuer()
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"issuer": iss, "authorization_endpoint": iss + "/v1/authorize", "token_endpoint": iss + "/v1/token",
-			"jwks_uri": iss + "/v1/keys", "id_token_signing_alg_values_supported": []string{"RS256"},
-		})
-	})
-	mux.HandleFunc("GET /oauth2/aus1/v1/keys", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	})
-	mux.HandleFunc("GET /oauth2/aus1/v1/authorize", as.authorize)
-	mux.HandleFunc("POST /oauth2/aus1/v1/token", as.token)
-	as.srv = httptest.NewServer(mux)
-	t.Cleanup(as.srv.Close)
+	iss := issuertest.Start(t)
+	as := &authServer{Issuer: iss, t: t, srv: iss.Server, clientID: "0oaapp", secret: "app-secret", codes: map[string]grant{}}
+	iss.Mux.HandleFunc("GET "+issuertest.Path+"/v1/authorize", as.authorize)
+	iss.Mux.HandleFunc("POST "+issuertest.Path+"/v1/token", as.token)
 	return as
 }
 
-func (as *authServer) issuer() string { return as.srv.URL + "/oauth2/aus1" }
+func (as *authServer) issuer() string { return as.URL() }
 
 func (as *authServer) authorize(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -103,22 +93,18 @@ func (as *authServer) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	access := as.sign(map[string]any{"iss": as.issuer(), "aud": "api://test", "sub": g.user, "cid": as.clientID,
+	access := as.Sign(map[string]any{"iss": as.issuer(), "aud": "api://test", "sub": g.user, "cid": as.clientID,
 		"scp": strings.Fields(g.scope), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "jti": "AT." + rand.Text()})
-	idt := as.sign(map[string]any{"iss": as.issuer(), "aud": as.clientID, "sub": "00u" + g.user, "nonce": g.nonce,
-		"preferred_username": g.user, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	idClaims := map[string]any{"iss": as.issuer(), "aud": as.clientID, "sub": "00u" + g.user, "nonce": g.nonce,
+		"preferred_username": g.user, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}
+	as.mu.Lock()
+	bad := as.badIDToken
+	as.mu.Unlock()
+	var idKey *rsa.PrivateKey
+	if bad != nil {
+		idKey = bad(idClaims)
+	}
+	idt := as.SignWith(jose.RS256, idClaims, idKey, as.KID)
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": access, "id_token": idt, "token_type": "Bearer", "expires_in": 3600, "scope": g.scope})
-}
-
-func (as *authServer) sign(claims map[string]any) string {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: as.key, KeyID: "k1"}}, nil)
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		as.t.Fatal(err)
-	}
-	return raw
 }

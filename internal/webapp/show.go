@@ -16,7 +16,8 @@ func (a *App) show(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("resource")
 	path, ok := resources[name]
 	if !ok {
-		a.render(w, http.StatusNotFound, a.viewWith(a.sessions.get(r), errorNotice("There is no "+name+" to show.", "")))
+		a.render(w, http.StatusNotFound, a.viewWith(a.sessions.get(r), errorNotice(
+			fmt.Sprintf("There is nothing called %q to show.", name), "The app shows the planets, the moons and the asteroids.")))
 		return
 	}
 	sess := a.sessions.get(r)
@@ -54,7 +55,7 @@ func (a *App) show(w http.ResponseWriter, r *http.Request) {
 		v.Result = tableOf(body)
 		v.Notice = notice{Kind: "info", Title: fmt.Sprintf("The gateway let you through to GET %s.", path)}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		v.Notice = a.explainRefusal(resp, path, v.AccessScopes)
+		v.Notice = a.explainRefusal(resp, path, v.AccessScopes, v.AccessOpaque)
 	default:
 		detail := string(body)
 		var e struct {
@@ -74,11 +75,19 @@ func (a *App) show(w http.ResponseWriter, r *http.Request) {
 
 // explainRefusal turns a gateway's 401 or 403 into a sentence: which scope
 // the endpoint needs and which scopes the token has.
-func (a *App) explainRefusal(resp *http.Response, path string, have []string) notice {
+// An opaque token's scopes are unknown to the app: then it says what the
+// gateway said.
+func (a *App) explainRefusal(resp *http.Response, path string, have []string, opaque bool) notice {
 	ch := parseChallenge(resp.Header.Get("WWW-Authenticate"))
-	has := "none"
-	if len(have) > 0 {
-		has = strings.Join(have, ", ")
+	has := "Your access token has the scopes: none."
+	switch {
+	case len(have) > 0:
+		has = "Your access token has the scopes: " + strings.Join(have, ", ") + "."
+	case opaque:
+		has = "Your access token is opaque: the app cannot read its scopes."
+		if d := ch["error_description"]; d != "" {
+			has += " The gateway says: " + d + "."
+		}
 	}
 	if resp.StatusCode == http.StatusForbidden {
 		need := ch["scope"]
@@ -87,7 +96,7 @@ func (a *App) explainRefusal(resp *http.Response, path string, have []string) no
 		}
 		n := errorNotice(
 			fmt.Sprintf("The gateway refused GET %s (403 %s): it needs the scope %s.", path, orDefault(ch["error"], "forbidden"), need),
-			fmt.Sprintf("Your access token has the scopes: %s.", has))
+			has)
 		if strings.Contains(need, a.cfg.GoldScope) {
 			n.Hint = "Sign in as the gold user to get the gold scope."
 		}

@@ -29,9 +29,14 @@ type claim struct {
 	Note  string // a readable date for time claims
 }
 
+// pageSettings are the settings the page shows: never a secret.
+type pageSettings struct {
+	Gateway, Issuer, Audience, GatewayURI string
+}
+
 // page is what the template shows.
 type page struct {
-	Cfg          Config
+	Cfg          pageSettings
 	SignedInAs   string
 	Username     string
 	IDClaims     []claim
@@ -45,7 +50,7 @@ type page struct {
 
 // view builds the page for sess (which may be nil).
 func (a *App) view(sess *session) page {
-	v := page{Cfg: a.cfg}
+	v := page{Cfg: pageSettings{Gateway: a.cfg.Gateway, Issuer: a.cfg.Issuer, Audience: a.cfg.Audience, GatewayURI: a.cfg.GatewayURI}}
 	if sess == nil {
 		return v
 	}

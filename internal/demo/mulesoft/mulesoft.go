@@ -167,7 +167,13 @@ func RegisterClient(ctx context.Context, hc *http.Client, orgURL, token string, 
 	}
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&out)
 	if resp.StatusCode != http.StatusCreated || out.ClientID == "" {
-		return "", "", fmt.Errorf("dynamic client registration at %s: %s %s%s %s", endpoint, resp.Status, out.ErrorCode, out.Error, out.ErrorSummary+out.Description)
+		why := resp.Status
+		for _, part := range []string{out.ErrorCode + out.Error, out.ErrorSummary + out.Description} {
+			if part != "" {
+				why += ": " + part
+			}
+		}
+		return "", "", fmt.Errorf("dynamic client registration at %s: %s", endpoint, why)
 	}
 	return out.ClientID, out.ClientSecret, nil
 }
