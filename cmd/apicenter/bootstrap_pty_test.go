@@ -99,7 +99,8 @@ func TestBootstrapInteractive(t *testing.T) {
 		signIn []string
 		// neverShown: typed text that must not appear on the terminal
 		neverShown []string
-		// shown: text that must appear on the terminal
+		// shown: text that must appear on the terminal (before the
+		// interrupt, with interruptAfter)
 		shown []string
 	}{
 		{
@@ -223,6 +224,9 @@ func TestBootstrapInteractive(t *testing.T) {
 			}
 			if tt.interruptAfter != nil {
 				waitRecorded(t, outPath, tt.interruptAfter)
+				for _, s := range tt.shown {
+					term.WaitFor(s) // with what is still being created
+				}
 				term.Send(ptytest.CtrlC)
 			}
 			proc.ExpectExit(tt.wantCode)
