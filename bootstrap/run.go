@@ -182,10 +182,20 @@ func (r *run) checkGivenPassword(name, password string) error {
 	return passwordLoginErr(password, l, singleValueRef(r.f, login))
 }
 
+// checkItem runs the check of value it on val; the error of a secret value
+// never shows it.
+func checkItem(it *inputs.Item, val string) error {
+	err := check(it.Value.Validate, val)
+	if err != nil && it.Value.Secret && val != "" {
+		return errors.New(strings.ReplaceAll(err.Error(), val, mask(val)))
+	}
+	return err
+}
+
 // checkValue runs a value's check and, for a user's password whose login
 // is settled, Okta's rule that the password hold no part of the login.
 func (r *run) checkValue(n *node, val string) error {
-	if err := check(n.it.Value.Validate, val); err != nil {
+	if err := checkItem(n.it, val); err != nil {
 		return err
 	}
 	login, ok := r.passwordLogin[n.it.Name]
@@ -233,7 +243,7 @@ func (r *run) prepare(ctx context.Context) error {
 			val, where, ok = r.opts.Env.Lookup(it.Name)
 		}
 		if ok {
-			if err := check(it.Value.Validate, val); err != nil {
+			if err := checkItem(it, val); err != nil {
 				return inputErr("%s (from %s): %v", it.Name, where, err)
 			}
 			if err := r.checkGivenPassword(it.Name, val); err != nil {

@@ -83,6 +83,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		{name: "policy step before the first", args: []string{"--mulesoft_policy", "--yes"}, code: exitcode.Input, want: "outputs/mulesoft.yaml does not exist: run `apicenter bootstrap --mulesoft` first"},
 		{name: "invalid --set value", args: []string{"--mulesoft", "--yes", "--set", "SILVER_USERNAME=silver"}, code: exitcode.Input, want: `SILVER_USERNAME (from --set SILVER_USERNAME): "silver" is not an email address`},
 		{name: "invalid value in the environment", args: []string{"--mulesoft", "--yes"}, env: map[string]string{"REDIRECT_URI": "ftp://x"}, code: exitcode.Input, want: `REDIRECT_URI (from environment): "ftp://x" is not an http(s) URL`},
+		{name: "invalid secret value, not shown", args: []string{"--input", "in.yaml", "--yes", "--set", "S=hunter2 secret"}, files: map[string]string{"in.yaml": "items:\n  - value: S\n    secret: true\n    validate: email\n"}, code: exitcode.Input, want: `S (from --set S): "********" is not an email address`},
 		{name: "weak --set password", args: []string{"--mulesoft", "--yes", "--set", "GOLD_PASSWORD=short"}, code: exitcode.Input, want: "a password needs at least 8 characters"},
 		{name: "damaged output file", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\nvalues: 3\n"}, code: exitcode.Input, want: "outputs/mulesoft.yaml:2: the output file is damaged (cannot unmarshal"},
 		{name: "output of another org", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\norgUrl: https://other.okta.com\n"}, code: exitcode.Usage, want: "outputs/mulesoft.yaml was written for the org https://other.okta.com"},
@@ -134,6 +135,9 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 			}
 			if regexp.MustCompile(`(?m) +$`).MatchString(r.errOut) {
 				t.Errorf("stderr has lines ending in spaces:\n%q", r.errOut)
+			}
+			if strings.Contains(r.errOut+r.out, "hunter2") {
+				t.Errorf("a secret value is in the output:\n%s", r.errOut)
 			}
 			if strings.Contains(r.errOut+r.out, srv.Token) {
 				t.Errorf("the token is in the output")
