@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -256,6 +257,9 @@ func (r *run) prepare(ctx context.Context) error {
 	}
 	if err := r.checkNeededRefs(); err != nil {
 		return err
+	}
+	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
+		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
 	}
 	prev, err := outputs.Load(r.outPath)
 	switch {

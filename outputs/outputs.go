@@ -185,6 +185,21 @@ func (f *File) Save(path string) error {
 	return nil
 }
 
+// CheckWritable makes sure output files can be written in dir (creating
+// it, 0700, if need be), so that a run finds out before it creates
+// anything it could not record.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".write-check.*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp.Close()
+	return os.Remove(tmp.Name())
+}
+
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // damaged is the one-line error of an output file YAML cannot read, with
