@@ -258,9 +258,6 @@ func (r *run) prepare(ctx context.Context) error {
 	if err := r.checkNeededRefs(); err != nil {
 		return err
 	}
-	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
-		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
-	}
 	prev, err := outputs.Load(r.outPath)
 	switch {
 	case errors.Is(err, outputs.ErrMissing):
@@ -289,6 +286,9 @@ func (r *run) prepare(ctx context.Context) error {
 	r.progress.note("checking the API token with %s ...", org.URL)
 	if err := checkOrg(ctx, c, org); err != nil {
 		return err
+	}
+	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
+		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
 	}
 	return nil
 }
