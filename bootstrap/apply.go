@@ -72,18 +72,31 @@ func (r *run) apply(ctx context.Context) error {
 		if err := waitDeps(n, stop); err != nil {
 			break
 		}
-		select {
-		case <-stop:
-		default:
-			if err := r.settleValue(n); err != nil {
-				halt(err)
-			}
-		}
-		closed[n] = true
-		close(n.done)
 		if isStopped(stop) {
 			break
 		}
+		// A prompt cannot be cancelled: a signal while it waits for a key
+		// abandons it (and puts the terminal back), instead of waiting for
+		// the key.
+		settled := make(chan error, 1)
+		go func() { settled <- r.settleValue(n) }()
+		select {
+		case err := <-settled:
+			if err != nil {
+				halt(err)
+			}
+		case <-ctx.Done():
+			if rs, ok := r.opts.Prompter.(prompter.Restorer); ok {
+				rs.Restore()
+			}
+			r.progress.answered()
+			halt(exitcode.Wrap(exitcode.Interrupted, errors.New("interrupted")))
+		}
+		if isStopped(stop) {
+			break
+		}
+		closed[n] = true
+		close(n.done)
 	}
 	for _, n := range r.nodes {
 		if n.it.Value != nil && !closed[n] {

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg"
@@ -433,5 +436,44 @@ func TestBootstrapPolicyInteractive(t *testing.T) {
 	settings := parseEnv(t, r.out)
 	if settings["CLIENT_ID"] != id || settings["CLIENT_SECRET"] != secret {
 		t.Errorf("get-settings gives CLIENT_ID %q and a CLIENT_SECRET of %d characters; want the typed ones", settings["CLIENT_ID"], len(settings["CLIENT_SECRET"]))
+	}
+}
+
+// TestSignalAtAPrompt sends SIGTERM to a real bootstrap process while a
+// prompt waits for a key: it stops at once with the interrupted exit code,
+// keeps what was answered, and leaves the terminal as it found it (not in
+// the prompt's raw mode).
+func TestSignalAtAPrompt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	srv := devorgtest.Start(t)
+	dir := orgEnv(t, srv)
+	term := ptytest.New(t)
+	cooked, err := unix.IoctlGetTermios(int(term.Tty().Fd()), unix.TCGETS)
+	must(t, err)
+	cmd := exec.Command(bin, "bootstrap", "--mulesoft")
+	cmd.Dir = dir
+	proc := term.Start(cmd)
+	term.Expect("AUTH_SERVER_NAME: ")
+	term.Expect(prompter.ChooseQuestion)
+	term.Answer(ptytest.Enter)
+	term.Expect("AUDIENCE: ")
+	term.Expect(prompter.ChooseQuestion)
+	term.WaitRaw()
+	proc.Signal(syscall.SIGTERM)
+	proc.ExpectExit(exitcode.Interrupted)
+	term.Expect("interrupted: what was created is recorded in outputs/mulesoft.yaml")
+
+	after, err := unix.IoctlGetTermios(int(term.Tty().Fd()), unix.TCGETS)
+	must(t, err)
+	if after.Lflag&(unix.ECHO|unix.ICANON) != cooked.Lflag&(unix.ECHO|unix.ICANON) {
+		t.Errorf("the terminal was left with lflag %#x, it had %#x", after.Lflag, cooked.Lflag)
+	}
+	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft.yaml"))
+	must(t, err)
+	if v, ok := out.Value("AUTH_SERVER_NAME"); !ok || v.Value != "solar system API" {
+		t.Errorf("the answered value was not kept: %+v", out.Values)
 	}
 }

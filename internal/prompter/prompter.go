@@ -34,6 +34,12 @@ type Prompter interface {
 	Input(name, hint string, secret bool, validate func(string) error) (string, error)
 }
 
+// Restorer is a Prompter that can put the terminal back as it found it, for
+// a program that stops (a signal) while a prompt waits for a key.
+type Restorer interface {
+	Restore()
+}
+
 // String names the choice as the prompt spells it.
 func (c Choice) String() string {
 	switch c {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/terminal"
+	"golang.org/x/term"
 
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
@@ -28,7 +29,10 @@ func New(ios *iostreams.IOStreams) Prompter {
 	if !inOK || !outOK || !ios.CanPrompt() {
 		return notTerminal{}
 	}
-	return &surveyPrompter{in: byteReader{in}, out: out, errOut: ios.ErrOut}
+	// The terminal as it is before any prompt, to put back if the program
+	// stops while a prompt has it in raw mode.
+	state, _ := term.GetState(int(in.Fd()))
+	return &surveyPrompter{in: byteReader{in}, out: out, errOut: ios.ErrOut, fd: int(in.Fd()), state: state}
 }
 
 // byteReader reads the terminal one byte at a time. Before reading keys,
@@ -50,6 +54,18 @@ type surveyPrompter struct {
 	in     terminal.FileReader
 	out    terminal.FileWriter
 	errOut io.Writer
+	fd     int
+	state  *term.State
+}
+
+// Restore puts the terminal back in the mode it had before any prompt and
+// ends the line a waiting prompt left open. A program that stops while a
+// prompt waits (SIGTERM) calls it; the prompt itself is abandoned.
+func (p *surveyPrompter) Restore() {
+	if p.state != nil {
+		_ = term.Restore(p.fd, p.state)
+	}
+	fmt.Fprintln(p.out)
 }
 
 // Choose shows the value as

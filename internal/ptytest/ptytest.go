@@ -237,6 +237,19 @@ type Process struct {
 	done chan struct{}
 	code int
 	kill func()
+	// signal sends a signal to a program run by Start; nil for Run.
+	signal func(os.Signal) error
+}
+
+// Signal sends sig to the program (one run by Start), as kill(1) would.
+func (p *Process) Signal(sig os.Signal) {
+	p.term.t.Helper()
+	if p.signal == nil {
+		p.term.t.Fatalf("ptytest: Signal needs a program run by Start")
+	}
+	if err := p.signal(sig); err != nil {
+		p.term.t.Fatalf("ptytest: signal %v: %v", sig, err)
+	}
 }
 
 // Start runs cmd with the terminal as its stdin, stdout, stderr and
@@ -251,7 +264,7 @@ func (c *Terminal) Start(cmd *exec.Cmd) *Process {
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("ptytest: start %s: %v", cmd.Path, err)
 	}
-	p := &Process{term: c, done: make(chan struct{}), kill: func() { _ = cmd.Process.Kill() }}
+	p := &Process{term: c, done: make(chan struct{}), kill: func() { _ = cmd.Process.Kill() }, signal: cmd.Process.Signal}
 	go func() {
 		defer close(p.done)
 		err := cmd.Wait()
