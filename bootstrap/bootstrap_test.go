@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -175,6 +176,18 @@ const promptInput = `items:
 // from .env, and nothing from the process environment.
 func orgOf(srv *devorgtest.Server) *orgenv.Env {
 	return &orgenv.Env{Getenv: func(string) (string, bool) { return "", false }, File: map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}}
+}
+
+// runYes runs f against srv with --yes, failing t if the run fails. It
+// returns the result and what the run wrote on stderr.
+func runYes(t *testing.T, srv *devorgtest.Server, f *inputs.File) (*Result, *bytes.Buffer) {
+	t.Helper()
+	ios, _, _, errOut := iostreams.Test()
+	res, err := Run(context.Background(), Options{IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true, Env: orgOf(srv)})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut)
+	}
+	return res, errOut
 }
 
 func loadInput(t *testing.T, text string) *inputs.File {
@@ -391,14 +404,7 @@ func TestValueDefaultFromAnObject(t *testing.T) {
     kind: group
     spec: {name: "{{LOGIN_URL}}"}
 `)
-	ios, _, _, errOut := iostreams.Test()
-	res, err := Run(context.Background(), Options{
-		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
-		Env: orgOf(srv),
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errOut)
-	}
+	res, _ := runYes(t, srv, f)
 	issuer := res.Output.Object("AS").Fields["issuer"]
 	if v, _ := res.Output.Value("LOGIN_URL"); issuer == "" || v.Value != issuer+"/v1/authorize" {
 		t.Errorf("LOGIN_URL = %q, issuer %q", v.Value, issuer)
@@ -501,14 +507,7 @@ func TestRateLimitWaitIsShown(t *testing.T) {
     kind: group
     spec: {name: rate c}
 `)
-	ios, _, _, errOut := iostreams.Test()
-	res, err := Run(context.Background(), Options{
-		IO: ios, Input: f, OutputDir: t.TempDir(), Yes: true,
-		Env: orgOf(srv),
-	})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, errOut)
-	}
+	res, errOut := runYes(t, srv, f)
 	if res.Created != 3 {
 		t.Errorf("created %d groups, want 3", res.Created)
 	}
