@@ -515,3 +515,32 @@ func TestRateLimitWaitIsShown(t *testing.T) {
 		t.Errorf("no word of the rate-limit wait:\n%s", errOut)
 	}
 }
+
+// TestSpinnerLine checks the spinner's line: the first object being worked
+// on in file order, how many more, cut to the terminal's width (a wrapped
+// line could not be erased), and nothing while a prompt waits.
+func TestSpinnerLine(t *testing.T) {
+	var b strings.Builder
+	a, z := &node{index: 0}, &node{index: 5}
+	p := &progress{w: &b, working: map[*node]string{z: `user "z"`, a: `group "a very long group name indeed"`}, width: func() int { return 30 }}
+	p.draw()
+	line := strings.TrimPrefix(b.String(), "\r\x1b[K")
+	if want := `| working on group "a very l…`; line != want {
+		t.Errorf("spinner line %q, want %q", line, want)
+	}
+	if n := len([]rune(line)); n >= 30 {
+		t.Errorf("spinner line of %d columns on a terminal of 30", n)
+	}
+	p.width = func() int { return 200 }
+	b.Reset()
+	p.draw()
+	if want := "\r\x1b[K/ working on group \"a very long group name indeed\" (and 1 more)"; b.String() != want {
+		t.Errorf("spinner line %q, want %q", b.String(), want)
+	}
+	p.asking = true
+	b.Reset()
+	p.draw()
+	if b.Len() != 0 {
+		t.Errorf("drawn while a prompt waits: %q", b.String())
+	}
+}

@@ -27,6 +27,7 @@ type progress struct {
 	// created; it is cleared before any other line and while a prompt
 	// waits. working holds those objects; drawn says the line is shown.
 	spin    bool
+	width   func() int // the terminal's width in columns, 0 if unknown
 	working map[*node]string
 	frame   int
 	drawn   bool
@@ -51,6 +52,13 @@ func newProgress(w io.Writer) *progress {
 	p := &progress{w: w, state: map[*node]line{}, working: map[*node]string{}, done: make(chan struct{})}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.spin = true
+		p.width = func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		}
 		go p.spinner()
 	}
 	return p
@@ -66,23 +74,34 @@ func (p *progress) spinner() {
 		case <-t.C:
 		}
 		p.mu.Lock()
-		if !p.asking && len(p.working) > 0 {
-			var first *node
-			for n := range p.working {
-				if first == nil || n.index < first.index {
-					first = n
-				}
-			}
-			text := "working on " + p.working[first]
-			if k := len(p.working) - 1; k > 0 {
-				text += fmt.Sprintf(" (and %d more)", k)
-			}
-			fmt.Fprintf(p.w, "\r\x1b[K%c %s", spinnerFrames[p.frame%len(spinnerFrames)], text)
-			p.frame++
-			p.drawn = true
-		}
+		p.draw()
 		p.mu.Unlock()
 	}
+}
+
+// draw shows the next spinner frame with the first object being worked on,
+// unless a prompt waits or nothing is. Call with p.mu held.
+func (p *progress) draw() {
+	if p.asking || len(p.working) == 0 {
+		return
+	}
+	var first *node
+	for n := range p.working {
+		if first == nil || n.index < first.index {
+			first = n
+		}
+	}
+	text := "working on " + p.working[first]
+	if k := len(p.working) - 1; k > 0 {
+		text += fmt.Sprintf(" (and %d more)", k)
+	}
+	// One line only: a wrapped line would not be erased by \r.
+	if w := p.width(); w > 4 && len([]rune(text)) > w-3 {
+		text = string([]rune(text)[:w-4]) + "…"
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%c %s", spinnerFrames[p.frame%len(spinnerFrames)], text)
+	p.frame++
+	p.drawn = true
 }
 
 // clearSpinner erases the spinner line. Call with p.mu held.
