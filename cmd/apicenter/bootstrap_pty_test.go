@@ -77,10 +77,10 @@ func TestBootstrapInteractive(t *testing.T) {
 	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
 	interruptObjects := append(append([]string{}, quitObjects...), "SILVER_USER")
 	// Users are created last (they need the groups); slow enough that
-	// Ctrl-C typed when the rest is created finds them still to be done.
+	// Ctrl-C typed once the spinner names them finds them still to be done.
 	slowUserCreation := func(method, pattern string) time.Duration {
 		if method == "POST" && pattern == "/api/v1/users" {
-			return 2 * time.Second
+			return time.Second
 		}
 		return 0
 	}
@@ -175,7 +175,7 @@ func TestBootstrapInteractive(t *testing.T) {
 			interruptAfter: quitObjects,
 			wantCode:       exitcode.Interrupted,
 			wantKeys:       quitKeys,
-			// the users take 2 s: the spinner names what is being created
+			// the users take 1 s: the spinner names what is being created
 			shown: []string{"\r\x1b[K", `working on user "silver.user@example.com"`},
 		},
 		{
