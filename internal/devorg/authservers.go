@@ -1,8 +1,9 @@
 package devorg
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -609,33 +610,42 @@ func (o *Org) deleteClaim(r *http.Request) (int, any, error) {
 
 // --- policies
 
-// byPriority returns the policies of as in priority order.
-func (as *AuthServer) byPriority() []*Policy {
-	ps := sortedBySeq(as.Policies, func(p *Policy) int64 { return p.Seq })
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Priority < ps[j].Priority })
-	return ps
+// ranked is what Okta keeps in priority order, numbered 1..n without gaps:
+// the policies of an authorization server and the rules of a policy.
+type ranked interface {
+	comparable
+	meta() *Meta
+	rank() *int
 }
 
-// rulesByPriority returns the rules of p in priority order.
-func (p *Policy) rulesByPriority() []*Rule {
-	rs := sortedBySeq(p.Rules, func(r *Rule) int64 { return r.Seq })
-	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Priority < rs[j].Priority })
-	return rs
+func (p *Policy) meta() *Meta { return &p.Meta }
+func (p *Policy) rank() *int  { return &p.Priority }
+func (ru *Rule) meta() *Meta  { return &ru.Meta }
+func (ru *Rule) rank() *int   { return &ru.Priority }
+
+// inPriorityOrder returns the values of m in priority order (see byPriority).
+func inPriorityOrder[T ranked](m map[string]T) []T {
+	list := slices.Collect(maps.Values(m))
+	byPriority(list, func(v T) int { return *v.rank() }, func(v T) int64 { return v.meta().Seq })
+	return list
 }
 
-// placeByPriority puts item at the requested priority (1 is first; 0 or
-// past the end means last) among others, and renumbers all 1..n, as Okta
-// keeps priorities contiguous.
-func placeByPriority[T any](others []T, item T, priority int, set func(T, int)) {
-	list := make([]T, 0, len(others)+1)
-	list = append(list, others...)
-	at := len(list)
-	if priority >= 1 && priority-1 < len(list) {
+// setPriority puts item at the requested priority among the values of m
+// (1 is first; 0 or past the end means last; item need not be in m yet),
+// and renumbers them all 1..n.
+func setPriority[T ranked](m map[string]T, item T, priority int) {
+	others := slices.DeleteFunc(inPriorityOrder(m), func(v T) bool { return v == item })
+	at := len(others)
+	if priority >= 1 && priority-1 < len(others) {
 		at = priority - 1
 	}
-	list = append(list[:at], append([]T{item}, list[at:]...)...)
+	renumber(slices.Insert(others, at, item))
+}
+
+// renumber numbers list 1..n in its order, as Okta keeps priorities contiguous.
+func renumber[T ranked](list []T) {
 	for i, v := range list {
-		set(v, i+1)
+		*v.rank() = i + 1
 	}
 }
 
@@ -710,18 +720,19 @@ func (b *policyBody) clients() []string {
 	return b.Conditions.Clients.Include
 }
 
-func (b *policyBody) priority() int {
-	if b.Priority == nil {
+// orLast is a body's requested priority: 0, which means last, when it has none.
+func orLast(priority *int) int {
+	if priority == nil {
 		return 0
 	}
-	return *b.Priority
+	return *priority
 }
 
 func (o *Org) listPolicies(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var items []any
 	err := o.withAuthServer(r, false, func(_ *State, as *AuthServer) error {
-		for _, p := range as.byPriority() {
+		for _, p := range inPriorityOrder(as.Policies) {
 			items = append(items, renderPolicy(base, as, p))
 		}
 		return nil
@@ -750,7 +761,7 @@ func (o *Org) createPolicy(r *http.Request) (int, any, error) {
 		}
 		p := &Policy{Meta: o.nextMeta(prefixPolicy, status), Name: in.Name, Description: in.Description,
 			Clients: in.clients(), Rules: map[string]*Rule{}}
-		placeByPriority(as.byPriority(), p, in.priority(), func(p *Policy, n int) { p.Priority = n })
+		setPriority(as.Policies, p, orLast(in.Priority))
 		as.Policies[p.ID] = p
 		out = renderPolicy(base, as, p)
 		return nil
@@ -794,13 +805,7 @@ func (o *Org) updatePolicy(r *http.Request) (int, any, error) {
 			p.Status = in.Status
 		}
 		if in.Priority != nil {
-			var others []*Policy
-			for _, q := range as.byPriority() {
-				if q.ID != p.ID {
-					others = append(others, q)
-				}
-			}
-			placeByPriority(others, p, *in.Priority, func(p *Policy, n int) { p.Priority = n })
+			setPriority(as.Policies, p, *in.Priority)
 		}
 		p.LastUpdated = nowMillis(o)
 		out = renderPolicy(base, as, p)
@@ -812,9 +817,7 @@ func (o *Org) updatePolicy(r *http.Request) (int, any, error) {
 func (o *Org) deletePolicy(r *http.Request) (int, any, error) {
 	err := o.withPolicy(r, true, func(_ *State, as *AuthServer, p *Policy) error {
 		delete(as.Policies, p.ID)
-		for i, q := range as.byPriority() {
-			q.Priority = i + 1
-		}
+		renumber(inPriorityOrder(as.Policies))
 		return nil
 	})
 	return http.StatusNoContent, nil, err
@@ -963,7 +966,7 @@ func (o *Org) listRules(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var items []any
 	err := o.withPolicy(r, false, func(_ *State, as *AuthServer, p *Policy) error {
-		for _, ru := range p.rulesByPriority() {
+		for _, ru := range inPriorityOrder(p.Rules) {
 			items = append(items, renderRule(base, as, p, ru))
 		}
 		return nil
@@ -987,11 +990,7 @@ func (o *Org) createRule(r *http.Request) (int, any, error) {
 		if err := in.apply(st, ru); err != nil {
 			return err
 		}
-		prio := 0
-		if in.Priority != nil {
-			prio = *in.Priority
-		}
-		placeByPriority(p.rulesByPriority(), ru, prio, func(r *Rule, n int) { r.Priority = n })
+		setPriority(p.Rules, ru, orLast(in.Priority))
 		p.Rules[ru.ID] = ru
 		out = renderRule(base, as, p, ru)
 		return nil
@@ -1033,13 +1032,7 @@ func (o *Org) updateRule(r *http.Request) (int, any, error) {
 		}
 		*ru = next
 		if in.Priority != nil {
-			var others []*Rule
-			for _, q := range p.rulesByPriority() {
-				if q.ID != ru.ID {
-					others = append(others, q)
-				}
-			}
-			placeByPriority(others, ru, *in.Priority, func(r *Rule, n int) { r.Priority = n })
+			setPriority(p.Rules, ru, *in.Priority)
 		}
 		ru.LastUpdated = nowMillis(o)
 		out = renderRule(base, as, p, ru)
@@ -1051,9 +1044,7 @@ func (o *Org) updateRule(r *http.Request) (int, any, error) {
 func (o *Org) deleteRule(r *http.Request) (int, any, error) {
 	err := o.withRule(r, true, func(_ *State, _ *AuthServer, p *Policy, ru *Rule) error {
 		delete(p.Rules, ru.ID)
-		for i, q := range p.rulesByPriority() {
-			q.Priority = i + 1
-		}
+		renumber(inPriorityOrder(p.Rules))
 		return nil
 	})
 	return http.StatusNoContent, nil, err
