@@ -393,19 +393,9 @@ func (o *Org) listApps(r *http.Request) (int, any, error) {
 // withApp runs fn on the request's app under the lock, for reading or for
 // a change.
 func (o *Org) withApp(r *http.Request, update bool, fn func(st *State, a *App) error) error {
-	run := func(st *State) error {
-		a, ok := st.Apps[r.PathValue("appId")]
-		if !ok {
-			return errNotFound(r.PathValue("appId"))
-		}
-		return fn(st, a)
-	}
-	if update {
-		return o.update(run)
-	}
-	var err error
-	o.view(func(st *State) { err = run(st) })
-	return err
+	return o.locked(update, func(st *State) error {
+		return withNamed(r, "appId", st.Apps, func(a *App) error { return fn(st, a) })
+	})
 }
 
 func (o *Org) getApp(r *http.Request) (int, any, error) {
@@ -615,12 +605,10 @@ func (o *Org) getAppGroup(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var out obj
 	err := o.withApp(r, false, func(_ *State, a *App) error {
-		g, ok := a.Groups[r.PathValue("groupId")]
-		if !ok {
-			return errNotFound(r.PathValue("groupId"))
-		}
-		out = renderAppGroup(base, a, g)
-		return nil
+		return withNamed(r, "groupId", a.Groups, func(g *AppGroupAssignment) error {
+			out = renderAppGroup(base, a, g)
+			return nil
+		})
 	})
 	return http.StatusOK, out, err
 }

@@ -185,20 +185,14 @@ func (o *Org) listAuthServers(r *http.Request) (int, any, error) {
 // withAuthServer runs fn on the request's authorization server, under the
 // lock, for reading (update false) or for a change (update true).
 func (o *Org) withAuthServer(r *http.Request, update bool, fn func(st *State, as *AuthServer) error) error {
-	run := func(st *State) error {
+	return o.locked(update, func(st *State) error {
 		id := r.PathValue("authServerId")
 		as := st.lookupAuthServer(id)
 		if as == nil {
 			return errNotFound(id)
 		}
 		return fn(st, as)
-	}
-	if update {
-		return o.update(run)
-	}
-	var err error
-	o.view(func(st *State) { err = run(st) })
-	return err
+	})
 }
 
 func (o *Org) getAuthServer(r *http.Request) (int, any, error) {
@@ -398,11 +392,7 @@ func (o *Org) createScope(r *http.Request) (int, any, error) {
 
 func (o *Org) withScope(r *http.Request, update bool, fn func(as *AuthServer, s *Scope) error) error {
 	return o.withAuthServer(r, update, func(_ *State, as *AuthServer) error {
-		s, ok := as.Scopes[r.PathValue("scopeId")]
-		if !ok {
-			return errNotFound(r.PathValue("scopeId"))
-		}
-		return fn(as, s)
+		return withNamed(r, "scopeId", as.Scopes, func(s *Scope) error { return fn(as, s) })
 	})
 }
 
@@ -562,11 +552,7 @@ func (o *Org) createClaim(r *http.Request) (int, any, error) {
 
 func (o *Org) withClaim(r *http.Request, update bool, fn func(as *AuthServer, c *Claim) error) error {
 	return o.withAuthServer(r, update, func(_ *State, as *AuthServer) error {
-		c, ok := as.Claims[r.PathValue("claimId")]
-		if !ok {
-			return errNotFound(r.PathValue("claimId"))
-		}
-		return fn(as, c)
+		return withNamed(r, "claimId", as.Claims, func(c *Claim) error { return fn(as, c) })
 	})
 }
 
@@ -771,11 +757,7 @@ func (o *Org) createPolicy(r *http.Request) (int, any, error) {
 
 func (o *Org) withPolicy(r *http.Request, update bool, fn func(st *State, as *AuthServer, p *Policy) error) error {
 	return o.withAuthServer(r, update, func(st *State, as *AuthServer) error {
-		p, ok := as.Policies[r.PathValue("policyId")]
-		if !ok {
-			return errNotFound(r.PathValue("policyId"))
-		}
-		return fn(st, as, p)
+		return withNamed(r, "policyId", as.Policies, func(p *Policy) error { return fn(st, as, p) })
 	})
 }
 
@@ -1000,11 +982,7 @@ func (o *Org) createRule(r *http.Request) (int, any, error) {
 
 func (o *Org) withRule(r *http.Request, update bool, fn func(st *State, as *AuthServer, p *Policy, ru *Rule) error) error {
 	return o.withPolicy(r, update, func(st *State, as *AuthServer, p *Policy) error {
-		ru, ok := p.Rules[r.PathValue("ruleId")]
-		if !ok {
-			return errNotFound(r.PathValue("ruleId"))
-		}
-		return fn(st, as, p, ru)
+		return withNamed(r, "ruleId", p.Rules, func(ru *Rule) error { return fn(st, as, p, ru) })
 	})
 }
 

@@ -106,17 +106,20 @@ func (o *Org) listGroups(r *http.Request) (int, any, error) {
 	return http.StatusOK, page, err
 }
 
+// withGroup runs fn on the request's group under the lock, for reading or
+// for a change.
+func (o *Org) withGroup(r *http.Request, update bool, fn func(st *State, g *Group) error) error {
+	return o.locked(update, func(st *State) error {
+		return withNamed(r, "groupId", st.Groups, func(g *Group) error { return fn(st, g) })
+	})
+}
+
 func (o *Org) getGroup(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var out obj
-	var err error
-	o.view(func(st *State) {
-		g, ok := st.Groups[r.PathValue("groupId")]
-		if !ok {
-			err = errNotFound(r.PathValue("groupId"))
-			return
-		}
+	err := o.withGroup(r, false, func(_ *State, g *Group) error {
 		out = renderGroup(base, g)
+		return nil
 	})
 	return http.StatusOK, out, err
 }
@@ -131,11 +134,7 @@ func (o *Org) updateGroup(r *http.Request) (int, any, error) {
 		return 0, nil, errBlank("name")
 	}
 	var out obj
-	err := o.update(func(st *State) error {
-		g, ok := st.Groups[r.PathValue("groupId")]
-		if !ok {
-			return errNotFound(r.PathValue("groupId"))
-		}
+	err := o.withGroup(r, true, func(st *State, g *Group) error {
 		if g.Type == "BUILT_IN" {
 			return errForbidden()
 		}
@@ -143,7 +142,7 @@ func (o *Org) updateGroup(r *http.Request) (int, any, error) {
 			return errExists("name")
 		}
 		g.Name, g.Description = in.Profile.Name, in.Profile.Description
-		g.LastUpdated = o.now().UTC().Truncate(time.Millisecond)
+		g.LastUpdated = nowMillis(o)
 		out = renderGroup(base, g)
 		return nil
 	})
@@ -151,11 +150,7 @@ func (o *Org) updateGroup(r *http.Request) (int, any, error) {
 }
 
 func (o *Org) deleteGroup(r *http.Request) (int, any, error) {
-	err := o.update(func(st *State) error {
-		g, ok := st.Groups[r.PathValue("groupId")]
-		if !ok {
-			return errNotFound(r.PathValue("groupId"))
-		}
+	err := o.withGroup(r, true, func(st *State, g *Group) error {
 		if g.Type == "BUILT_IN" {
 			return errForbidden()
 		}
@@ -189,16 +184,11 @@ func (st *State) groupUsers(g *Group) []*User {
 func (o *Org) listGroupUsers(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var items []any
-	var err error
-	o.view(func(st *State) {
-		g, ok := st.Groups[r.PathValue("groupId")]
-		if !ok {
-			err = errNotFound(r.PathValue("groupId"))
-			return
-		}
+	err := o.withGroup(r, false, func(st *State, g *Group) error {
 		for _, u := range st.groupUsers(g) {
 			items = append(items, renderUserBrief(base, u))
 		}
+		return nil
 	})
 	if err != nil {
 		return 0, nil, err

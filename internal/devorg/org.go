@@ -164,6 +164,27 @@ func (o *Org) update(fn func(st *State) error) error {
 	return o.saveLocked()
 }
 
+// locked runs fn with the state locked: for a change (saved after) when
+// update, for reading otherwise.
+func (o *Org) locked(update bool, fn func(st *State) error) error {
+	if update {
+		return o.update(fn)
+	}
+	var err error
+	o.view(func(st *State) { err = fn(st) })
+	return err
+}
+
+// withNamed runs fn on the value of m that the request's path value param
+// names, or answers Okta's 404 naming the id.
+func withNamed[T any](r *http.Request, param string, m map[string]T, fn func(T) error) error {
+	v, ok := m[r.PathValue(param)]
+	if !ok {
+		return errNotFound(r.PathValue(param))
+	}
+	return fn(v)
+}
+
 // view runs fn with the state locked for reading.
 func (o *Org) view(fn func(st *State)) {
 	o.mu.Lock()

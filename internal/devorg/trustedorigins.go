@@ -152,19 +152,9 @@ func (o *Org) listTrustedOrigins(r *http.Request) (int, any, error) {
 }
 
 func (o *Org) withTrustedOrigin(r *http.Request, update bool, fn func(st *State, t *TrustedOrigin) error) error {
-	run := func(st *State) error {
-		t, ok := st.TrustedOrigins[r.PathValue("originId")]
-		if !ok {
-			return errNotFound(r.PathValue("originId"))
-		}
-		return fn(st, t)
-	}
-	if update {
-		return o.update(run)
-	}
-	var err error
-	o.view(func(st *State) { err = run(st) })
-	return err
+	return o.locked(update, func(st *State) error {
+		return withNamed(r, "originId", st.TrustedOrigins, func(t *TrustedOrigin) error { return fn(st, t) })
+	})
 }
 
 func (o *Org) getTrustedOrigin(r *http.Request) (int, any, error) {

@@ -280,17 +280,24 @@ func (o *Org) listUsers(r *http.Request) (int, any, error) {
 	return http.StatusOK, page, err
 }
 
+// withUser runs fn on the request's user (by id or login) under the lock,
+// for reading or for a change.
+func (o *Org) withUser(r *http.Request, update bool, fn func(st *State, u *User) error) error {
+	return o.locked(update, func(st *State) error {
+		u := st.findUser(r.PathValue("userId"))
+		if u == nil {
+			return errNotFound(r.PathValue("userId"))
+		}
+		return fn(st, u)
+	})
+}
+
 func (o *Org) getUser(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var out obj
-	var err error
-	o.view(func(st *State) {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			err = errNotFound(r.PathValue("userId"))
-			return
-		}
+	err := o.withUser(r, false, func(_ *State, u *User) error {
 		out = renderUser(base, u)
+		return nil
 	})
 	return http.StatusOK, out, err
 }
@@ -321,11 +328,7 @@ func (o *Org) updateUser(r *http.Request, replace bool) (int, any, error) {
 		return 0, nil, err
 	}
 	var out obj
-	err := o.update(func(st *State) error {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			return errNotFound(r.PathValue("userId"))
-		}
+	err := o.withUser(r, true, func(st *State, u *User) error {
 		profile := map[string]any{}
 		if !replace {
 			for k, v := range u.Profile {
@@ -345,7 +348,7 @@ func (o *Org) updateUser(r *http.Request, replace bool) (int, any, error) {
 		if st.loginTaken(login, u.ID) {
 			return errExists("login")
 		}
-		now := o.now().UTC().Truncate(time.Millisecond)
+		now := nowMillis(o)
 		if password, ok := in.password(); ok {
 			if err := checkPasswordPolicy(password, login); err != nil {
 				return err
@@ -365,14 +368,10 @@ func (o *Org) updateUser(r *http.Request, replace bool) (int, any, error) {
 }
 
 func (o *Org) deleteUser(r *http.Request) (int, any, error) {
-	err := o.update(func(st *State) error {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			return errNotFound(r.PathValue("userId"))
-		}
+	err := o.withUser(r, true, func(st *State, u *User) error {
 		if u.Status != "DEPROVISIONED" {
 			// Like Okta: the first DELETE deactivates, the second deletes.
-			now := o.now().UTC().Truncate(time.Millisecond)
+			now := nowMillis(o)
 			u.Status, u.StatusChanged, u.LastUpdated = "DEPROVISIONED", &now, now
 			return nil
 		}
@@ -391,16 +390,11 @@ func (o *Org) deleteUser(r *http.Request) (int, any, error) {
 func (o *Org) listUserGroups(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var items []any
-	var err error
-	o.view(func(st *State) {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			err = errNotFound(r.PathValue("userId"))
-			return
-		}
+	err := o.withUser(r, false, func(st *State, u *User) error {
 		for _, gid := range st.groupIDsOf(u.ID) {
 			items = append(items, renderGroup(base, st.Groups[gid]))
 		}
+		return nil
 	})
 	if err != nil {
 		return 0, nil, err
@@ -410,15 +404,11 @@ func (o *Org) listUserGroups(r *http.Request) (int, any, error) {
 }
 
 func (o *Org) activateUser(r *http.Request) (int, any, error) {
-	err := o.update(func(st *State) error {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			return errNotFound(r.PathValue("userId"))
-		}
+	err := o.withUser(r, true, func(_ *State, u *User) error {
 		if u.Status == "ACTIVE" {
 			return newAPIError(http.StatusForbidden, "E0000016", "Activation failed because the user is already active")
 		}
-		now := o.now().UTC().Truncate(time.Millisecond)
+		now := nowMillis(o)
 		u.Status = "PROVISIONED"
 		if u.PasswordHash != "" && u.PasswordChanged != nil {
 			u.Status = "ACTIVE"
@@ -430,12 +420,8 @@ func (o *Org) activateUser(r *http.Request) (int, any, error) {
 }
 
 func (o *Org) deactivateUser(r *http.Request) (int, any, error) {
-	err := o.update(func(st *State) error {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			return errNotFound(r.PathValue("userId"))
-		}
-		now := o.now().UTC().Truncate(time.Millisecond)
+	err := o.withUser(r, true, func(_ *State, u *User) error {
+		now := nowMillis(o)
 		u.Status, u.StatusChanged, u.LastUpdated = "DEPROVISIONED", &now, now
 		return nil
 	})
@@ -456,11 +442,7 @@ func (o *Org) changePassword(r *http.Request) (int, any, error) {
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
-	err := o.update(func(st *State) error {
-		u := st.findUser(r.PathValue("userId"))
-		if u == nil {
-			return errNotFound(r.PathValue("userId"))
-		}
+	err := o.withUser(r, true, func(_ *State, u *User) error {
 		if u.PasswordHash == "" || !checkPassword(u, in.Old.Value) {
 			return newAPIError(http.StatusForbidden, "E0000014", "Update of credentials failed", "oldPassword: The credentials provided were incorrect.")
 		}
