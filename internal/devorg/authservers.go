@@ -144,10 +144,7 @@ func (st *State) authServerNameTaken(name, exceptID string) bool {
 func (o *Org) createAuthServer(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in authServerBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := in.validate(); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var out obj
@@ -208,10 +205,7 @@ func (o *Org) getAuthServer(r *http.Request) (int, any, error) {
 func (o *Org) updateAuthServer(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in authServerBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := in.validate(); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var out obj
@@ -370,10 +364,7 @@ func (o *Org) listScopes(r *http.Request) (int, any, error) {
 func (o *Org) createScope(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in scopeBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := in.validate(); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var out obj
@@ -409,10 +400,7 @@ func (o *Org) getScope(r *http.Request) (int, any, error) {
 func (o *Org) updateScope(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in scopeBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := in.validate(); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var out obj

@@ -24,6 +24,13 @@ type groupBody struct {
 	} `json:"profile"`
 }
 
+func (b *groupBody) validate() error {
+	if strings.TrimSpace(b.Profile.Name) == "" {
+		return errBlank("name")
+	}
+	return nil
+}
+
 // renderGroup answers a group as Okta does.
 func renderGroup(base string, g *Group) obj {
 	self := base + "/api/v1/groups/" + g.ID
@@ -62,11 +69,8 @@ func (st *State) groupNameTaken(name, exceptID string) bool {
 func (o *Org) createGroup(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in groupBody
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
-	}
-	if strings.TrimSpace(in.Profile.Name) == "" {
-		return 0, nil, errBlank("name")
 	}
 	var out obj
 	err := o.update(func(st *State) error {
@@ -127,11 +131,8 @@ func (o *Org) getGroup(r *http.Request) (int, any, error) {
 func (o *Org) updateGroup(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in groupBody
-	if err := decodeBody(r, &in); err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
-	}
-	if strings.TrimSpace(in.Profile.Name) == "" {
-		return 0, nil, errBlank("name")
 	}
 	var out obj
 	err := o.withGroup(r, true, func(st *State, g *Group) error {

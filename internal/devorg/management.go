@@ -193,6 +193,14 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
+// decodeValid decodes the request's body into in, then validates it.
+func decodeValid(r *http.Request, in interface{ validate() error }) error {
+	if err := decodeBody(r, in); err != nil {
+		return err
+	}
+	return in.validate()
+}
+
 // errForbidden is Okta's 403 E0000006.
 func errForbidden() *apiError {
 	return newAPIError(http.StatusForbidden, "E0000006", "You do not have permission to perform the requested action")

@@ -55,30 +55,37 @@ type trustedOriginBody struct {
 
 // validate checks the body as Okta does: a name, an origin of the form
 // scheme://host[:port] with no path, and known scope types.
-func (b *trustedOriginBody) validate() ([]string, error) {
+func (b *trustedOriginBody) validate() error {
 	if strings.TrimSpace(b.Name) == "" {
-		return nil, errBlank("name")
+		return errBlank("name")
 	}
 	if b.Origin == "" {
-		return nil, errBlank("origin")
+		return errBlank("origin")
 	}
 	u, err := url.Parse(b.Origin)
 	if err != nil || u.Scheme == "" || u.Host == "" || u.Opaque != "" || (u.Path != "" && u.Path != "/") ||
 		u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, errValidation("origin", "origin: The origin must be of the form scheme://host[:port], with no path")
+		return errValidation("origin", "origin: The origin must be of the form scheme://host[:port], with no path")
 	}
 	b.Origin = strings.TrimSuffix(b.Origin, "/")
 	if len(b.Scopes) == 0 {
-		return nil, errBlank("scopes")
+		return errBlank("scopes")
 	}
-	var scopes []string
 	for _, s := range b.Scopes {
 		if !slices.Contains([]string{"CORS", "REDIRECT", "IFRAME_EMBED"}, s.Type) {
-			return nil, errValidation("scopes", "scopes: unknown scope type "+s.Type)
+			return errValidation("scopes", "scopes: unknown scope type "+s.Type)
 		}
-		scopes = append(scopes, s.Type)
 	}
-	return scopes, nil
+	return nil
+}
+
+// scopeTypes lists the types of the body's scopes.
+func (b *trustedOriginBody) scopeTypes() []string {
+	var types []string
+	for _, s := range b.Scopes {
+		types = append(types, s.Type)
+	}
+	return types
 }
 
 // trustedOriginConflict returns the E0000001 for a taken name or origin.
@@ -107,11 +114,7 @@ func (st *State) adminID() string {
 func (o *Org) createTrustedOrigin(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in trustedOriginBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	scopes, err := in.validate()
-	if err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	status := "ACTIVE"
@@ -119,11 +122,11 @@ func (o *Org) createTrustedOrigin(r *http.Request) (int, any, error) {
 		status = "INACTIVE"
 	}
 	var out obj
-	err = o.update(func(st *State) error {
+	err := o.update(func(st *State) error {
 		if err := st.trustedOriginConflict(in.Name, in.Origin, ""); err != nil {
 			return err
 		}
-		t := &TrustedOrigin{Meta: o.nextMeta(prefixTrustedOrigin, status), Name: in.Name, Origin: in.Origin, Scopes: scopes}
+		t := &TrustedOrigin{Meta: o.nextMeta(prefixTrustedOrigin, status), Name: in.Name, Origin: in.Origin, Scopes: in.scopeTypes()}
 		st.TrustedOrigins[t.ID] = t
 		out = renderTrustedOrigin(base, st.adminID(), t)
 		return nil
@@ -170,19 +173,15 @@ func (o *Org) getTrustedOrigin(r *http.Request) (int, any, error) {
 func (o *Org) updateTrustedOrigin(r *http.Request) (int, any, error) {
 	base := o.baseURL(r)
 	var in trustedOriginBody
-	if err := decodeBody(r, &in); err != nil {
-		return 0, nil, err
-	}
-	scopes, err := in.validate()
-	if err != nil {
+	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
 	var out obj
-	err = o.withTrustedOrigin(r, true, func(st *State, t *TrustedOrigin) error {
+	err := o.withTrustedOrigin(r, true, func(st *State, t *TrustedOrigin) error {
 		if err := st.trustedOriginConflict(in.Name, in.Origin, t.ID); err != nil {
 			return err
 		}
-		t.Name, t.Origin, t.Scopes = in.Name, in.Origin, scopes
+		t.Name, t.Origin, t.Scopes = in.Name, in.Origin, in.scopeTypes()
 		if in.Status == "ACTIVE" || in.Status == "INACTIVE" {
 			t.Status = in.Status
 		}
