@@ -154,34 +154,22 @@ func (p *exprParser) peekWord(w string) bool {
 	return p.pos < len(p.toks) && !p.toks[p.pos].quoted && strings.EqualFold(p.toks[p.pos].text, w)
 }
 
-func (p *exprParser) or() (expr, error) {
-	left, err := p.and()
-	if err != nil {
-		return nil, err
-	}
-	for p.peekWord("or") {
-		p.pos++
-		right, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		left = binaryExpr{and: false, left: left, right: right}
-	}
-	return left, nil
-}
+func (p *exprParser) or() (expr, error)  { return p.binary("or", p.and) }
+func (p *exprParser) and() (expr, error) { return p.binary("and", p.factor) }
 
-func (p *exprParser) and() (expr, error) {
-	left, err := p.factor()
+// binary parses operand {word operand}, left-associative: word is "and" or "or".
+func (p *exprParser) binary(word string, operand func() (expr, error)) (expr, error) {
+	left, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.peekWord("and") {
+	for p.peekWord(word) {
 		p.pos++
-		right, err := p.factor()
+		right, err := operand()
 		if err != nil {
 			return nil, err
 		}
-		left = binaryExpr{and: true, left: left, right: right}
+		left = binaryExpr{and: word == "and", left: left, right: right}
 	}
 	return left, nil
 }
