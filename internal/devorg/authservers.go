@@ -1,7 +1,6 @@
 package devorg
 
 import (
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -583,26 +582,6 @@ func (o *Org) deleteClaim(r *http.Request) (int, any, error) {
 }
 
 // --- policies
-
-// ranked is what Okta keeps in priority order, numbered 1..n without gaps:
-// the policies of an authorization server and the rules of a policy.
-type ranked interface {
-	comparable
-	meta() *Meta
-	rank() *int
-}
-
-func (p *Policy) meta() *Meta { return &p.Meta }
-func (p *Policy) rank() *int  { return &p.Priority }
-func (ru *Rule) meta() *Meta  { return &ru.Meta }
-func (ru *Rule) rank() *int   { return &ru.Priority }
-
-// inPriorityOrder returns the values of m in priority order (see byPriority).
-func inPriorityOrder[T ranked](m map[string]T) []T {
-	list := slices.Collect(maps.Values(m))
-	byPriority(list, func(v T) int { return *v.rank() }, func(v T) int64 { return v.meta().Seq })
-	return list
-}
 
 // setPriority puts item at the requested priority among the values of m
 // (1 is first; 0 or past the end means last; item need not be in m yet),

@@ -1,9 +1,11 @@
 package devorg
 
 import (
+	"cmp"
+	"maps"
+	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -84,22 +86,34 @@ func (s *oauthServer) checkScopes(requested []string) ([]string, *oauthError) {
 	return defaults, nil
 }
 
-// byPriority orders by priority (1 first; 0, meaning unset, last), then by
-// creation.
-func byPriority[T any](items []T, prio func(T) int, seq func(T) int64) {
-	key := func(t T) int {
-		if p := prio(t); p > 0 {
+// ranked is what Okta keeps in priority order, numbered 1..n without gaps
+// (see setPriority): the policies of an authorization server and the rules
+// of a policy.
+type ranked interface {
+	comparable
+	meta() *Meta
+	rank() *int
+}
+
+func (p *Policy) meta() *Meta { return &p.Meta }
+func (p *Policy) rank() *int  { return &p.Priority }
+func (ru *Rule) meta() *Meta  { return &ru.Meta }
+func (ru *Rule) rank() *int   { return &ru.Priority }
+
+// inPriorityOrder returns the values of m by priority (1 first; 0, meaning
+// unset, last), then by creation.
+func inPriorityOrder[T ranked](m map[string]T) []T {
+	key := func(v T) int {
+		if p := *v.rank(); p > 0 {
 			return p
 		}
-		return int(^uint(0) >> 1)
+		return math.MaxInt
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		ki, kj := key(items[i]), key(items[j])
-		if ki != kj {
-			return ki < kj
-		}
-		return seq(items[i]) < seq(items[j])
+	list := slices.Collect(maps.Values(m))
+	slices.SortFunc(list, func(a, b T) int {
+		return cmp.Or(cmp.Compare(key(a), key(b)), cmp.Compare(a.meta().Seq, b.meta().Seq))
 	})
+	return list
 }
 
 // evaluatePolicy finds the rule of server as that grants the request, as
@@ -109,16 +123,9 @@ func byPriority[T any](items []T, prio func(T) int, seq func(T) int64) {
 // client_credentials, where people conditions do not apply. Call with o.mu
 // held.
 func (st *State) evaluatePolicy(as *AuthServer, clientID, userID, grantType string, scopes []string) (*Rule, *oauthError) {
-	var policies []*Policy
-	for _, p := range as.Policies {
-		if activeForOAuth(p.Meta) {
-			policies = append(policies, p)
-		}
-	}
-	byPriority(policies, func(p *Policy) int { return p.Priority }, func(p *Policy) int64 { return p.Seq })
 	var policy *Policy
-	for _, p := range policies {
-		if slices.Contains(p.Clients, "ALL_CLIENTS") || slices.Contains(p.Clients, clientID) {
+	for _, p := range inPriorityOrder(as.Policies) {
+		if activeForOAuth(p.Meta) && (slices.Contains(p.Clients, "ALL_CLIENTS") || slices.Contains(p.Clients, clientID)) {
 			policy = p
 			break
 		}
@@ -126,19 +133,12 @@ func (st *State) evaluatePolicy(as *AuthServer, clientID, userID, grantType stri
 	if policy == nil {
 		return nil, errAccessDenied(descPolicyFailed)
 	}
-	var rules []*Rule
-	for _, r := range policy.Rules {
-		if activeForOAuth(r.Meta) {
-			rules = append(rules, r)
-		}
-	}
-	byPriority(rules, func(r *Rule) int { return r.Priority }, func(r *Rule) int64 { return r.Seq })
 	var groups []string
 	if userID != "" {
 		groups = st.groupIDsOf(userID)
 	}
-	for _, r := range rules {
-		if !slices.Contains(r.GrantTypes, grantType) {
+	for _, r := range inPriorityOrder(policy.Rules) {
+		if !activeForOAuth(r.Meta) || !slices.Contains(r.GrantTypes, grantType) {
 			continue
 		}
 		if grantType != "client_credentials" && !ruleMatchesPerson(r, userID, groups) {
