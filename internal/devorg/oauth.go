@@ -231,6 +231,20 @@ func (o *Org) postedForm(w http.ResponseWriter, r *http.Request) *oauthServer {
 	return s
 }
 
+// browserForm is postedForm for the endpoints a browser visits (authorize,
+// logout): errors go on the error page, and GET is allowed.
+func (o *Org) browserForm(w http.ResponseWriter, r *http.Request) *oauthServer {
+	s := o.serverOr404(w, r)
+	if s == nil {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		oauthErrorPage(w, http.StatusBadRequest, "invalid_request", "The request is malformed.")
+		return nil
+	}
+	return s
+}
+
 // containsAll reports whether have contains every element of want.
 func containsAll(have, want []string) bool {
 	for _, w := range want {

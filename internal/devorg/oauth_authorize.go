@@ -13,12 +13,8 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		oauthErrorPage(w, http.StatusMethodNotAllowed, "invalid_request", "The endpoint only accepts GET and POST requests.")
 		return
 	}
-	s := o.serverOr404(w, r)
+	s := o.browserForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		oauthErrorPage(w, http.StatusBadRequest, "invalid_request", "The request is malformed.")
 		return
 	}
 	p := r.Form

@@ -158,12 +158,8 @@ func (o *Org) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (o *Org) handleLogout(w http.ResponseWriter, r *http.Request) {
-	s := o.serverOr404(w, r)
+	s := o.browserForm(w, r)
 	if s == nil {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		oauthErrorPage(w, http.StatusBadRequest, "invalid_request", "The request is malformed.")
 		return
 	}
 	target := r.Form.Get("post_logout_redirect_uri")
