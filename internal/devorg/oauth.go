@@ -232,7 +232,7 @@ func (o *Org) postedForm(w http.ResponseWriter, r *http.Request) *oauthServer {
 }
 
 // browserForm is postedForm for the endpoints a browser visits (authorize,
-// logout): errors go on the error page, and GET is allowed.
+// logout): the error page rather than a JSON error, and no method check.
 func (o *Org) browserForm(w http.ResponseWriter, r *http.Request) *oauthServer {
 	s := o.serverOr404(w, r)
 	if s == nil {
