@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -153,25 +152,9 @@ func startDemo(t *testing.T, bin, tmp string, args ...string) (p demoPrinted, st
 	cmd := exec.Command(bin, append([]string{"demo"}, args...)...)
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), "TMPDIR="+tmp,
 		"OKTA_CLIENT_ORGURL=", "OKTA_CLIENT_TOKEN=", "OKTA_ORG_URL=", "OKTA_API_TOKEN=")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
+	lines := startLines(t, cmd)
 	p = readDemoOutput(t, lines, stderr)
 	exited := make(chan error, 1)
 	go func() {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,25 +46,9 @@ func startDevOrg(t *testing.T, bin string, env []string, args ...string) *devOrg
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"dev-org", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &devOrgProcess{cmd: cmd, vars: map[string]string{}, stderr: &strings.Builder{}, exitStatus: make(chan error, 1)}
 	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
+	lines := startLines(t, cmd)
 	timeout := time.After(20 * time.Second)
 	for p.vars["OKTA_API_TOKEN"] == "" {
 		select {

@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/apicenter/apicenter/internal/exitcode"
@@ -18,7 +16,7 @@ import (
 
 func TestSolarSystemCommandServesAndStops(t *testing.T) {
 	outR, outW := io.Pipe()
-	errOut := &syncBuffer{}
+	errOut := &lockedBuffer{}
 	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: outW, ErrOut: errOut}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -58,24 +56,6 @@ func TestSolarSystemCommandServesAndStops(t *testing.T) {
 	if want := "path=/moons status=200 subject=00ugold"; !strings.Contains(errOut.String(), want) {
 		t.Errorf("stderr does not log %q:\n%s", want, errOut.String())
 	}
-}
-
-// syncBuffer is a buffer the server's goroutines write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func TestSolarSystemCommandRefusesBadAddr(t *testing.T) {
