@@ -461,7 +461,7 @@ func (r *run) settle(n *node, val, source string, report bool) error {
 
 // resolveSpec expands an object's spec templates.
 func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
-	s := spec{str: map[string]string{}, list: map[string][]string{}, num: map[string]int64{}}
+	s := spec{str: map[string]string{}, list: map[string][]string{}, num: map[string]int64{}, flag: map[string]bool{}}
 	for _, f := range it.Obj.Spec {
 		switch f.Type {
 		case inputs.TString:
@@ -482,6 +482,8 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 			s.list[f.Name] = l
 		case inputs.TInt:
 			s.num[f.Name] = f.Int
+		case inputs.TBool:
+			s.flag[f.Name] = f.Bool
 		}
 	}
 	if it.Obj.Kind == inputs.KindTrustedOrigin {
@@ -521,6 +523,7 @@ type spec struct {
 	str  map[string]string
 	list map[string][]string
 	num  map[string]int64
+	flag map[string]bool
 	// key is the natural key as recorded; name is its last part, shown in
 	// progress lines.
 	key, name string

@@ -604,6 +604,9 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 	body := okta.NewOpenIdConnectApplication()
 	body.Label = label
 	body.Credentials = &okta.OAuthApplicationCredentials{OauthClient: &okta.ApplicationCredentialsOAuthClient{TokenEndpointAuthMethod: auth}}
+	if pkce, ok := s.flag["pkceRequired"]; ok {
+		body.Credentials.OauthClient.PkceRequired = &pkce
+	}
 	body.Settings = &okta.OpenIdConnectApplicationSettings{OauthClient: &okta.OpenIdConnectApplicationSettingsClient{
 		ApplicationType: s.str["type"],
 		GrantTypes:      grants,

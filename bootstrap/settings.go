@@ -1,6 +1,7 @@
 package bootstrap
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -71,7 +73,7 @@ func Settings(name string, opts SettingsOptions) ([]Setting, error) {
 	if err != nil {
 		return nil, err
 	}
-	if set.Document != nil {
+	if set.Document != nil || len(set.Bundle) > 0 {
 		return nil, usageErr("settings %s is a document, not keys", name)
 	}
 	var out []Setting
@@ -98,10 +100,45 @@ func Document(name string, opts SettingsOptions) (string, error) {
 		return "", err
 	}
 	if set.Document == nil {
-		return "", usageErr("settings %s is keys, not a document", name)
+		return "", usageErr("settings %s is not a document", name)
 	}
 	return set.Document.Expand(res.lookup)
 }
+
+// Bundle returns the rendered files of bundle settings set name as a zip
+// archive, files in path order with a fixed time, so that the same output
+// files give the same bytes.
+func Bundle(name string, opts SettingsOptions) ([]byte, error) {
+	set, _, res, err := settingsResolver(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(set.Bundle) == 0 {
+		return nil, usageErr("settings %s is not a bundle", name)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, bf := range set.Bundle {
+		text, err := bf.Template.Expand(res.lookup)
+		if err != nil {
+			return nil, err
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: bf.Name, Method: zip.Deflate, Modified: bundleTime})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.WriteString(w, text); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// bundleTime is the modification time of every file of a bundle.
+var bundleTime = time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)
 
 type resolver struct {
 	owner   *inputs.File

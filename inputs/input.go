@@ -29,6 +29,52 @@ type File struct {
 	Items []*Item
 	// Settings are the key/value sets get-settings prints, in file order.
 	Settings []*SettingsSet
+	// Demo says how `apicenter demo` and the benchmark run this input's
+	// flow; nil when the file has no demo section.
+	Demo *Demo
+}
+
+// Demo is how `apicenter demo --gateway NAME` runs an input's whole flow on
+// the local org: its steps, the reference gateway's profile and the
+// settings sets it loads, and the settings set the web app reads.
+type Demo struct {
+	Pos Pos
+	// Steps run in order; none means one bootstrap of this input.
+	Steps []*DemoStep
+	// Gateway configures the reference gateway.
+	Gateway DemoGateway
+	// App is the settings set the web app reads (its .env keys).
+	App string
+}
+
+// DemoGateway is the reference gateway of a demo.
+type DemoGateway struct {
+	// Profile names the reference gateway's profile that emulates the
+	// product ("" is the reference behaviour).
+	Profile string
+	// Config names the settings sets (documents or bundles) the gateway
+	// loads, in order: the product's native configuration.
+	Config []string
+	// Secrets are environment variables the gateway reads secrets from
+	// (e.g. INTROSPECT_CLIENT_SECRET: "{{INTROSPECT_CLIENT.clientSecret}}").
+	Secrets []*Setting
+}
+
+// DemoStep is one step of a demo: a bootstrap of an input, or the client
+// registration a gateway product does through the org's dynamic client
+// registration endpoint (Mulesoft).
+type DemoStep struct {
+	Pos       Pos
+	Bootstrap string
+	// RegisterClient registers the web app's client; its id and secret
+	// become the values named, for the steps after it.
+	RegisterClient *RegisterClient
+}
+
+// RegisterClient names the values a registered client's id and secret
+// are given as.
+type RegisterClient struct {
+	ClientID, ClientSecret string
 }
 
 // Pos is a position in an input file.
@@ -102,6 +148,7 @@ const (
 	TString FieldType = iota
 	TList
 	TInt
+	TBool
 )
 
 // KindInfo describes a kind: its spec fields, which are required, the
@@ -153,7 +200,7 @@ var Kinds = map[Kind]KindInfo{
 		Key:      []string{"server", "policy", "name"},
 	},
 	KindApp: {
-		Spec:     map[string]FieldType{"label": TString, "type": TString, "grantTypes": TList, "responseTypes": TList, "redirectUris": TList, "tokenEndpointAuthMethod": TString},
+		Spec:     map[string]FieldType{"label": TString, "type": TString, "grantTypes": TList, "responseTypes": TList, "redirectUris": TList, "tokenEndpointAuthMethod": TString, "pkceRequired": TBool},
 		Required: []string{"label", "type", "grantTypes"},
 		Fields:   []string{"id", "label", "clientId", "clientSecret"},
 		Key:      []string{"label"},
@@ -193,6 +240,7 @@ type SpecField struct {
 	Str  *Template   // TString
 	List []*Template // TList
 	Int  int64       // TInt
+	Bool bool        // TBool
 }
 
 // Field returns the spec field called name, or nil.
@@ -215,8 +263,18 @@ type SettingsSet struct {
 	// Document is a template file rendered as a whole (e.g. the RAML), set
 	// instead of Keys.
 	Document *Template
-	// DocumentName is the template file's name.
+	// Bundle is a directory of template files rendered together (written
+	// as a zip by get-settings), set instead of Keys or Document.
+	Bundle []*BundleFile
+	// DocumentName is the template file's (or bundle directory's) name.
 	DocumentName string
+}
+
+// BundleFile is one file of a bundle: its path inside the bundle and its
+// template.
+type BundleFile struct {
+	Name     string
+	Template *Template
 }
 
 // Setting is one KEY: template line of a settings set.

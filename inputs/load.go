@@ -4,9 +4,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,8 +16,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed *.yaml *.raml
+//go:embed *.yaml *.raml base templates
 var embedded embed.FS
+
+// baseDir holds the embedded base files an input may include (include:
+// standard reads base/standard.yaml); they are not inputs of their own.
+const baseDir = "base"
 
 // Builtin names every file may refer to without defining them.
 const (
@@ -49,7 +55,7 @@ func loadEmbedded(name string, seen []string) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no input called %q (have: %s)", name, strings.Join(Embedded(), ", "))
 	}
-	return parse(name, "inputs/"+name+".yaml", b, func(n string) ([]byte, error) { return embedded.ReadFile(n) }, seen)
+	return parse(name, "inputs/"+name+".yaml", b, embedded, seen)
 }
 
 // LoadFile loads a user's input file. Its needs name embedded inputs or
@@ -64,24 +70,23 @@ func loadFile(path string, seen []string) (*File, error) {
 		return nil, fmt.Errorf("reading input file: %w", err)
 	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	dir := filepath.Dir(path)
-	readDoc := func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }
-	return parse(name, path, b, readDoc, seen)
+	return parse(name, path, b, os.DirFS(filepath.Dir(path)), seen)
 }
 
 // Parse parses and validates an input file's bytes. name is the input's
 // name, path is used in messages. Needs are resolved as embedded inputs or
 // files relative to path.
 func Parse(name, path string, data []byte) (*File, error) {
-	dir := filepath.Dir(path)
-	return parse(name, path, data, func(n string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, n)) }, nil)
+	return parse(name, path, data, os.DirFS(filepath.Dir(path)), nil)
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 type parser struct {
-	path    string
-	readDoc func(string) ([]byte, error)
+	path string
+	// fsys holds the file's documents and bundles (the directory of a
+	// user's file, the embedded inputs/ for an embedded one).
+	fsys fs.FS
 }
 
 func (p *parser) pos(n *yaml.Node) Pos { return Pos{File: p.path, Line: n.Line, Column: n.Column} }
@@ -92,14 +97,14 @@ func (p *parser) errf(n *yaml.Node, format string, args ...any) error {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-func parse(name, path string, data []byte, readDoc func(string) ([]byte, error), seen []string) (*File, error) {
+func parse(name, path string, data []byte, fsys fs.FS, seen []string) (*File, error) {
 	for _, s := range seen {
 		if s == path {
 			return nil, fmt.Errorf("%s: needs itself (through %s)", path, strings.Join(append(seen, path), " -> "))
 		}
 	}
 	seen = append(seen, path)
-	p := &parser{path: path, readDoc: readDoc}
+	p := &parser{path: path, fsys: fsys}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
@@ -116,8 +121,11 @@ func parse(name, path string, data []byte, readDoc func(string) ([]byte, error),
 		return nil, p.errf(root, "an input file is a mapping with description, needs, items and settings")
 	}
 	f := &File{Name: name, Path: path}
-	var itemsNode, settingsNode *yaml.Node
+	var itemsNode, settingsNode, includeNode, defaultsNode, demoNode *yaml.Node
 	err := p.fields(root, map[string]func(*yaml.Node) error{
+		"include":  func(n *yaml.Node) error { includeNode = n; return nil },
+		"defaults": func(n *yaml.Node) error { defaultsNode = n; return nil },
+		"demo":     func(n *yaml.Node) error { demoNode = n; return nil },
 		"description": func(n *yaml.Node) (err error) { f.Description, err = p.str(n, "description"); return },
 		"next":        func(n *yaml.Node) (err error) { f.Next, err = p.str(n, "next"); return },
 		"needs": func(n *yaml.Node) error {
@@ -146,14 +154,35 @@ func parse(name, path string, data []byte, readDoc func(string) ([]byte, error),
 	if err != nil {
 		return nil, err
 	}
-	if itemsNode == nil {
+	var base *File
+	if includeNode != nil {
+		if base, err = p.include(includeNode, seen); err != nil {
+			return nil, err
+		}
+		f.Items = append(f.Items, base.Items...)
+	} else if defaultsNode != nil {
+		return nil, p.errf(defaultsNode, "defaults override the values of an included file: add include: NAME")
+	}
+	if itemsNode == nil && base == nil {
 		return nil, p.errf(root, "missing key \"items\"")
 	}
-	if err := p.items(f, itemsNode); err != nil {
-		return nil, err
+	if defaultsNode != nil {
+		if err := p.defaults(f, defaultsNode); err != nil {
+			return nil, err
+		}
+	}
+	if itemsNode != nil {
+		if err := p.items(f, itemsNode); err != nil {
+			return nil, err
+		}
 	}
 	if settingsNode != nil {
-		if err := p.settings(f, settingsNode); err != nil {
+		if err := p.settings(f, settingsNode, base); err != nil {
+			return nil, err
+		}
+	}
+	if demoNode != nil {
+		if f.Demo, err = p.demo(demoNode); err != nil {
 			return nil, err
 		}
 	}
@@ -161,6 +190,80 @@ func parse(name, path string, data []byte, readDoc func(string) ([]byte, error),
 		return nil, err
 	}
 	return f, nil
+}
+
+// include loads the base file an include: names: an embedded base
+// (include: standard reads inputs/base/standard.yaml), or a file relative
+// to this one (include: my-base.yaml).
+func (p *parser) include(n *yaml.Node, seen []string) (*File, error) {
+	name, err := p.str(n, "include")
+	if err != nil {
+		return nil, err
+	}
+	var base *File
+	if strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") {
+		b, rerr := fs.ReadFile(p.fsys, name)
+		if rerr != nil {
+			return nil, p.errf(n, "include %q: %v", name, errors.Unwrap(rerr))
+		}
+		sub, _ := fs.Sub(p.fsys, filepath.ToSlash(filepath.Dir(name)))
+		base, err = parse(strings.TrimSuffix(filepath.Base(name), filepath.Ext(name)), filepath.Join(filepath.Dir(p.path), name), b, sub, seen)
+	} else {
+		b, rerr := embedded.ReadFile(baseDir + "/" + name + ".yaml")
+		if rerr != nil {
+			return nil, p.errf(n, "include %q: no such base (have: %s)", name, strings.Join(Bases(), ", "))
+		}
+		base, err = parse(name, "inputs/"+baseDir+"/"+name+".yaml", b, embedded, seen)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(base.Needs) > 0 {
+		return nil, p.errf(n, "include %q: an included file cannot have needs", name)
+	}
+	return base, nil
+}
+
+// defaults replaces the defaults of included values: NAME: new default.
+func (p *parser) defaults(f *File, n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return p.errf(n, "defaults must be a mapping NAME: default")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		idx := slices.IndexFunc(f.Items, func(it *Item) bool { return it.Name == k.Value })
+		if idx < 0 || f.Items[idx].Value == nil {
+			var names []string
+			for _, it := range f.Items {
+				if it.Value != nil {
+					names = append(names, it.Name)
+				}
+			}
+			return p.errf(k, "defaults: %q is not a value of the included file (its values: %s)", k.Value, strings.Join(names, ", "))
+		}
+		t, err := p.tmpl(v, "default of "+k.Value)
+		if err != nil {
+			return err
+		}
+		// A copy: the base's item stays as the base file says.
+		it, val := *f.Items[idx], *f.Items[idx].Value
+		val.Default, val.Generate = t, ""
+		it.Value = &val
+		f.Items[idx] = &it
+	}
+	return nil
+}
+
+// Bases returns the names of the embedded base files an input may include.
+func Bases() []string {
+	entries, _ := embedded.ReadDir(baseDir)
+	var names []string
+	for _, e := range entries {
+		if n, ok := strings.CutSuffix(e.Name(), ".yaml"); ok {
+			names = append(names, n)
+		}
+	}
+	return names
 }
 
 // fields walks a mapping, calling the handler of each key; an unknown or
@@ -398,6 +501,12 @@ func (p *parser) spec(it *Item, n *yaml.Node) error {
 					return p.errf(c, "%s: %v", what, err)
 				}
 				sf.Int = v
+			case TBool:
+				v, err := p.boolean(c, what)
+				if err != nil {
+					return err
+				}
+				sf.Bool = v
 			}
 			o.Spec = append(o.Spec, sf)
 			return nil
@@ -427,7 +536,7 @@ func (p *parser) spec(it *Item, n *yaml.Node) error {
 	return nil
 }
 
-func (p *parser) settings(f *File, n *yaml.Node) error {
+func (p *parser) settings(f *File, n *yaml.Node, base *File) error {
 	if n.Kind != yaml.MappingNode {
 		return p.errf(n, "settings must be a mapping of set names")
 	}
@@ -437,8 +546,24 @@ func (p *parser) settings(f *File, n *yaml.Node) error {
 			return p.errf(k, "bad settings name %q: use lowercase letters, digits and _", k.Value)
 		}
 		set := &SettingsSet{Pos: p.pos(k), Name: k.Value}
+		var included []*Setting
 		err := p.fields(v, map[string]func(*yaml.Node) error{
 			"description": func(c *yaml.Node) (err error) { set.Description, err = p.str(c, "description"); return },
+			"include": func(c *yaml.Node) error {
+				s, err := p.str(c, "include")
+				if err != nil {
+					return err
+				}
+				var from *SettingsSet
+				if base != nil {
+					from, _ = base.SettingsSet(s)
+				}
+				if from == nil || len(from.Keys) == 0 {
+					return p.errf(c, "settings %s: include %q: the included file has no key set called %q", set.Name, s, s)
+				}
+				included = from.Keys
+				return nil
+			},
 			"keys": func(c *yaml.Node) error {
 				if c.Kind != yaml.MappingNode {
 					return p.errf(c, "keys must be a mapping KEY: value")
@@ -461,7 +586,7 @@ func (p *parser) settings(f *File, n *yaml.Node) error {
 				if err != nil {
 					return err
 				}
-				b, err := p.readDoc(s)
+				b, err := fs.ReadFile(p.fsys, s)
 				if err != nil {
 					return p.errf(c, "document %q: %v", s, errors.Unwrap(err))
 				}
@@ -473,14 +598,124 @@ func (p *parser) settings(f *File, n *yaml.Node) error {
 				set.Document, set.DocumentName = t, s
 				return nil
 			},
+			"bundle": func(c *yaml.Node) error {
+				s, err := p.str(c, "bundle")
+				if err != nil {
+					return err
+				}
+				files, err := p.bundle(s)
+				if err != nil {
+					return p.errf(c, "bundle %q: %v", s, err)
+				}
+				set.Bundle, set.DocumentName = files, s
+				return nil
+			},
 		})
 		if err != nil {
 			return err
 		}
-		if (set.Document == nil) == (len(set.Keys) == 0) {
-			return p.errf(k, "settings %s needs exactly one of keys or document", set.Name)
+		set.Keys = append(included, set.Keys...)
+		kinds := 0
+		for _, has := range []bool{set.Document != nil, len(set.Keys) > 0, len(set.Bundle) > 0} {
+			if has {
+				kinds++
+			}
+		}
+		if kinds != 1 {
+			return p.errf(k, "settings %s needs exactly one of keys, document or bundle", set.Name)
 		}
 		f.Settings = append(f.Settings, set)
 	}
 	return nil
+}
+
+// bundle reads every file under dir as a template, in path order.
+func (p *parser) bundle(dir string) ([]*BundleFile, error) {
+	var files []*BundleFile
+	err := fs.WalkDir(p.fsys, dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return errors.Unwrap(err)
+		}
+		if d.IsDir() {
+			return nil
+		}
+		b, err := fs.ReadFile(p.fsys, path)
+		if err != nil {
+			return err
+		}
+		rel := strings.TrimPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+		t, err := ParseTemplate(Pos{File: path, Line: 1}, string(b))
+		if err != nil {
+			return err
+		}
+		files = append(files, &BundleFile{Name: rel, Template: t})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, errors.New("no files")
+	}
+	return files, nil
+}
+
+// demo reads the demo section: the steps, the gateway and the app's settings.
+func (p *parser) demo(n *yaml.Node) (*Demo, error) {
+	d := &Demo{Pos: p.pos(n)}
+	err := p.fields(n, map[string]func(*yaml.Node) error{
+		"app": func(c *yaml.Node) (err error) { d.App, err = p.str(c, "demo.app"); return },
+		"gateway": func(c *yaml.Node) error {
+			return p.fields(c, map[string]func(*yaml.Node) error{
+				"profile": func(c *yaml.Node) (err error) { d.Gateway.Profile, err = p.str(c, "demo.gateway.profile"); return },
+				"config":  func(c *yaml.Node) (err error) { d.Gateway.Config, err = p.strList(c, "demo.gateway.config"); return },
+				"secrets": func(c *yaml.Node) error {
+					if c.Kind != yaml.MappingNode {
+						return p.errf(c, "demo.gateway.secrets must be a mapping ENV_VAR: template")
+					}
+					for i := 0; i+1 < len(c.Content); i += 2 {
+						t, err := p.tmpl(c.Content[i+1], "demo.gateway.secrets."+c.Content[i].Value)
+						if err != nil {
+							return err
+						}
+						d.Gateway.Secrets = append(d.Gateway.Secrets, &Setting{Pos: p.pos(c.Content[i]), Key: c.Content[i].Value, Value: t})
+					}
+					return nil
+				},
+			})
+		},
+		"steps": func(c *yaml.Node) error {
+			if c.Kind != yaml.SequenceNode {
+				return p.errf(c, "demo.steps must be a list")
+			}
+			for _, sn := range c.Content {
+				st := &DemoStep{Pos: p.pos(sn)}
+				err := p.fields(sn, map[string]func(*yaml.Node) error{
+					"bootstrap": func(c *yaml.Node) (err error) { st.Bootstrap, err = p.str(c, "demo.steps.bootstrap"); return },
+					"register_client": func(c *yaml.Node) error {
+						st.RegisterClient = &RegisterClient{}
+						return p.fields(c, map[string]func(*yaml.Node) error{
+							"client_id":     func(c *yaml.Node) (err error) { st.RegisterClient.ClientID, err = p.str(c, "client_id"); return },
+							"client_secret": func(c *yaml.Node) (err error) { st.RegisterClient.ClientSecret, err = p.str(c, "client_secret"); return },
+						})
+					},
+				})
+				if err != nil {
+					return err
+				}
+				if (st.Bootstrap == "") == (st.RegisterClient == nil) {
+					return p.errf(sn, "a demo step is one of bootstrap: INPUT or register_client: {client_id: NAME, client_secret: NAME}")
+				}
+				d.Steps = append(d.Steps, st)
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if d.App == "" {
+		return nil, p.errf(n, "demo.app: missing (the settings set the web app reads)")
+	}
+	return d, nil
 }

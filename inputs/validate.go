@@ -104,6 +104,9 @@ func validate(f *File) error {
 	}
 	for _, set := range f.Settings {
 		refs := set.Document.Refs()
+		for _, bf := range set.Bundle {
+			refs = append(refs, bf.Template.Refs()...)
+		}
 		for _, s := range set.Keys {
 			for _, r := range s.Value.Refs() {
 				if f.IsSecretRef(r) {
@@ -118,10 +121,41 @@ func validate(f *File) error {
 			}
 		}
 	}
+	if err := f.checkDemo(); err != nil {
+		return err
+	}
 	if err := f.checkCycles(); err != nil {
 		return err
 	}
 	return f.checkPriorities()
+}
+
+// checkDemo makes sure the demo section names settings sets that exist.
+func (f *File) checkDemo() error {
+	d := f.Demo
+	if d == nil {
+		return nil
+	}
+	names := append([]string{d.App}, d.Gateway.Config...)
+	for i, n := range names {
+		set, _ := f.SettingsSet(n)
+		switch {
+		case set == nil:
+			return fmt.Errorf("%s: demo: no settings set called %q", d.Pos, n)
+		case i == 0 && len(set.Keys) == 0:
+			return fmt.Errorf("%s: demo.app: settings %s is not a key set", d.Pos, n)
+		case i > 0 && len(set.Keys) > 0:
+			return fmt.Errorf("%s: demo.gateway.config: settings %s is a key set, not a document or bundle", d.Pos, n)
+		}
+	}
+	for _, s := range d.Gateway.Secrets {
+		for _, r := range s.Value.Refs() {
+			if err := f.checkRef(r, true); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (f *File) checkRef(r Ref, inSettings bool) error {

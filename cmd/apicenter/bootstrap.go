@@ -43,6 +43,14 @@ const orgEnvHelp = `Environment (read from the environment first, then from the 
 func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &bootstrapOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
 	names := inputs.Embedded()
+	var list strings.Builder
+	for _, n := range names {
+		desc := "(its description does not load)"
+		if f, err := inputs.LoadEmbedded(n); err == nil {
+			desc = f.Description
+		}
+		writeFlagHelp(&list, "--"+n, desc)
+	}
 	cmd := &cobra.Command{
 		Use:   "bootstrap (--" + strings.Join(names, " | --") + " | --input FILE)",
 		Short: "Create the Okta objects a gateway needs",
@@ -50,13 +58,7 @@ func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
 groups, users, a custom authorization server, scopes, access policies and
 rules, OIDC apps, trusted origins and app group assignments.
 
-  --mulesoft         the authorization server, the silver and gold scopes,
-                     groups and users, and Mulesoft's introspection client
-  --mulesoft_policy  (after Mulesoft registered the app's client, whose id is
-                     AUTHN_CLIENT_ID) the access policy for that client, the
-                     silver and gold rules, the trusted origin of REDIRECT_URI
-                     and the client's assignment to Everyone
-
+` + list.String() + `
 Each object is looked up by its natural key first: a second run creates
 nothing. Each value not given by --set, the environment, .env or an earlier
 output is shown at a terminal: (C)ontinue, (p)rovide, (a)uto-accept, (q)uit.
@@ -167,4 +169,29 @@ func runBootstrap(ctx context.Context, opts *bootstrapOptions) error {
 		fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", in.Next)
 	}
 	return nil
+}
+
+// writeFlagHelp writes a flag and its description, the description wrapped
+// at word boundaries to 80 columns and indented under the flag.
+func writeFlagHelp(w *strings.Builder, flag, desc string) {
+	const indent = 21
+	line := fmt.Sprintf("  %-*s", indent-2, flag)
+	if len(flag) > indent-3 {
+		w.WriteString("  " + flag + "\n")
+		line = strings.Repeat(" ", indent)
+	}
+	width := len(line)
+	for _, word := range strings.Fields(desc) {
+		if width > indent && width+1+len(word) > 80 {
+			w.WriteString(strings.TrimRight(line, " ") + "\n")
+			line, width = strings.Repeat(" ", indent), indent
+		}
+		if width > indent {
+			line += " "
+			width++
+		}
+		line += word
+		width += len(word)
+	}
+	w.WriteString(line + "\n")
 }

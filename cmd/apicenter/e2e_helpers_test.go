@@ -53,8 +53,8 @@ func orgEnv(t *testing.T, srv *devorgtest.Server) string {
 	return dir
 }
 
-// requireManagementAPI skips when the local org has no management API yet
-// (before the dev-org branches are merged).
+// requireManagementAPI fails when the local org does not answer its
+// management API with the test's token.
 func requireManagementAPI(t *testing.T, srv *devorgtest.Server) {
 	t.Helper()
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/users/me", nil)
@@ -64,8 +64,8 @@ func requireManagementAPI(t *testing.T, srv *devorgtest.Server) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		t.Skip("the local org has no management API yet")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("the local org answers GET /api/v1/users/me with %s", resp.Status)
 	}
 }
 

@@ -124,6 +124,20 @@ func runGetSettings(_ context.Context, opts *getSettingsOptions, name string) er
 	if exitcode.Of(err) != exitcode.Usage {
 		return err
 	}
+	zipped, err := bootstrap.Bundle(name, so)
+	if err == nil {
+		if opts.Format != bootstrap.FormatEnv {
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("--format %s: --%s prints a zip archive, not keys; leave --format out", opts.Format, name))
+		}
+		if opts.IO.OutTTY {
+			return exitcode.Wrap(exitcode.Usage, fmt.Errorf("--%s prints a zip archive: redirect it to a file (apicenter get-settings --%s > %s.zip)", name, name, name))
+		}
+		_, err = opts.IO.Out.Write(zipped)
+		return err
+	}
+	if exitcode.Of(err) != exitcode.Usage {
+		return err
+	}
 	settings, err := bootstrap.Settings(name, so)
 	if err != nil {
 		return err
