@@ -123,9 +123,9 @@ func parse(name, path string, data []byte, fsys fs.FS, seen []string) (*File, er
 	f := &File{Name: name, Path: path}
 	var itemsNode, settingsNode, includeNode, defaultsNode, demoNode *yaml.Node
 	err := p.fields(root, map[string]func(*yaml.Node) error{
-		"include":  func(n *yaml.Node) error { includeNode = n; return nil },
-		"defaults": func(n *yaml.Node) error { defaultsNode = n; return nil },
-		"demo":     func(n *yaml.Node) error { demoNode = n; return nil },
+		"include":     func(n *yaml.Node) error { includeNode = n; return nil },
+		"defaults":    func(n *yaml.Node) error { defaultsNode = n; return nil },
+		"demo":        func(n *yaml.Node) error { demoNode = n; return nil },
 		"description": func(n *yaml.Node) (err error) { f.Description, err = p.str(n, "description"); return },
 		"next":        func(n *yaml.Node) (err error) { f.Next, err = p.str(n, "next"); return },
 		"needs": func(n *yaml.Node) error {
@@ -695,8 +695,11 @@ func (p *parser) demo(n *yaml.Node) (*Demo, error) {
 					"register_client": func(c *yaml.Node) error {
 						st.RegisterClient = &RegisterClient{}
 						return p.fields(c, map[string]func(*yaml.Node) error{
-							"client_id":     func(c *yaml.Node) (err error) { st.RegisterClient.ClientID, err = p.str(c, "client_id"); return },
-							"client_secret": func(c *yaml.Node) (err error) { st.RegisterClient.ClientSecret, err = p.str(c, "client_secret"); return },
+							"client_id": func(c *yaml.Node) (err error) { st.RegisterClient.ClientID, err = p.str(c, "client_id"); return },
+							"client_secret": func(c *yaml.Node) (err error) {
+								st.RegisterClient.ClientSecret, err = p.str(c, "client_secret")
+								return
+							},
 						})
 					},
 				})
