@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"crypto/rsa"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -427,7 +428,7 @@ func TestGatewayTroubleExplained(t *testing.T) {
 		}, want: []string{"The gateway is unreachable.", "GET " + closedURL + "/planets failed", "Is the gateway running?"}},
 		{name: "gateway refuses the token (401)", h: func(t *testing.T) *harness {
 			return newHarness(t, "api://another-audience")
-		}, want: []string{"The gateway refused your access token for GET /planets (401 invalid_token).", "audience", "Sign in again"}},
+		}, want: []string{"The gateway (mulesoft) refused your access token for GET /planets (401 invalid_token).", "audience", "Sign in again"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -560,7 +561,7 @@ func TestRefusalOfAnOpaqueToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n := a.explainRefusal(resp, "/moons", tt.have, tt.opaque)
+			n := a.explainRefusal(resp, nil, "/moons", tt.have, tt.opaque)
 			if n.Detail != tt.want {
 				t.Errorf("detail = %q, want %q", n.Detail, tt.want)
 			}
@@ -626,6 +627,49 @@ func TestTableOfKeepsTheAPIsFieldOrder(t *testing.T) {
 			}
 			if strings.Join(got.Columns, ",") != strings.Join(tt.wantCols, ",") || len(got.Rows) != tt.wantRows {
 				t.Fatalf("got %+v, want columns %v and %d rows", got, tt.wantCols, tt.wantRows)
+			}
+		})
+	}
+}
+
+// TestRefusalsInTheGatewaysTerms: each gateway product's answer is read in
+// its own shape, passed on, and explained with the scope the endpoint needs.
+func TestRefusalsInTheGatewaysTerms(t *testing.T) {
+	a := &App{cfg: Config{SilverScope: silverScope, GoldScope: goldScope, Gateway: "gw"}}
+	silverHas := []string{"openid", silverScope}
+	tests := []struct {
+		name       string
+		status     int
+		header     string
+		body       string
+		path       string
+		have       []string
+		wantTitle  string
+		wantDetail string
+	}{
+		{name: "aws 403", status: 403, body: `{"message":"Forbidden"}`, path: "/moons", have: silverHas,
+			wantTitle:  "The gateway (gw) refused GET /moons (403 forbidden): it needs the scope " + goldScope + ".",
+			wantDetail: "The gateway answered: Forbidden."},
+		{name: "aws 401", status: 401, header: `Bearer scope="" error="invalid_token" error_description="the token has expired"`, body: `{"message":"Unauthorized"}`, path: "/planets", have: silverHas,
+			wantTitle: "The gateway (gw) refused your access token for GET /planets (401 invalid_token).", wantDetail: "invalid_token: the token has expired"},
+		{name: "tyk bad signature is not a scope refusal", status: 403, body: `{"error":"Key not authorized"}`, path: "/planets", have: silverHas,
+			wantTitle: "The gateway (gw) refused your access token for GET /planets (403 forbidden).", wantDetail: "Key not authorized"},
+		{name: "tyk path refused", status: 403, body: `{"error":"Access to this resource has been disallowed"}`, path: "/moons", have: silverHas,
+			wantTitle: "it needs the scope " + goldScope, wantDetail: "The gateway answered: Access to this resource has been disallowed."},
+		{name: "apigee fault", status: 401, body: `{"fault":{"faultstring":"The Token has expired","detail":{"errorcode":"steps.jwt.TokenExpired"}}}`, path: "/planets", have: silverHas,
+			wantTitle: "(401 steps.jwt.TokenExpired)", wantDetail: "steps.jwt.TokenExpired: The Token has expired"},
+		{name: "mulesoft 400 text", status: 400, body: "Invalid token\n", path: "/planets", have: silverHas,
+			wantTitle: "refused your access token for GET /planets (400 bad request)", wantDetail: "Invalid token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: tt.status, Status: fmt.Sprintf("%d %s", tt.status, http.StatusText(tt.status)), Header: http.Header{}}
+			if tt.header != "" {
+				resp.Header.Set("WWW-Authenticate", tt.header)
+			}
+			n := a.explainRefusal(resp, []byte(tt.body), tt.path, tt.have, false)
+			if !strings.Contains(n.Title, tt.wantTitle) || !strings.Contains(n.Detail, tt.wantDetail) {
+				t.Errorf("title %q\ndetail %q\nwant %q and %q", n.Title, n.Detail, tt.wantTitle, tt.wantDetail)
 			}
 		})
 	}

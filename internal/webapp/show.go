@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -54,62 +55,140 @@ func (a *App) show(w http.ResponseWriter, r *http.Request) {
 	case resp.StatusCode == http.StatusOK:
 		v.Result = tableOf(body)
 		v.Notice = notice{Kind: "info", Title: fmt.Sprintf("The gateway let you through to GET %s.", path)}
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		v.Notice = a.explainRefusal(resp, path, v.AccessScopes, v.AccessOpaque)
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		v.Notice = a.explainRefusal(resp, body, path, v.AccessScopes, v.AccessOpaque)
 	default:
-		detail := string(body)
-		var e struct {
-			Error       string `json:"error"`
-			Description string `json:"error_description"`
-		}
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			detail = e.Error + ": " + e.Description
-		}
-		if len(detail) > 300 {
-			detail = detail[:300] + "..."
+		detail := gatewaySays(resp, body).text()
+		if detail == "" {
+			detail = "(no body)"
 		}
 		v.Notice = errorNotice(fmt.Sprintf("The gateway answered %s for GET %s.", resp.Status, path), detail)
 	}
 	a.render(w, http.StatusOK, v)
 }
 
-// explainRefusal turns a gateway's 401 or 403 into a sentence: which scope
-// the endpoint needs and which scopes the token has.
-// An opaque token's scopes are unknown to the app: then it says what the
-// gateway said.
-func (a *App) explainRefusal(resp *http.Response, path string, have []string, opaque bool) notice {
-	ch := parseChallenge(resp.Header.Get("WWW-Authenticate"))
+// explainRefusal turns a gateway's 400, 401 or 403 into sentences: what the
+// gateway said, in its own terms (an RFC 6750 challenge, AWS's and Kong's
+// {"message"}, Tyk's {"error"}, Apigee's fault with its errorcode, or plain
+// text), and what the app makes of it: which scope the endpoint needs and
+// which the token has. A 403 is a missing scope only when the gateway says
+// so (insufficient_scope) or when the token lacks the scope the endpoint
+// needs; otherwise (Tyk answers 403 to a bad signature) the token itself was
+// refused. An opaque token's scopes are unknown to the app: then it passes
+// on what the gateway said.
+func (a *App) explainRefusal(resp *http.Response, body []byte, path string, have []string, opaque bool) notice {
+	said := gatewaySays(resp, body)
+	need := said.scope
+	if need == "" {
+		need = a.scopeFor(path)
+	}
 	has := "Your access token has the scopes: none."
 	switch {
 	case len(have) > 0:
 		has = "Your access token has the scopes: " + strings.Join(have, ", ") + "."
 	case opaque:
 		has = "Your access token is opaque: the app cannot read its scopes."
-		if d := ch["error_description"]; d != "" {
+		if d := said.description; d != "" {
 			has += " The gateway says: " + d + "."
 		}
 	}
-	if resp.StatusCode == http.StatusForbidden {
-		need := ch["scope"]
+	code := said.code
+	if code == "" {
+		code = strings.ToLower(strings.TrimPrefix(resp.Status, fmt.Sprint(resp.StatusCode)+" "))
+	}
+	gw := "The gateway"
+	if a.cfg.Gateway != "" {
+		gw = "The gateway (" + a.cfg.Gateway + ")"
+	}
+	lacksScope := need != "" && !opaque && !slices.Contains(have, need)
+	if resp.StatusCode == http.StatusForbidden && (said.code == "insufficient_scope" || lacksScope) {
 		if need == "" {
 			need = "(the gateway did not say)"
 		}
-		n := errorNotice(
-			fmt.Sprintf("The gateway refused GET %s (403 %s): it needs the scope %s.", path, orDefault(ch["error"], "forbidden"), need),
-			has)
-		if strings.Contains(need, a.cfg.GoldScope) {
+		n := errorNotice(fmt.Sprintf("%s refused GET %s (%d %s): it needs the scope %s.", gw, path, resp.StatusCode, code, need), has)
+		if t := said.text(); t != "" && said.code != "insufficient_scope" {
+			n.Detail += " The gateway answered: " + t + "."
+		}
+		if strings.Contains(need, a.cfg.GoldScope) && a.cfg.GoldScope != "" {
 			n.Hint = "Sign in as the gold user to get the gold scope."
 		}
 		return n
 	}
-	detail := ch["error_description"]
+	detail := said.text()
 	if detail == "" {
 		detail = "The gateway did not accept the access token."
 	}
 	return notice{Kind: "error",
-		Title:  fmt.Sprintf("The gateway refused your access token for GET %s (401 %s).", path, orDefault(ch["error"], "unauthorized")),
+		Title:  fmt.Sprintf("%s refused your access token for GET %s (%d %s).", gw, path, resp.StatusCode, code),
 		Detail: detail,
 		Hint:   "Sign in again to get a new access token."}
+}
+
+// scopeFor is the scope the app knows an endpoint needs.
+func (a *App) scopeFor(path string) string {
+	switch path {
+	case "/planets":
+		return a.cfg.SilverScope
+	case "/moons":
+		return a.cfg.GoldScope
+	}
+	return ""
+}
+
+// refusal is what a gateway said when it refused a request.
+type refusal struct {
+	code        string // an RFC 6750 error, or a product's error code (steps.jwt.TokenExpired)
+	description string // its description, message or fault string
+	scope       string // the scope an RFC 6750 challenge says is needed
+}
+
+// text is the refusal in one line: "code: description", or either.
+func (r refusal) text() string {
+	switch {
+	case r.code != "" && r.description != "":
+		return r.code + ": " + r.description
+	case r.code != "":
+		return r.code
+	}
+	return r.description
+}
+
+// gatewaySays reads a refusal from the WWW-Authenticate challenge, else
+// from the body's known shapes: {"error", "error_description"} (RFC 6750,
+// Tyk), {"message"} (AWS, Kong), {"fault": {"faultstring", "detail":
+// {"errorcode"}}} (Apigee), else the body's text.
+func gatewaySays(resp *http.Response, body []byte) refusal {
+	ch := parseChallenge(resp.Header.Get("WWW-Authenticate"))
+	r := refusal{code: ch["error"], description: ch["error_description"], scope: ch["scope"]}
+	var e struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+		Message     string `json:"message"`
+		Fault       struct {
+			FaultString string `json:"faultstring"`
+			Detail      struct {
+				ErrorCode string `json:"errorcode"`
+			} `json:"detail"`
+		} `json:"fault"`
+	}
+	if json.Unmarshal(body, &e) == nil {
+		switch {
+		case e.Fault.FaultString != "" || e.Fault.Detail.ErrorCode != "":
+			r.code, r.description = orDefault(r.code, e.Fault.Detail.ErrorCode), orDefault(r.description, e.Fault.FaultString)
+		case e.Description != "":
+			r.code, r.description = orDefault(r.code, e.Error), orDefault(r.description, e.Description)
+		case e.Error != "":
+			r.description = orDefault(r.description, e.Error)
+		case e.Message != "":
+			r.description = orDefault(r.description, e.Message)
+		}
+	} else if r.description == "" {
+		r.description = strings.Join(strings.Fields(string(body)), " ")
+	}
+	if len(r.description) > 300 {
+		r.description = r.description[:300] + "..."
+	}
+	return r
 }
 
 func orDefault(s, d string) string {
