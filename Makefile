@@ -17,7 +17,7 @@ test:
 ## bench: the benchmarks (not part of `make test`); they print their figures.
 ## One package at a time, so that the timings do not share the CPUs.
 bench: build
-	$(GO) test -p 1 -run '^$$' -bench MulesoftFlow -benchtime 1x -timeout 30m ./internal/bench
+	$(GO) test -p 1 -run '^$$' -bench "MulesoftFlow|GatewayFlows" -benchtime 1x -timeout 30m ./internal/bench
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 2s -timeout 10m ./internal/devorg ./internal/gateway
 
 ## demo: the whole flow on one machine, on the embedded local org

@@ -105,6 +105,17 @@ func Document(name string, opts SettingsOptions) (string, error) {
 	return set.Document.Expand(res.lookup)
 }
 
+// Expand expands a template of owner's (a demo's secret) from the output
+// files of owner and of what it needs.
+func Expand(owner *inputs.File, t *inputs.Template, opts SettingsOptions) (string, error) {
+	res := &resolver{owner: owner, outs: map[*inputs.File]*outputs.File{}, dir: opts.OutputDir, reveal: opts.Reveal, token: opts.Token}
+	if err := res.load(owner); err != nil {
+		return "", err
+	}
+	res.rootOut = res.outs[owner]
+	return t.Expand(res.lookup)
+}
+
 // Bundle returns the rendered files of bundle settings set name as a zip
 // archive, files in path order with a fixed time, so that the same output
 // files give the same bytes.

@@ -1,27 +1,22 @@
-// Package bench measures the bootstrap of the Mulesoft flow against the
+// Package bench measures the bootstrap of every gateway's flow against the
 // local org (internal/devorg) answering with the latencies of real Okta, and
 // computes the critical-path bound that no correct tool can beat. `make
 // bench` runs it (bench_test.go) and prints the figures beside the targets
-// of issue 5.
+// of issues 5 and 8.
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg"
-	"github.com/apicenter/apicenter/internal/iostreams"
-	"github.com/apicenter/apicenter/internal/orgenv"
+	"github.com/apicenter/apicenter/internal/flow"
 )
 
 // Counter counts the requests an org answers, by method and endpoint
@@ -132,8 +127,11 @@ func (s Step) Ratio() float64 {
 	return float64(s.Wall) / float64(s.Bound.Total)
 }
 
-// Flow runs the Mulesoft flow against one org.
+// Flow runs a gateway's flow (its input's demo steps, internal/flow)
+// against one org, measuring each step.
 type Flow struct {
+	// Gateway is the input whose flow runs; "" means mulesoft.
+	Gateway string
 	// OrgURL and Token reach the org.
 	OrgURL, Token string
 	// OutputDir holds the output files (kept between runs: a second run
@@ -144,120 +142,58 @@ type Flow struct {
 	// Counter counts the org's requests; Latency is the model for the bound.
 	Counter *Counter
 	Latency devorg.LatencyModel
-	// HTTP is the client of the registration request.
+	// HTTP is the client of the registration requests.
 	HTTP *http.Client
 
-	// registered is the client Mulesoft registered on the first run.
-	clientID, clientSecret string
+	flow *flow.Flow // kept between runs: it remembers the clients registered
 }
 
-// Run runs bootstrap --mulesoft --yes, registers the app's client through
-// POST {org}/oauth2/v1/clients (SSWS) unless a run before did, and runs
-// bootstrap --mulesoft_policy --yes with AUTHN_CLIENT_ID set. fresh says
-// whether the org is expected to hold none of the objects (which bound
-// applies).
+// Run runs the flow's steps: each bootstrap with --yes, and each client
+// registration unless a run before did it. fresh says whether the org is
+// expected to hold none of the objects (which bound applies).
 func (fl *Flow) Run(ctx context.Context, fresh bool) ([]Step, error) {
-	first, err := inputs.LoadEmbedded("mulesoft")
-	if err != nil {
-		return nil, err
-	}
-	second, err := inputs.LoadEmbedded("mulesoft_policy")
-	if err != nil {
-		return nil, err
+	if fl.flow == nil {
+		name := fl.Gateway
+		if name == "" {
+			name = "mulesoft"
+		}
+		f, err := flow.New(name)
+		if err != nil {
+			return nil, err
+		}
+		fl.flow = f
 	}
 	bound := RerunBound
 	if fresh {
 		bound = FreshBound
 	}
 	var steps []Step
+	var boundErr error
 	fl.Counter.Take()
-
-	s, err := fl.bootstrap(ctx, first, nil)
-	if err != nil {
-		return steps, err
-	}
-	s.Name, s.Bound = "bootstrap --mulesoft", bound(first, fl.Latency)
-	steps = append(steps, s)
-
-	if fl.clientID == "" {
-		start := time.Now()
-		if err := fl.register(ctx); err != nil {
-			return steps, err
+	err := fl.flow.Run(ctx, flow.Options{
+		OrgURL: fl.OrgURL, Token: fl.Token, OutputDir: fl.OutputDir, Concurrency: fl.Concurrency, HTTPClient: fl.HTTP,
+		Values: map[string]string{"REDIRECT_URI": "http://localhost:8080/authorization-code/callback"},
+	}, func(r flow.StepResult) {
+		if r.Skipped {
+			return
 		}
-		steps = append(steps, Step{Name: "Mulesoft client registration", Wall: time.Since(start), Requests: fl.Counter.Take(), Bound: RegisterBound(fl.Latency)})
-	}
-
-	s, err = fl.bootstrap(ctx, second, map[string]string{"AUTHN_CLIENT_ID": fl.clientID, "AUTHN_CLIENT_SECRET": fl.clientSecret})
-	if err != nil {
-		return steps, err
-	}
-	s.Name, s.Bound = "bootstrap --mulesoft_policy", bound(second, fl.Latency)
-	steps = append(steps, s)
-	return steps, nil
-}
-
-func (fl *Flow) bootstrap(ctx context.Context, f *inputs.File, env map[string]string) (Step, error) {
-	vars := map[string]string{"OKTA_ORG_URL": fl.OrgURL, "OKTA_API_TOKEN": fl.Token}
-	for k, v := range env {
-		vars[k] = v
-	}
-	var progress bytes.Buffer
-	ios := &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &progress}
-	start := time.Now()
-	_, err := bootstrap.Run(ctx, bootstrap.Options{
-		IO:          ios,
-		Input:       f,
-		Env:         &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := vars[k]; return v, ok }},
-		Yes:         true,
-		OutputDir:   fl.OutputDir,
-		Concurrency: fl.Concurrency,
+		s := Step{Name: r.Name, Wall: r.Wall, Requests: fl.Counter.Take(), Progress: r.Progress}
+		if r.Step.RegisterClient != nil {
+			s.Bound = RegisterBound(fl.Latency)
+		} else {
+			f, err := inputs.LoadEmbedded(r.Step.Bootstrap)
+			if err != nil {
+				boundErr = err
+				return
+			}
+			s.Bound = bound(f, fl.Latency)
+		}
+		steps = append(steps, s)
 	})
-	wall := time.Since(start)
-	if err != nil {
-		return Step{}, fmt.Errorf("bootstrap %s: %w\n%s", f.Name, err, progress.String())
+	if err == nil {
+		err = boundErr
 	}
-	return Step{Wall: wall, Requests: fl.Counter.Take(), Progress: progress.String()}, nil
-}
-
-// register is what Mulesoft does: dynamic client registration of the web
-// app's client with the API token.
-func (fl *Flow) register(ctx context.Context) error {
-	body, _ := json.Marshal(map[string]any{
-		"client_name":                "solar system web app (Mulesoft)",
-		"application_type":           "web",
-		"redirect_uris":              []string{"http://localhost:8080/authorization-code/callback"},
-		"grant_types":                []string{"authorization_code"},
-		"response_types":             []string{"code"},
-		"token_endpoint_auth_method": "client_secret_basic",
-	})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fl.OrgURL+"/oauth2/v1/clients", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "SSWS "+fl.Token)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	hc := fl.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("client registration: %w", err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		ClientID     string `json:"client_id"`
-		ClientSecret string `json:"client_secret"`
-	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("client registration: the org answered %s", resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.ClientID == "" {
-		return fmt.Errorf("client registration: no client_id in the answer (%v)", err)
-	}
-	fl.clientID, fl.clientSecret = out.ClientID, out.ClientSecret
-	return nil
+	return steps, err
 }
 
 // Sum is the total of the steps' wall times and bounds.
