@@ -160,6 +160,9 @@ func check(kind, s string) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("%q is not an http(s) URL", s)
 		}
+		if strings.Contains(s, "#") {
+			return fmt.Errorf("%q has a #fragment: OAuth forbids one in a redirect URI (RFC 6749 section 3.1.2), and a base URL has no use for one", s)
+		}
 	case "origin":
 		_, err := originOf(s)
 		return err

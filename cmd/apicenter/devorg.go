@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -133,6 +134,9 @@ func runDevOrg(ctx context.Context, opts *devOrgOptions) error {
 		})
 	if errors.Is(err, devorg.ErrBadState) {
 		return exitcode.Wrap(exitcode.Input, fmt.Errorf("dev-org: --state: %w", err))
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return &flagError{fmt.Errorf("dev-org: --addr %s: the address is in use (pick another, or 127.0.0.1:0 for a free port)", opts.Addr)}
 	}
 	if err != nil {
 		return fmt.Errorf("dev-org: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -190,6 +191,19 @@ func TestDevOrgBadStateFile(t *testing.T) {
 	code := Execute(context.Background(), []string{"dev-org", "--addr", "127.0.0.1:0", "--state", state}, ios)
 	if code != exitcode.Input || !strings.Contains(errOut.String(), state) || out.Len() != 0 {
 		t.Fatalf("code %d, stderr %q, stdout %q; want exit %d naming the file", code, errOut, out, exitcode.Input)
+	}
+}
+
+func TestDevOrgAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	ios, _, _, errOut := iostreams.Test()
+	code := Execute(context.Background(), []string{"dev-org", "--addr", l.Addr().String()}, ios)
+	if code != exitcode.Usage || !strings.Contains(errOut.String(), "--addr "+l.Addr().String()+": the address is in use") {
+		t.Fatalf("code %d, stderr %q; want exit %d naming --addr and the busy address", code, errOut, exitcode.Usage)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -14,8 +15,21 @@ import (
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=..."; a
+// `go install ...@version` build reports its module version instead.
+var version = buildVersion("dev", debug.ReadBuildInfo)
+
+// buildVersion is v unless it is "dev" and the build info names a module
+// version (go install github.com/apicenter/apicenter/cmd/apicenter@v1.2.3).
+func buildVersion(v string, info func() (*debug.BuildInfo, bool)) string {
+	if v != "dev" {
+		return v
+	}
+	if bi, ok := info(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return v
+}
 
 // Main runs the command tree with args and returns the process exit code.
 // It prints the error, if any, once on stderr.
@@ -80,6 +94,26 @@ whole flow runs on one machine (apicenter demo).
 		newSolarSystemCmd(ios),
 		newDemoCmd(ios),
 	)
+	// cobra's completion command prints its help for an unknown shell and
+	// exits 0: make that a usage error naming the shells.
+	root.InitDefaultCompletionCmd() // needs the subcommands above
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args = cobra.ArbitraryArgs
+			c.RunE = func(c *cobra.Command, args []string) error {
+				if len(args) == 0 {
+					return c.Help()
+				}
+				var shells []string
+				for _, sh := range c.Commands() {
+					if sh.Name() != "help" {
+						shells = append(shells, sh.Name())
+					}
+				}
+				return &flagError{fmt.Errorf("completion %q: unknown shell (use one of: %s)", args[0], strings.Join(shells, ", "))}
+			}
+		}
+	}
 	return root
 }
 

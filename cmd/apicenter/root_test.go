@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -21,6 +22,8 @@ func TestRootExitCodes(t *testing.T) {
 		{"help documents exit codes", []string{"--help"}, exitcode.OK, "130  interrupted", ""},
 		{"unknown flag is a usage error", []string{"--nope"}, exitcode.Usage, "", "unknown flag: --nope"},
 		{"unknown command is a usage error", []string{"nope"}, exitcode.Usage, "", "unknown command"},
+		{"completion for a shell", []string{"completion", "bash"}, exitcode.OK, "bash completion", ""},
+		{"completion for an unknown shell is a usage error", []string{"completion", "nosuch"}, exitcode.Usage, "", `completion "nosuch": unknown shell (use one of: bash, fish, powershell, zsh)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -34,6 +37,33 @@ func TestRootExitCodes(t *testing.T) {
 			}
 			if !strings.Contains(errOut.String(), tt.wantErr) {
 				t.Errorf("stderr = %q, want it to contain %q", errOut, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestBuildVersion(t *testing.T) {
+	info := func(v string) func() (*debug.BuildInfo, bool) {
+		return func() (*debug.BuildInfo, bool) {
+			return &debug.BuildInfo{Main: debug.Module{Version: v}}, true
+		}
+	}
+	none := func() (*debug.BuildInfo, bool) { return nil, false }
+	tests := []struct {
+		name string
+		v    string
+		info func() (*debug.BuildInfo, bool)
+		want string
+	}{
+		{"ldflags win", "v9.9.9", info("v1.2.3"), "v9.9.9"},
+		{"go install build", "dev", info("v1.2.3"), "v1.2.3"},
+		{"build from a checkout", "dev", info("(devel)"), "dev"},
+		{"no build info", "dev", none, "dev"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := buildVersion(tt.v, tt.info); got != tt.want {
+				t.Errorf("buildVersion = %q, want %q", got, tt.want)
 			}
 		})
 	}
