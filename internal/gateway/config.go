@@ -89,6 +89,11 @@ type Config struct {
 	// Routes lists what the gateway forwards and the scopes each needs.
 	// Any other request is answered 404.
 	Routes []Route `yaml:"routes"`
+	// StripPrefix is removed from the request's path before it is
+	// forwarded (a product's base path or listen path, set by a profile's
+	// Load): with /solar-system, GET /solar-system/planets is forwarded
+	// as GET /planets. Routes match the path as received.
+	StripPrefix string `yaml:"-"`
 
 	// HTTPClient makes the calls to the authorization server. Nil means a
 	// client with a 10 s timeout.
@@ -124,8 +129,12 @@ type Introspection struct {
 // profile reads them (its Allows): for the reference, all of them. No scopes
 // means any valid token.
 type Route struct {
+	// Method is the HTTP method; empty means any method, which only a
+	// profile whose CheckRoute allows it accepts (the reference does not).
 	Method string `yaml:"method"`
-	Path   string `yaml:"path"`
+	// Path is the ServeMux path pattern: /planets is that path only,
+	// /planets/ the subtree.
+	Path string `yaml:"path"`
 	// Scopes are the route's scope entries as the product's artifact
 	// writes them: the reference and mulesoft need all of them; AWS any
 	// one; Kong any one entry, each entry a space-separated AND.
@@ -137,7 +146,12 @@ type Route struct {
 }
 
 // pattern is the route's net/http ServeMux pattern.
-func (r Route) pattern() string { return strings.ToUpper(r.Method) + " " + r.Path }
+func (r Route) pattern() string {
+	if r.Method == "" {
+		return r.Path
+	}
+	return strings.ToUpper(r.Method) + " " + r.Path
+}
 
 // Duration is a time.Duration written in YAML as "30s" or "5m".
 type Duration time.Duration
@@ -269,8 +283,15 @@ func (c Config) Validate() error {
 	if err := checkURL("upstream", c.Upstream); err != nil {
 		return err
 	}
-	if err := checkURL("issuer", c.Issuer); err != nil {
-		return err
+	// The issuer is needed to check iss, to find the JWKS or the
+	// introspection endpoint; a product that needs none of them (Tyk with a
+	// JWKS URL) may leave it out.
+	needIssuer := p.Checks.Issuer || (c.Mode == ModeJWT && c.JWKSURL == "") ||
+		(c.Mode == ModeIntrospect && c.Introspection.URL == "")
+	if c.Issuer != "" || needIssuer {
+		if err := checkURL("issuer", c.Issuer); err != nil {
+			return err
+		}
 	}
 	if c.Audience == "" && len(c.Audiences) == 0 && p.Checks.Audience {
 		return errors.New("audience: missing")
@@ -304,7 +325,7 @@ func (c Config) Validate() error {
 	}
 	mux := http.NewServeMux() // to check the patterns as New will use them
 	for i, r := range c.Routes {
-		if r.Method == "" || strings.ContainsAny(r.Method, " /") {
+		if strings.ContainsAny(r.Method, " /") {
 			return fmt.Errorf("routes[%d].method: %q is not an HTTP method", i, r.Method)
 		}
 		if !strings.HasPrefix(r.Path, "/") {
@@ -312,7 +333,7 @@ func (c Config) Validate() error {
 		}
 		check := p.CheckRoute
 		if check == nil {
-			check = checkScopeTokens
+			check = checkRoute
 		}
 		if err := check(r); err != nil {
 			return fmt.Errorf("routes[%d].%w", i, err)

@@ -73,8 +73,10 @@ type Gateway struct {
 	mux      *http.ServeMux
 	verifier verifier
 	profile  Profile
-	logf     func(string, ...any)
-	access   func(string, ...any)
+	// credentials is the profile's Credentials or BearerToken.
+	credentials func(*http.Request) (string, error)
+	logf        func(string, ...any)
+	access      func(string, ...any)
 }
 
 type subjectKey struct{}
@@ -95,6 +97,9 @@ func New(c Config) (*Gateway, error) {
 	if p.Refuse == nil {
 		p.Refuse = ref.Refuse
 	}
+	if p.Credentials == nil {
+		p.Credentials = BearerToken
+	}
 	upstream, err := url.Parse(c.Upstream)
 	if err != nil {
 		return nil, fmt.Errorf("upstream: %w", err)
@@ -113,7 +118,7 @@ func New(c Config) (*Gateway, error) {
 	if access == nil {
 		access = func(string, ...any) {}
 	}
-	g := &Gateway{mux: http.NewServeMux(), profile: p, logf: logf, access: access}
+	g := &Gateway{mux: http.NewServeMux(), profile: p, credentials: p.Credentials, logf: logf, access: access}
 	switch c.Mode {
 	case ModeIntrospect:
 		g.verifier = newIntrospector(c, p.Checks)
@@ -123,6 +128,10 @@ func New(c Config) (*Gateway, error) {
 
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			if strip := c.StripPrefix; strip != "" {
+				pr.Out.URL.Path = "/" + strings.TrimLeft(strings.TrimPrefix(pr.Out.URL.Path, strip), "/")
+				pr.Out.URL.RawPath = ""
+			}
 			pr.SetURL(upstream)
 			pr.SetXForwarded()
 			pr.Out.Header.Del("Authorization")
@@ -179,9 +188,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := bearerToken(r)
+		raw, err := g.credentials(r)
 		switch {
-		case errors.Is(err, errNoToken):
+		case errors.Is(err, ErrNoToken):
 			g.refuse(w, r, Refusal{Kind: NoToken, Description: "no token", Route: rt}, "")
 			return
 		case err != nil:
@@ -240,13 +249,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
-var errNoToken = errors.New("no token")
+// ErrNoToken is a request without a token, for a Profile's Credentials.
+var ErrNoToken = errors.New("no token")
 
-// bearerToken returns the token of an `Authorization: Bearer` header.
-func bearerToken(r *http.Request) (string, error) {
+// BearerToken returns the token of an `Authorization: Bearer` header
+// (RFC 6750 section 2.1), ErrNoToken without an Authorization header.
+func BearerToken(r *http.Request) (string, error) {
 	vals := r.Header.Values("Authorization")
 	if len(vals) == 0 {
-		return "", errNoToken
+		return "", ErrNoToken
 	}
 	if len(vals) > 1 {
 		return "", errors.New("more than one Authorization header")

@@ -65,14 +65,21 @@ type Profile struct {
 	// entry). tok.Claims holds every claim for products that read others
 	// (Tyk's policy claim). Nil: every scope of route.Scopes is needed.
 	Allows func(route Route, tok Token) bool
-	// CheckRoute reports what is wrong with a route's scope requirement
-	// (and its Extra), for Config.Validate, naming the field from the
-	// route ("scopes[1]: ..."). Nil: each scope is one scope token (no
-	// spaces, no quotes, no backslashes).
+	// CheckRoute reports what is wrong with a route's method (empty
+	// means any), scope requirement and Extra, for Config.Validate, naming
+	// the field from the route ("scopes[1]: ..."). Nil: the method is
+	// required and each scope is one scope token (no spaces, no quotes,
+	// no backslashes).
 	CheckRoute func(route Route) error
 	// Refuse writes the product's answer to a refused request: status,
 	// headers and body. Nil: the reference's RFC 6750 answers.
 	Refuse func(w http.ResponseWriter, r *http.Request, why Refusal)
+	// Credentials returns the token of a request where the product looks
+	// for it (AWS, Tyk: the Authorization header, with or without
+	// "Bearer "; Kong: also ?jwt=), ErrNoToken when there is none, or
+	// another error (refused as BadRequest) when it is malformed. Nil:
+	// BearerToken, RFC 6750's Authorization: Bearer header.
+	Credentials func(r *http.Request) (string, error)
 }
 
 // Checks are the claims a profile has the verifier and the introspector
@@ -196,7 +203,7 @@ func referenceProfile() Profile {
 		Load:        loadYAMLArtifacts(""),
 		Checks:      Checks{Issuer: true, Audience: true, RequireExpiry: true, Leeway: DefaultLeeway},
 		Allows:      allowsAll,
-		CheckRoute:  checkScopeTokens,
+		CheckRoute:  checkRoute,
 		Refuse:      refuseRFC6750,
 	}
 }
@@ -211,9 +218,12 @@ func allowsAll(route Route, tok Token) bool {
 	return true
 }
 
-// checkScopeTokens checks that every scope of the route is one RFC 6749
-// scope token.
-func checkScopeTokens(route Route) error {
+// checkRoute checks that the route names a method and that every scope of
+// it is one RFC 6749 scope token.
+func checkRoute(route Route) error {
+	if route.Method == "" {
+		return fmt.Errorf("method: %q is not an HTTP method", route.Method)
+	}
 	for j, s := range route.Scopes {
 		if s == "" || strings.ContainsAny(s, " \"\\") {
 			return fmt.Errorf("scopes[%d]: %q is not a scope", j, s)

@@ -67,6 +67,9 @@ func mulesoftAllows(route Route, tok Token) bool {
 // mulesoftCheckRoute checks that each entry is a space-separated list of
 // scope tokens.
 func mulesoftCheckRoute(route Route) error {
+	if route.Method == "" {
+		return fmt.Errorf("method: %q is not an HTTP method", route.Method)
+	}
 	for j, entry := range route.Scopes {
 		if strings.TrimSpace(entry) == "" || strings.ContainsAny(entry, "\"\\") {
 			return fmt.Errorf("scopes[%d]: %q is not a space-separated list of scopes", j, entry)
