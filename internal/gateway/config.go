@@ -37,12 +37,14 @@ const (
 
 // DefaultClientSecretEnv is the environment variable holding the
 // introspection client's secret for a profile whose native artifact names
-// no variable (the secret never goes in a file).
+// no variable: its Load sets Introspection.ClientSecretEnv to it, and
+// LoadProfile reads it (the secret never goes in a file).
 const DefaultClientSecretEnv = "INTROSPECTION_CLIENT_SECRET"
 
 // ClientSecretFromEnv returns the value of the environment variable env
 // (DefaultClientSecretEnv if empty), or an error naming it and where it
-// was asked for.
+// was asked for. A profile's Load need not call it: LoadProfile fills the
+// secret from Introspection.ClientSecretEnv.
 func ClientSecretFromEnv(where, env string) (string, error) {
 	return clientSecretFrom(where, env, os.LookupEnv)
 }
@@ -119,8 +121,8 @@ type Introspection struct {
 	// ClientSecretEnv names the environment variable holding the client
 	// secret; the secret itself never goes in the file.
 	ClientSecretEnv string `yaml:"client_secret_env"`
-	// ClientSecret is the secret, filled by LoadConfig from ClientSecretEnv
-	// or set directly by code.
+	// ClientSecret is the secret, filled by LoadConfig or LoadProfile from
+	// ClientSecretEnv, or set directly by code.
 	ClientSecret string `yaml:"-"`
 }
 
@@ -185,7 +187,11 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 	if err != nil {
 		return Config{}, err
 	}
-	return parseYAMLConfig(path, b, lookup)
+	c, err := parseYAML(path, b)
+	if err != nil {
+		return Config{}, err
+	}
+	return c, c.complete(path, lookup)
 }
 
 // loadYAMLArtifacts is the Load of the profiles whose artifact is the
@@ -195,7 +201,7 @@ func loadYAMLArtifacts(name string) func([]Artifact) (Config, error) {
 		if len(files) != 1 {
 			return Config{}, fmt.Errorf("profile %q reads one YAML file, not %d", name, len(files))
 		}
-		c, err := parseYAMLConfig(files[0].Name, files[0].Data, os.LookupEnv)
+		c, err := parseYAML(files[0].Name, files[0].Data)
 		if err != nil {
 			return Config{}, err
 		}
@@ -206,8 +212,9 @@ func loadYAMLArtifacts(name string) func([]Artifact) (Config, error) {
 	}
 }
 
-// LoadArtifacts reads the native artifact files of a profile with its Load.
-// An unreadable file is an *fs.PathError.
+// LoadArtifacts reads the native artifact files of a profile (the command's
+// --config files) and loads them with LoadProfile, taking secrets from the
+// process's environment. An unreadable file is an *fs.PathError.
 func LoadArtifacts(p Profile, paths []string) (Config, error) {
 	files := make([]Artifact, 0, len(paths))
 	for _, path := range paths {
@@ -217,30 +224,50 @@ func LoadArtifacts(p Profile, paths []string) (Config, error) {
 		}
 		files = append(files, Artifact{Name: path, Data: b})
 	}
+	return LoadProfile(p, files, os.LookupEnv)
+}
+
+// LoadProfile reads a profile's native artifacts with its Load, fills the
+// introspection client's secret from the environment variable the config
+// names (lookup is os.LookupEnv for the command, a map's lookup for an
+// in-process demo), and validates the result.
+func LoadProfile(p Profile, files []Artifact, lookup func(string) (string, bool)) (Config, error) {
 	c, err := p.Load(files)
 	if err != nil {
 		return Config{}, err
 	}
 	c.Profile = p.Name
-	return c, nil
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name
+	}
+	return c, c.complete(strings.Join(names, ", "), lookup)
 }
 
-func parseYAMLConfig(path string, b []byte, lookup func(string) (string, bool)) (Config, error) {
+// complete fills the introspection client's secret from the environment
+// variable the config names and validates the config; errors start with
+// where, the file(s).
+func (c *Config) complete(where string, lookup func(string) (string, bool)) error {
+	if env := c.Introspection.ClientSecretEnv; env != "" && c.Introspection.ClientSecret == "" {
+		v, err := clientSecretFrom(where+": introspection.client_secret_env", env, lookup)
+		if err != nil {
+			return err
+		}
+		c.Introspection.ClientSecret = v
+	}
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return nil
+}
+
+// parseYAML decodes the reference YAML, refusing unknown keys.
+func parseYAML(path string, b []byte) (Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("%s: %s", path, yamlError(err))
-	}
-	if env := c.Introspection.ClientSecretEnv; env != "" {
-		v, err := clientSecretFrom(path+": introspection.client_secret_env", env, lookup)
-		if err != nil {
-			return Config{}, err
-		}
-		c.Introspection.ClientSecret = v
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }

@@ -23,10 +23,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -126,26 +126,10 @@ func New(c Config) (*Gateway, error) {
 		g.verifier = newJWTVerifier(c, p.Checks)
 	}
 
-	proxy := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			if strip := c.StripPrefix; strip != "" {
-				pr.Out.URL.Path = "/" + strings.TrimLeft(strings.TrimPrefix(pr.Out.URL.Path, strip), "/")
-				pr.Out.URL.RawPath = ""
-			}
-			pr.SetURL(upstream)
-			pr.SetXForwarded()
-			pr.Out.Header.Del("Authorization")
-			pr.Out.Header.Del(SubjectHeader)
-			if sub, ok := pr.In.Context().Value(subjectKey{}).(string); ok {
-				pr.Out.Header.Set(SubjectHeader, sub)
-			}
-		},
-		Transport: upstreamTransport(),
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			logf("gateway: %s %s: upstream: %v", r.Method, r.URL.Path, err)
-			p.Refuse(w, r, Refusal{Kind: UpstreamFailed, Description: "the upstream API did not answer"})
-		},
-	}
+	proxy := newProxy(upstream, c.StripPrefix, func(w http.ResponseWriter, r *http.Request, err error) {
+		logf("gateway: %s %s: upstream: %v", r.Method, r.URL.Path, err)
+		p.Refuse(w, r, Refusal{Kind: UpstreamFailed, Description: "the upstream API did not answer"})
+	})
 
 	for i, rt := range c.Routes {
 		if err := register(g.mux, rt.pattern(), g.protect(rt, proxy)); err != nil {
@@ -157,6 +141,20 @@ func New(c Config) (*Gateway, error) {
 	})
 	return g, nil
 }
+
+// bufferPool lends the proxy its copy buffers, so that a request does not
+// allocate (and clear) a fresh 32 KiB buffer.
+type bufferPool struct{ pool sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+// Get implements httputil.BufferPool.
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
+// Put implements httputil.BufferPool.
+func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
 
 // upstreamTransport is the proxy's transport: http.DefaultTransport's
 // settings, but keeping enough idle connections to the one upstream host

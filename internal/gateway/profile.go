@@ -35,10 +35,11 @@ import (
 //		}
 //	}
 //
-// Load parses the artifact into a Config (LoadArtifacts then sets
-// Config.Profile to the profile's name); a secret the artifact does not
-// carry comes from the environment (ClientSecretFromEnv), never from a
-// file. A route's scope requirement goes in Route.Scopes as the artifact
+// Load parses the artifact into a Config, without reading the environment:
+// LoadProfile then sets Config.Profile to the profile's name, fills the
+// introspection secret from the variable Introspection.ClientSecretEnv
+// names (DefaultClientSecretEnv for an artifact that names none), and
+// validates. A route's scope requirement goes in Route.Scopes as the artifact
 // writes it, and anything else Allows needs in Route.Extra; Allows may read
 // every claim of the token in Token.Claims. Test the profile in
 // profile_<name>_test.go against the local org, as profile_mulesoft_test.go
@@ -55,7 +56,7 @@ type Profile struct {
 	// Description is one line for `apicenter gateway --help`.
 	Description string
 	// Load reads the product's native artifact(s), as `get-settings`
-	// prints them, into a Config whose Profile is Name.
+	// prints them, into a Config (see LoadProfile).
 	Load func(files []Artifact) (Config, error)
 	// Checks are the claims the product checks.
 	Checks Checks
