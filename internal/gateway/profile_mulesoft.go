@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -19,22 +20,31 @@ import (
 // own configuration lives in Anypoint's console (client provider, policy
 // form), which has no file to read.
 //
+// The token is read from the Authorization header or the access_token query
+// parameter (Mule 4's OAuth policies, "a well-formed query param or
+// authorization header"); the query parameter is forwarded to the upstream
+// as it came [u].
+//
 // Answers, from Mulesoft's documentation of the policy ("Returned status
-// codes") and of Mule 4's OAuth policies ("Possible responses"):
+// codes": 400 invalid token, 401 unauthorized access or error connecting to
+// the authorization server, 403 forbidden, 500 bad response from the
+// authorization server) and of Mule 4's OAuth policies ("Possible
+// responses", which say what each code means):
 //   - 400: no token, a token in both the header and the access_token query
 //     parameter, or an Authorization header without the Bearer prefix;
-//   - 401: the token is not valid (introspection says not active, expired),
-//     or the authorization server could not be reached;
+//   - 401: the token is unauthorized (introspection says it is not active,
+//     or it has expired), or the authorization server could not be reached;
 //   - 403: the token lacks the route's scopes (or, when client id
 //     validation is on, the client is not allowed: not emulated, as the
 //     policy skips it by default);
 //   - 500 (a bad answer from the authorization server) is answered 401 here,
 //     as the gateway does not tell a bad answer from no answer.
 //
-// Unconfirmed ([u]): the bodies. Mulesoft documents the status codes but
-// not the bodies; the JSON {"error": "..."} with the short reason is what
-// Mule 4 policies are commonly reported to answer, not a quotation of a
-// documented format. No WWW-Authenticate header is sent [u]. Whether the
+// Unconfirmed ([u]): the bodies and headers. Mulesoft documents the status
+// codes but not the bodies (searched: docs.mulesoft.com's pages of the
+// policy, of Mule 4's OAuth policy implementation, and of Flex Gateway);
+// the JSON {"error": "<reason>"} here is our choice, not a quotation, and is
+// the shape the web app explains. No WWW-Authenticate header is sent [u]. Whether the
 // policy checks iss and aud itself [u]: it trusts the introspection answer's
 // active, so the profile checks iss when the answer has one and no
 // audience. A route with no match is 404 and an upstream failure 502, as
@@ -48,7 +58,25 @@ func mulesoftProfile() Profile {
 		Allows:      mulesoftAllows,
 		CheckRoute:  mulesoftCheckRoute,
 		Refuse:      mulesoftRefuse,
+		Credentials: mulesoftCredentials,
 	}
+}
+
+// mulesoftCredentials takes the token from the Authorization: Bearer header
+// or the access_token query parameter, as Mule 4's OAuth policies do; both
+// at once, or a header without the Bearer prefix, is a bad request.
+func mulesoftCredentials(r *http.Request) (string, error) {
+	header, err := BearerToken(r)
+	query, inQuery := r.URL.Query()["access_token"]
+	switch {
+	case inQuery && !errors.Is(err, ErrNoToken):
+		return "", errors.New("the token was sent both in the Authorization header and as the access_token query parameter")
+	case inQuery && (len(query) != 1 || query[0] == ""):
+		return "", errors.New("the access_token query parameter is not one token")
+	case inQuery:
+		return query[0], nil
+	}
+	return header, err
 }
 
 // mulesoftAllows allows a route when the token holds every scope of every

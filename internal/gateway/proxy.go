@@ -216,7 +216,7 @@ func (p *proxy) roundTrip(w http.ResponseWriter, r *http.Request, uc *upstreamCo
 // writeRequest writes r, rewritten for the upstream, as an HTTP/1.1
 // request without a body: the target's host, path and query joined with
 // the request's, the hop-by-hop headers, Authorization and SubjectHeader
-// dropped, X-Forwarded-For, -Host and -Proto set, and the verified subject
+// dropped, X-Forwarded-For, -Host and -Proto set anew, and the verified subject
 // in SubjectHeader.
 func (p *proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 	bw.WriteString(r.Method)
@@ -240,10 +240,9 @@ func (p *proxy) writeRequest(bw *bufio.Writer, r *http.Request) error {
 			writeHeader(bw, k, v)
 		}
 	}
+	// As httputil.ReverseProxy with Rewrite: the client's own
+	// X-Forwarded-* headers are dropped, not trusted.
 	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
-			ip = strings.Join(prior, ", ") + ", " + ip
-		}
 		writeHeader(bw, "X-Forwarded-For", ip)
 	}
 	writeHeader(bw, "X-Forwarded-Host", r.Host)
