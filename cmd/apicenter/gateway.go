@@ -41,6 +41,7 @@ does (mode introspect) or as JWT-validating gateways do (mode jwt).
 
 The config file (YAML):
 
+  # profile: mulesoft                    # answer as that product does (Profiles, below)
   upstream: http://127.0.0.1:8082        # the API (apicenter solar-system's default)
   mode: introspect                       # or jwt
   issuer: https://example.okta.com/oauth2/aus123
@@ -50,7 +51,7 @@ The config file (YAML):
     client_id: 0oa...
     client_secret_env: INTROSPECTION_CLIENT_SECRET  # the secret stays out of the file
   # jwks_url: ...                        # jwt mode; default from the issuer's discovery
-  # cache_ttl: 30s                       # introspection answers, never past the token's exp
+  # cache_ttl: 30s                       # checked tokens are reused, never past their exp
   # cache_size: 10000
   routes:
     - {method: GET, path: /planets, scopes: [http://myapp.com/scp/silver]}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,11 @@ import (
 	"github.com/apicenter/apicenter/internal/solarsystem"
 )
 
+// bareProxy names the benchmark's floor: the gateway's reverse proxy alone,
+// without any token check, so that the figures tell the cost of the hop
+// from the cost of the checks.
+const bareProxy = "bare-proxy"
+
 // benchConcurrency is the number of concurrent connections of the
 // benchmark, the figure.
 const benchConcurrency = 16
@@ -20,29 +26,46 @@ const benchConcurrency = 16
 // BenchmarkGateway measures GET /planets with a valid token through the
 // gateway (introspection answers and verified JWTs cached) and the same
 // requests made straight to the upstream, both at 16 concurrent
-// connections, for the reference and mulesoft profiles in both modes. It
-// reports p50 and p99 latencies of each, and the ratios gateway/direct of
-// the p50s and of the wall-clock times (the bound: 1.5x). Keep runs
+// connections, for the reference and mulesoft profiles in both modes, and
+// through the bare reverse proxy (no token check: the floor of any proxy
+// on the same machine). It reports p50 and p99 latencies of each, and the
+// ratios gateway/direct of the p50s, p99s and wall-clock times (the issue's
+// bound: 1.5x). Keep runs
 // short: go test ./internal/gateway -run '^$' -bench Gateway -benchtime 1s.
 func BenchmarkGateway(b *testing.B) {
-	for _, profile := range []string{"", "mulesoft"} {
+	for _, profile := range []string{"", "mulesoft", bareProxy} {
 		for _, mode := range []Mode{ModeIntrospect, ModeJWT} {
 			name := string(mode)
 			if profile != "" {
 				name = profile + "-" + name
 			}
+			if profile == bareProxy {
+				if mode == ModeJWT {
+					continue
+				}
+				name = bareProxy
+			}
 			b.Run(name, func(b *testing.B) {
 				as := newAuthServer(b)
 				api := httptest.NewServer(solarsystem.Handler())
 				b.Cleanup(api.Close)
-				c := MulesoftConfig(api.URL, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
-				c.Mode = mode
-				c.Profile = profile
-				g, err := New(c)
-				if err != nil {
-					b.Fatal(err)
+				var gw string
+				if profile == bareProxy {
+					target, _ := url.Parse(api.URL)
+					gw = newServer(b, newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
+						b.Error(err)
+						w.WriteHeader(http.StatusBadGateway)
+					}))
+				} else {
+					c := MulesoftConfig(api.URL, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
+					c.Mode = mode
+					c.Profile = profile
+					g, err := New(c)
+					if err != nil {
+						b.Fatal(err)
+					}
+					gw = newServer(b, g)
 				}
-				gw := newServer(b, g)
 				auth := "Bearer " + as.mint(as.claims(silver), nil, as.kid)
 				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchConcurrency}}
 				b.Cleanup(client.CloseIdleConnections)

@@ -82,11 +82,11 @@ type Config struct {
 	JWKSURL string `yaml:"jwks_url,omitempty"`
 	// Introspection configures introspect mode.
 	Introspection Introspection `yaml:"introspection,omitempty"`
-	// CacheTTL bounds how long an introspection answer is reused (it is
-	// never reused past the token's exp). Zero means DefaultCacheTTL.
+	// CacheTTL bounds how long an introspection answer, or a verified JWT,
+	// is reused (never past the token's exp). Zero means DefaultCacheTTL.
 	CacheTTL Duration `yaml:"cache_ttl,omitempty"`
-	// CacheSize bounds the number of cached answers. Zero means
-	// DefaultCacheSize.
+	// CacheSize bounds the number of cached answers (and, apart, of
+	// verified JWTs). Zero means DefaultCacheSize.
 	CacheSize int `yaml:"cache_size,omitempty"`
 	// Routes lists what the gateway forwards and the scopes each needs.
 	// Any other request is answered 404.

@@ -2,7 +2,9 @@
 // request through to the upstream API only with a valid OAuth 2.0 access
 // token carrying the scopes its route needs.
 //
-// Answers use RFC 6750's challenges: a request with no bearer token (no
+// How it checks tokens and answers depends on its profile (see Profile):
+// the reference profile, described here, or the emulation of a gateway
+// product. The reference's answers use RFC 6750's challenges: a request with no bearer token (no
 // Authorization header, or one that is not `Bearer <token>`) gets 401
 // invalid_request; a bad, expired or foreign token gets 401 invalid_token; a
 // valid token without the route's scopes gets 403 insufficient_scope with the
@@ -13,8 +15,10 @@
 //
 // In introspect mode an answer is reused for at most the cache TTL (30 s by
 // default) and never past the token's exp, so a revocation takes effect
-// within the TTL. In jwt mode a revoked token stays good until it expires:
-// that is the price of checking tokens without asking the issuer.
+// within the TTL. In jwt mode a verified token is reused the same way (by
+// the SHA-256 of the token, at most the cache TTL, never past its exp), and
+// a revoked token stays good until it expires: that is the price of checking
+// tokens without asking the issuer.
 package gateway
 
 import (
@@ -26,7 +30,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -140,31 +143,6 @@ func New(c Config) (*Gateway, error) {
 		g.refuse(w, r, Refusal{Kind: NotFound, Description: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)}, "")
 	})
 	return g, nil
-}
-
-// bufferPool lends the proxy its copy buffers, so that a request does not
-// allocate (and clear) a fresh 32 KiB buffer.
-type bufferPool struct{ pool sync.Pool }
-
-func newBufferPool() *bufferPool {
-	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
-}
-
-// Get implements httputil.BufferPool.
-func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
-
-// Put implements httputil.BufferPool.
-func (p *bufferPool) Put(b []byte) { p.pool.Put(&b) }
-
-// upstreamTransport is the proxy's transport: http.DefaultTransport's
-// settings, but keeping enough idle connections to the one upstream host
-// for many concurrent requests (the default keeps 2, so under load most
-// requests would open a new connection).
-func upstreamTransport() *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 1024
-	t.MaxIdleConnsPerHost = 1024
-	return t
 }
 
 // register adds a pattern, turning ServeMux's panic on a bad or duplicate

@@ -65,9 +65,8 @@ func (u *recordingUpstream) connections() int {
 	return u.conns
 }
 
-// TestProxyForwards: what the upstream gets, on the fast path (no body)
-// and the fallback (a body), with a base path on the upstream and a
-// stripped prefix.
+// TestProxyForwards: what the upstream gets, without and with a body, with
+// a base path on the upstream and a stripped prefix.
 func TestProxyForwards(t *testing.T) {
 	as := newAuthServer(t)
 	up := newRecordingUpstream(t)
@@ -91,8 +90,8 @@ func TestProxyForwards(t *testing.T) {
 	tests := []struct {
 		name, method, body string
 	}{
-		{name: "fast path", method: http.MethodGet},
-		{name: "fallback (a body)", method: http.MethodPost, body: `{"name":"Vulcan"}`},
+		{name: "GET", method: http.MethodGet},
+		{name: "POST with a body", method: http.MethodPost, body: `{"name":"Vulcan"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
