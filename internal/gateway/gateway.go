@@ -75,11 +75,11 @@ func invalidToken(kind RefusalKind, format string, args ...any) error {
 type Gateway struct {
 	mux      *http.ServeMux
 	verifier verifier
-	profile  Profile
-	// credentials is the profile's Credentials or BearerToken.
-	credentials func(*http.Request) (string, error)
-	logf        func(string, ...any)
-	access      func(string, ...any)
+	// profile is the config's, with the reference's Allows, Refuse and
+	// Credentials where it has none.
+	profile Profile
+	logf    func(string, ...any)
+	access  func(string, ...any)
 }
 
 type subjectKey struct{}
@@ -121,7 +121,7 @@ func New(c Config) (*Gateway, error) {
 	if access == nil {
 		access = func(string, ...any) {}
 	}
-	g := &Gateway{mux: http.NewServeMux(), profile: p, credentials: p.Credentials, logf: logf, access: access}
+	g := &Gateway{mux: http.NewServeMux(), profile: p, logf: logf, access: access}
 	switch c.Mode {
 	case ModeIntrospect:
 		g.verifier = newIntrospector(c, p.Checks)
@@ -164,7 +164,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, err := g.credentials(r)
+		raw, err := g.profile.Credentials(r)
 		switch {
 		case errors.Is(err, ErrNoToken):
 			g.refuse(w, r, Refusal{Kind: NoToken, Description: "no token", Route: rt}, "")

@@ -103,7 +103,7 @@ func (v *jwtVerifier) check(ctx context.Context, raw string, now time.Time) (Tok
 	}
 	tok, err := jwt.ParseSigned(raw, algs)
 	if err != nil {
-		if other, err2 := jwt.ParseSigned(raw, allAlgorithms); err2 == nil && len(other.Headers) > 0 {
+		if other, err2 := jwt.ParseSigned(raw, allAlgorithms()); err2 == nil && len(other.Headers) > 0 {
 			return Token{}, invalidToken(WrongAlgorithm, "the token is signed with %s, not %s", other.Headers[0].Algorithm, algNames(algs))
 		}
 		return Token{}, invalidToken(Malformed, "the token is not a JWT signed with %s: %v", algNames(algs), err)
@@ -184,9 +184,11 @@ func (v *jwtVerifier) checkAudience(aud jwt.Audience, clientID string) error {
 
 // allAlgorithms are the JWS algorithms go-jose knows, to name the one a
 // refused token uses.
-var allAlgorithms = []jose.SignatureAlgorithm{
-	jose.EdDSA, jose.HS256, jose.HS384, jose.HS512, jose.RS256, jose.RS384, jose.RS512,
-	jose.ES256, jose.ES384, jose.ES512, jose.PS256, jose.PS384, jose.PS512,
+func allAlgorithms() []jose.SignatureAlgorithm {
+	return []jose.SignatureAlgorithm{
+		jose.EdDSA, jose.HS256, jose.HS384, jose.HS512, jose.RS256, jose.RS384, jose.RS512,
+		jose.ES256, jose.ES384, jose.ES512, jose.PS256, jose.PS384, jose.PS512,
+	}
 }
 
 func algNames(algs []jose.SignatureAlgorithm) string {
