@@ -4,14 +4,14 @@
 //
 // How it checks tokens and answers depends on its profile (see Profile):
 // the reference profile, described here, or the emulation of a gateway
-// product. The reference's answers use RFC 6750's challenges: a request with no bearer token (no
-// Authorization header, or one that is not `Bearer <token>`) gets 401
-// invalid_request; a bad, expired or foreign token gets 401 invalid_token; a
-// valid token without the route's scopes gets 403 insufficient_scope with the
-// scopes needed. Every challenge carries an error attribute, so a client can
-// always tell why (RFC 6750 section 3.1 allows leaving it out when there is no
-// token at all; we do not, as the issue asks). Every error body is JSON
-// {"error", "error_description"}.
+// product. The reference's answers use RFC 6750's challenges: a request with
+// no bearer token (no Authorization header, or one that is not `Bearer
+// <token>`) gets 401 invalid_request; a bad, expired or foreign token gets
+// 401 invalid_token; a valid token without the route's scopes gets 403
+// insufficient_scope with the scopes needed. Every challenge carries an error
+// attribute, so a client can always tell why (RFC 6750 section 3.1 allows
+// leaving it out when there is no token at all; we do not, as the issue
+// asks). Every error body is JSON {"error", "error_description"}.
 //
 // In introspect mode an answer is reused for at most the cache TTL (30 s by
 // default) and never past the token's exp, so a revocation takes effect
