@@ -79,7 +79,8 @@ type Gateway struct {
 	// Credentials where it has none.
 	profile Profile
 	logf    func(string, ...any)
-	access  func(string, ...any)
+	// access is the access log; nil: none (and no formatting cost).
+	access func(string, ...any)
 }
 
 type subjectKey struct{}
@@ -117,11 +118,7 @@ func New(c Config) (*Gateway, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	access := c.AccessLog
-	if access == nil {
-		access = func(string, ...any) {}
-	}
-	g := &Gateway{mux: http.NewServeMux(), profile: p, logf: logf, access: access}
+	g := &Gateway{mux: http.NewServeMux(), profile: p, logf: logf, access: c.AccessLog}
 	switch c.Mode {
 	case ModeIntrospect:
 		g.verifier = newIntrospector(c, p.Checks)
@@ -162,7 +159,7 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 // ServeHTTP implements http.Handler.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.ServeHTTP(w, r) }
 
-func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
+func (g *Gateway) protect(rt Route, next *proxy) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, err := g.profile.Credentials(r)
 		switch {
@@ -190,8 +187,10 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 			g.refuse(w, r, Refusal{Kind: InsufficientScope, Description: desc, Route: rt, Token: tok}, "sub="+tok.Subject+": ")
 			return
 		}
-		g.access("gateway: %s %s -> forwarded for sub=%s", r.Method, r.URL.Path, tok.Subject)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), subjectKey{}, tok.Subject)))
+		if g.access != nil {
+			g.access("gateway: %s %s -> forwarded for sub=%s", r.Method, r.URL.Path, tok.Subject)
+		}
+		next.forward(w, r, tok.Subject)
 	})
 }
 
@@ -200,7 +199,9 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, why Refusal, who string) {
 	sw := &statusWriter{ResponseWriter: w}
 	g.profile.Refuse(sw, r, why)
-	g.access("gateway: %s %s -> %d %s%s", r.Method, r.URL.Path, sw.status, who, why.Description)
+	if g.access != nil {
+		g.access("gateway: %s %s -> %d %s%s", r.Method, r.URL.Path, sw.status, who, why.Description)
+	}
 }
 
 // statusWriter remembers the status a profile's Refuse wrote.

@@ -65,8 +65,9 @@ func (u *recordingUpstream) connections() int {
 	return u.conns
 }
 
-// TestProxyForwards: what the upstream gets, without and with a body, with
-// a base path on the upstream and a stripped prefix.
+// TestProxyForwards: what the upstream gets, on the fast path (GET) and
+// through httputil.ReverseProxy (a body), with a base path on the upstream
+// and a stripped prefix.
 func TestProxyForwards(t *testing.T) {
 	as := newAuthServer(t)
 	up := newRecordingUpstream(t)
@@ -90,8 +91,8 @@ func TestProxyForwards(t *testing.T) {
 	tests := []struct {
 		name, method, body string
 	}{
-		{name: "GET", method: http.MethodGet},
-		{name: "POST with a body", method: http.MethodPost, body: `{"name":"Vulcan"}`},
+		{name: "fast path", method: http.MethodGet},
+		{name: "reverse proxy (a body)", method: http.MethodPost, body: `{"name":"Vulcan"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,5 +163,55 @@ func TestProxyReusesConnections(t *testing.T) {
 	}
 	if n := up.connections(); n != 2 {
 		t.Errorf("%d connections in all, want 2", n)
+	}
+}
+
+// TestProxyAnswerShapes: the fast path relays every shape of HTTP/1.1
+// answer intact: chunked, closing the connection, without a body, to HEAD.
+func TestProxyAnswerShapes(t *testing.T) {
+	as := newAuthServer(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("shape") {
+		case "chunked":
+			io.WriteString(w, "part one, ")
+			w.(http.Flusher).Flush()
+			io.WriteString(w, "part two")
+		case "close":
+			w.Header().Set("Connection", "close")
+			io.WriteString(w, "last words")
+		case "empty":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			w.Header().Set("Content-Length", "5")
+			io.WriteString(w, "plain")
+		}
+	}))
+	t.Cleanup(up.Close)
+	gw := newTestGateway(t, ModeJWT, as, up.URL)
+	auth := "Bearer " + as.mint(as.claims(), nil, as.kid)
+	tests := []struct {
+		method, shape string
+		wantStatus    int
+		wantBody      string
+	}{
+		{http.MethodGet, "chunked", 200, "part one, part two"},
+		{http.MethodGet, "close", 200, "last words"},
+		{http.MethodGet, "close", 200, "last words"}, // on a new connection
+		{http.MethodGet, "empty", 204, ""},
+		{http.MethodHead, "plain", 200, ""},
+		{http.MethodGet, "plain", 200, "plain"},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, gw.URL+"/asteroids?shape="+tt.shape, nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.shape, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != tt.wantStatus || string(body) != tt.wantBody {
+			t.Errorf("%s %s: %d %q (%v), want %d %q", tt.method, tt.shape, resp.StatusCode, body, err, tt.wantStatus, tt.wantBody)
+		}
 	}
 }
