@@ -206,7 +206,7 @@ func loadYAMLArtifacts(name string) func([]Artifact) (Config, error) {
 			return Config{}, err
 		}
 		if c.Profile != name {
-			return Config{}, fmt.Errorf("%s: profile: %q, but the file is read as profile %q", files[0].Name, c.Profile, name)
+			return Config{}, fmt.Errorf("%s: profile: %q, but the file is read as profile %q (its artifact says profile: %s)", files[0].Name, c.Profile, name, name)
 		}
 		return c, nil
 	}

@@ -160,7 +160,7 @@ func TestMulesoftProfileLoad(t *testing.T) {
 		{name: "good, no audience needed", yaml: "profile: mulesoft\n" + base + "routes: [{method: GET, path: /planets, scopes: [\"a b\"]}]\n",
 			env: map[string]string{"TEST_SECRET": "s"}},
 		{name: "another profile's file", yaml: "profile: kong\n" + base + "routes: [{method: GET, path: /planets}]\n",
-			env: map[string]string{"TEST_SECRET": "s"}, wantErr: `m.yaml: profile: "kong", but the file is read as profile "mulesoft"`},
+			env: map[string]string{"TEST_SECRET": "s"}, wantErr: `m.yaml: profile: "kong", but the file is read as profile "mulesoft" (its artifact says profile: mulesoft)`},
 		{name: "secret unset", yaml: "profile: mulesoft\n" + base + "routes: [{method: GET, path: /planets}]\n",
 			wantErr: "m.yaml: introspection.client_secret_env: environment variable TEST_SECRET is not set"},
 		{name: "empty scope entry", yaml: "profile: mulesoft\n" + base + "routes: [{method: GET, path: /planets, scopes: [\" \"]}]\n",
