@@ -41,9 +41,13 @@ import (
 // names (DefaultClientSecretEnv for an artifact that names none), and
 // validates. A route's scope requirement goes in Route.Scopes as the artifact
 // writes it, and anything else Allows needs in Route.Extra; Allows may read
-// every claim of the token in Token.Claims. Test the profile in
-// profile_<name>_test.go against the local org, as profile_mulesoft_test.go
-// does. `apicenter gateway --help` then lists it and `apicenter gateway
+// every claim of the token in Token.Claims (Refuse gets the refused Token
+// too, to tell Tyk's "no matching policy" from a path it disallows). A
+// product's base path goes in Config.StripPrefix, a list of audiences in
+// Config.Audiences, a token read elsewhere than `Authorization: Bearer` in
+// Credentials. Test the profile in profile_<name>_test.go against the local
+// org, as profile_mulesoft_test.go does, and add it to BenchmarkGateway's
+// list. `apicenter gateway --help` then lists it and `apicenter gateway
 // --profile <name> --config FILE...` runs it.
 //
 // A profile may leave Allows, CheckRoute or Refuse nil: it then behaves as
