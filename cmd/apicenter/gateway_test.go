@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
@@ -67,6 +68,11 @@ func TestGatewayCommand(t *testing.T) {
 			{"no config", []string{"gateway"}, exitcode.Usage, "--config is required"},
 			{"missing file", []string{"gateway", "--config", filepath.Join(dir, "nope.yaml")}, exitcode.Input, "nope.yaml"},
 			{"secret env unset", []string{"gateway", "--config", cfg}, exitcode.Input, "APICENTER_TEST_INTROSPECTION_SECRET is not set"},
+			{"unknown profile", []string{"gateway", "--profile", "nope", "--config", cfg}, exitcode.Usage,
+				`--profile: profile "nope" is not one of: ` + strings.Join(gateway.ProfileNames(), ", ")},
+			{"two files for the reference", []string{"gateway", "--config", cfg, "--config", cfg}, exitcode.Usage, "more than one needs --profile"},
+			{"the reference file as mulesoft's", []string{"gateway", "--profile", "mulesoft", "--config", cfg}, exitcode.Input,
+				`profile: "", but the file is read as profile "mulesoft"`},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -78,6 +84,33 @@ func TestGatewayCommand(t *testing.T) {
 					t.Errorf("stderr = %q, want %q", errOut, tt.wantErr)
 				}
 			})
+		}
+	})
+
+	t.Run("help lists the profiles", func(t *testing.T) {
+		ios, _, out, _ := iostreams.Test()
+		Execute(context.Background(), []string{"gateway", "--help"}, ios)
+		for _, p := range gateway.Profiles() {
+			if !strings.Contains(out.String(), p.Description) {
+				t.Errorf("gateway --help lacks profile %q (%s)", p.Name, p.Description)
+			}
+		}
+	})
+
+	t.Run("serves as mulesoft", func(t *testing.T) {
+		t.Setenv("APICENTER_TEST_INTROSPECTION_SECRET", "shh")
+		mule := filepath.Join(dir, "mulesoft.yaml")
+		if err := os.WriteFile(mule, []byte("profile: mulesoft\n"+yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		url, _ := startServing(t, []string{"gateway", "--profile", "mulesoft", "--config", mule, "--addr", "127.0.0.1:0"})
+		resp, err := http.Get(url + "/planets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("WWW-Authenticate") != "" {
+			t.Errorf("GET /planets without a token: %s %q, want Mulesoft's 400 without a challenge", resp.Status, resp.Header.Get("WWW-Authenticate"))
 		}
 	})
 
