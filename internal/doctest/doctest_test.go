@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/apicenter/apicenter/inputs"
 )
 
 // repoRoot is the repository's root, two levels above this package.
@@ -68,6 +70,31 @@ func buildApicenter(t *testing.T, root string) string {
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/apicenter: %v\n%s", err, out)
+	}
+	// go test reuses a passing result while the files of the module the
+	// test opened are unchanged; it cannot see what go build read. Opening
+	// those files makes an edit of them run the test again.
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata"):
+			return filepath.SkipDir
+		case d.IsDir():
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		if ext := filepath.Ext(p); ext == ".go" || ext == ".mod" || ext == ".sum" || strings.HasPrefix(rel, "inputs"+string(filepath.Separator)) {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			return f.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -224,7 +251,7 @@ func run(t *testing.T, md string, timeout time.Duration) (string, error) {
 		t.Fatal(err)
 	}
 	r := &Run{Name: "doc.md", Blocks: blocks, Dir: t.TempDir(), Home: t.TempDir(), BinDir: t.TempDir(),
-		Env: []string{"PATH=" + os.Getenv("PATH"), "OKTA_API_TOKEN=leaked", "APICENTER_DEV_ORG_API_TOKEN=leaked", "HOME=/root"},
+		Env:     []string{"PATH=" + os.Getenv("PATH"), "OKTA_API_TOKEN=leaked", "APICENTER_DEV_ORG_API_TOKEN=leaked", "HOME=/root"},
 		Timeout: timeout, Scratch: t.TempDir()}
 	return r.Do(context.Background())
 }
@@ -322,4 +349,33 @@ func alive(pid int) bool {
 	i := strings.LastIndexByte(string(stat), ')')
 	f := strings.Fields(string(stat[i+1:]))
 	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
+}
+
+// TestOneSpellingOfTheAppSettings: the README, get-settings --help and the
+// text bootstrap --mulesoft_policy prints next tell the same way to write
+// the web app's settings.
+func TestOneSpellingOfTheAppSettings(t *testing.T) {
+	const want, wrong = "apicenter get-settings --mulesoft > .env", "--mulesoft >> .env"
+	root := repoRoot(t)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	help, err := exec.Command(filepath.Join(buildApicenter(t, root), "apicenter"), "get-settings", "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("get-settings --help: %v\n%s", err, help)
+	}
+	policy, err := inputs.LoadEmbedded("mulesoft_policy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ where, text string }{
+		{"README.md", string(readme)},
+		{"get-settings --help", string(help)},
+		{"the next text of bootstrap --mulesoft_policy", policy.Next.Raw},
+	} {
+		if !strings.Contains(tt.text, want) || strings.Contains(tt.text, wrong) {
+			t.Errorf("%s does not say %q (or says %q)", tt.where, want, wrong)
+		}
+	}
 }
