@@ -133,10 +133,12 @@ type Run struct {
 
 // Failure is a document whose run failed.
 type Failure struct {
-	// Where is file:line of the command that failed, or of the last block
-	// that started when the run timed out.
-	Where string
-	// Block is the text of that block, Line the line of its fence.
+	// File is the document; Line the line of the command that failed, or
+	// the fence of the last block that started when the shell timed out or
+	// exited.
+	File string
+	Line int
+	// Block is the block of that line (zero when none started).
 	Block Block
 	// Why says what happened: the exit status, or the timeout.
 	Why string
@@ -144,8 +146,11 @@ type Failure struct {
 	Output string
 }
 
+// Where is file:line.
+func (f *Failure) Where() string { return fmt.Sprintf("%s:%d", f.File, f.Line) }
+
 func (f *Failure) Error() string {
-	return fmt.Sprintf("%s: %s\n--- the block (%s:%d) ---\n%s--- output ---\n%s", f.Where, f.Why, strings.SplitN(f.Where, ":", 2)[0], f.Block.Line, f.Block.Text, f.Output)
+	return fmt.Sprintf("%s: %s\n--- the block (%s:%d) ---\n%s--- output ---\n%s", f.Where(), f.Why, f.File, f.Block.Line, f.Block.Text, f.Output)
 }
 
 // Do runs the document's blocks in one bash and stops every process it
@@ -170,7 +175,6 @@ func (r *Run) Do(ctx context.Context) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", scriptPath)
 	cmd.Dir = r.Dir
 	cmd.Env = r.env()
-	cmd.Stdin = nil
 	// A file, not a pipe: Wait must not wait for the background servers
 	// that inherited the shell's stdout.
 	cmd.Stdout, cmd.Stderr = out, out
@@ -185,7 +189,7 @@ func (r *Run) Do(ctx context.Context) (string, error) {
 	output, _ := os.ReadFile(out.Name())
 
 	if runErr != nil {
-		f := &Failure{Output: string(output), Why: runErr.Error()}
+		f := &Failure{File: r.Name, Output: string(output), Why: runErr.Error()}
 		if ctx.Err() != nil {
 			f.Why = fmt.Sprintf("timed out after %s", r.Timeout)
 		}
@@ -196,15 +200,11 @@ func (r *Run) Do(ctx context.Context) (string, error) {
 				at = n - 1
 			}
 		}
-		if at < 0 { // no ERR trap ran (a timeout): the last block that started
+		if at < 0 { // no ERR trap ran (a timeout, an exit): the last block that started
 			at = r.lastStarted(string(output), lines)
 		}
 		if at >= 0 && lines[at].block >= 0 {
-			l := lines[at]
-			f.Where = fmt.Sprintf("%s:%d", r.Name, l.line)
-			f.Block = r.Blocks[l.block]
-		} else {
-			f.Where = r.Name
+			f.Line, f.Block = lines[at].line, r.Blocks[lines[at].block]
 		}
 		return string(output), errors.Join(f, stopErr)
 	}

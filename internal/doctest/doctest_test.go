@@ -273,8 +273,8 @@ func TestRunReportsTheFailingLine(t *testing.T) {
 			if !errors.As(err, &f) {
 				t.Fatalf("err = %v, want a *Failure", err)
 			}
-			if f.Where != tt.where || f.Block.Text != tt.block {
-				t.Errorf("failure at %s in block %q, want %s in %q", f.Where, f.Block.Text, tt.where, tt.block)
+			if f.Where() != tt.where || f.Block.Text != tt.block {
+				t.Errorf("failure at %s in block %q, want %s in %q", f.Where(), f.Block.Text, tt.where, tt.block)
 			}
 			if !strings.Contains(f.Error(), tt.block) {
 				t.Errorf("the error does not show the block:\n%s", f.Error())
@@ -335,8 +335,8 @@ func TestRunTimesOut(t *testing.T) {
 	if !errors.As(err, &f) {
 		t.Fatalf("err = %v, want a *Failure", err)
 	}
-	if f.Where != "doc.md:4" || !strings.Contains(f.Why, "timed out") || !strings.Contains(f.Output, "started") {
-		t.Errorf("failure = %s: %s, output %q; want doc.md:4, a timeout, the output so far", f.Where, f.Why, f.Output)
+	if f.Where() != "doc.md:4" || !strings.Contains(f.Why, "timed out") || !strings.Contains(f.Output, "started") {
+		t.Errorf("failure = %s: %s, output %q; want doc.md:4, a timeout, the output so far", f.Where(), f.Why, f.Output)
 	}
 }
 
