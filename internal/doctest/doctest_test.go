@@ -126,7 +126,7 @@ func copyTree(root, rel, dst string) error {
 
 // tools are the programs the documents may call besides apicenter and the
 // shell's builtins, with the Debian package that has each.
-var tools = map[string]string{"bash": "bash", "curl": "curl", "jq": "jq"}
+var tools = map[string]string{"bash": "bash", "curl": "curl", "jq": "jq", "openssl": "openssl"}
 
 // TestDocs runs the shell blocks of every document (see the package
 // comment), one document after another.
@@ -376,6 +376,25 @@ func TestOneSpellingOfTheAppSettings(t *testing.T) {
 	} {
 		if !strings.Contains(tt.text, want) || strings.Contains(tt.text, wrong) {
 			t.Errorf("%s does not say %q (or says %q)", tt.where, want, wrong)
+		}
+	}
+}
+
+func TestUsesTool(t *testing.T) {
+	tests := []struct {
+		text, tool string
+		want       bool
+	}{
+		{"curl -s x | jq -r .a\n", "jq", true},
+		{"v=$(openssl rand -hex 32)\n", "openssl", true},
+		{"a=1; curl x\n", "curl", true},
+		{"echo jquery curl-like\n", "jq", false},
+		{"echo jquery curl-like\n", "curl", false},
+		{"apicenter bootstrap --mulesoft\n", "jq", false},
+	}
+	for _, tt := range tests {
+		if got := usesTool([]Block{{Line: 1, Text: tt.text}}, tt.tool); got != tt.want {
+			t.Errorf("usesTool(%q, %s) = %v, want %v", tt.text, tt.tool, got, tt.want)
 		}
 	}
 }
