@@ -14,10 +14,12 @@
 // repository's inputs/ and internal/gateway/testdata/ (what a command may
 // name by path, as from a clone), with `apicenter` built from this tree
 // first on PATH, HOME set to an empty temporary directory, and no OKTA_* or
-// APICENTER_* variable inherited. It runs in its own process group, which is
-// stopped at the end (SIGTERM, then SIGKILL): the servers a block starts in
-// the background do not survive the test. A failing command fails the test
-// with the file and line of the command, its block, and the shell's output.
+// APICENTER_* variable inherited, for 3 minutes at most. It runs in its own
+// process group, which is stopped at the end (SIGTERM, then SIGKILL): the
+// servers a block starts in the background do not survive the test. A
+// failing command fails the test with the file and line of the command, its
+// block, and the shell's output. A document that calls curl, jq or openssl
+// on a machine without it is skipped, naming the package to install.
 //
 // The walk-throughs start the web app, the gateway and the API on their
 // default ports (8080, 8081, 8082), as a reader does; the files therefore

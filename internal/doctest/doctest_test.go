@@ -164,7 +164,7 @@ func TestDocs(t *testing.T) {
 				}
 			}
 			r := &Run{Name: filepath.ToSlash(doc), Blocks: blocks, Dir: dir, Home: t.TempDir(), BinDir: binDir,
-				Env: os.Environ(), Timeout: 5 * time.Minute, Scratch: t.TempDir()}
+				Env: os.Environ(), Timeout: 3 * time.Minute, Scratch: t.TempDir()}
 			out, err := r.Do(context.Background())
 			if err != nil {
 				t.Fatal(err)
