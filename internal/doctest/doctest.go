@@ -289,8 +289,7 @@ func (r *Run) env() []string {
 
 // stopGroup stops every process of the group pgid: SIGTERM, so that the
 // servers stop cleanly, then SIGKILL for those still there after 6 s (the
-// servers give requests in flight 5 s). It
-// is an error if one survives that.
+// servers give requests in flight 5 s). It is an error if one survives that.
 func stopGroup(pgid int) error {
 	if pgid <= 0 {
 		return nil
