@@ -63,6 +63,9 @@ type Result struct {
 	Path   string
 	// Created and Found count the objects.
 	Created, Found int
+	// Next is the input's next text with its references expanded, after a
+	// successful run ("" when the input has none).
+	Next string
 }
 
 // Run runs a bootstrap. Its errors carry exit codes (internal/exitcode):
@@ -100,6 +103,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	err = r.apply(ctx)
 	res := &Result{Output: r.snapshot(), Path: r.outPath}
 	res.Created, res.Found = r.progress.counts()
+	if err == nil && opts.Input.Next != nil {
+		res.Next, err = r.expand(opts.Input.Next)
+	}
 	return res, err
 }
 

@@ -20,8 +20,10 @@ type File struct {
 	// for an embedded one).
 	Path        string
 	Description string
-	// Next tells the user what to do after a successful run.
-	Next string
+	// Next tells the user what to do after a successful run; the run
+	// prints it with its references expanded (never to a secret). Nil when
+	// the file has none.
+	Next *Template
 	// Needs are the inputs whose output files this one reads (their values
 	// and objects can be referred to).
 	Needs []*File

@@ -127,7 +127,7 @@ func parse(name, path string, data []byte, fsys fs.FS, seen []string) (*File, er
 		"defaults":    func(n *yaml.Node) error { defaultsNode = n; return nil },
 		"demo":        func(n *yaml.Node) error { demoNode = n; return nil },
 		"description": func(n *yaml.Node) (err error) { f.Description, err = p.str(n, "description"); return },
-		"next":        func(n *yaml.Node) (err error) { f.Next, err = p.str(n, "next"); return },
+		"next":        func(n *yaml.Node) (err error) { f.Next, err = p.tmpl(n, "next"); return },
 		"needs": func(n *yaml.Node) error {
 			names, err := p.strList(n, "needs")
 			if err != nil {

@@ -121,6 +121,14 @@ func validate(f *File) error {
 			}
 		}
 	}
+	for _, r := range f.Next.Refs() {
+		if err := f.checkRef(r, false); err != nil {
+			return err
+		}
+		if f.IsSecretRef(r) {
+			return fmt.Errorf("%s: next is printed: it may not show the secret %s", r.Pos, r)
+		}
+	}
 	if err := f.checkDemo(); err != nil {
 		return err
 	}

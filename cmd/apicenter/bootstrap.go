@@ -165,8 +165,8 @@ func runBootstrap(ctx context.Context, opts *bootstrapOptions) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out, res.Path)
-	if in.Next != "" {
-		fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", in.Next)
+	if res.Next != "" {
+		fmt.Fprintf(opts.IO.ErrOut, "\n%s\n", res.Next)
 	}
 	return nil
 }

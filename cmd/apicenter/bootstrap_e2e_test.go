@@ -49,6 +49,10 @@ func TestMulesoftWalkthrough(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.errOut)
 		}
 	}
+	// The next text shows the values to type into Mulesoft, not their names.
+	if !strings.Contains(r.errOut, "GET /planets: http://myapp.com/scp/silver") || !strings.Contains(r.errOut, "redirect URI http://localhost:8080/authorization-code/callback") || strings.Contains(r.errOut, "GET /planets: SILVER_SCOPE") {
+		t.Errorf("the next text does not show the values:\n%s", r.errOut)
+	}
 	if strings.TrimSpace(r.out) != filepath.Join("outputs", "mulesoft.yaml") {
 		t.Errorf("stdout = %q, want the output file", r.out)
 	}
@@ -82,6 +86,10 @@ func TestMulesoftWalkthrough(t *testing.T) {
 		}
 	}
 
+	if !strings.Contains(r.errOut, "`apicenter get-settings --mulesoft > .env`") || !strings.Contains(r.errOut, "sign in as silver.user@example.com") {
+		t.Errorf("the next text of --mulesoft_policy:\n%s", r.errOut)
+	}
+
 	web := run("get-settings", "--mulesoft")
 	settings := parseEnv(t, web.out)
 	if settings["CLIENT_ID"] != clientID || settings["CLIENT_SECRET"] != clientSecret {
@@ -94,6 +102,7 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	checkGolden(t, "get-settings-mulesoft.json", norm(run("get-settings", "--mulesoft", "--format", "json").out))
 	checkGolden(t, "get-settings-mulesoft.yaml", norm(run("get-settings", "--mulesoft", "--format=yaml").out))
 	checkGolden(t, "get-settings-mulesoft_raml.raml", norm(run("get-settings", "--mulesoft_raml").out))
+	checkGolden(t, "get-settings-mulesoft_gateway.yaml", norm(run("get-settings", "--mulesoft_gateway").out))
 	if r := runCLI(t, "get-settings", "--mulesoft_raml", "--format", "json"); r.code != exitcode.Usage || r.out != "" || !strings.Contains(r.errOut, "--format json: --mulesoft_raml prints a document, not keys") {
 		t.Errorf("--mulesoft_raml --format json: exit %d, stdout %d bytes\n%s", r.code, len(r.out), r.errOut)
 	}

@@ -214,7 +214,7 @@ func must(t *testing.T, err error) {
 }
 
 // parseEnv reads KEY=value lines as get-settings prints them with the
-// .env reader of apicenter (what `get-settings >> .env` feeds), so that the
+// .env reader of apicenter (what `get-settings > .env` feeds), so that the
 // quoting is checked too.
 func parseEnv(t *testing.T, text string) map[string]string {
 	t.Helper()

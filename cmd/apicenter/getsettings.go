@@ -55,7 +55,7 @@ it from OKTA_API_TOKEN or OKTA_CLIENT_TOKEN (environment, then .env).
 
 ` + exitcode.Help,
 		Example: `  apicenter get-settings --mulesoft_introspect
-  apicenter get-settings --mulesoft >> .env
+  apicenter get-settings --mulesoft > .env
   apicenter get-settings --mulesoft --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
