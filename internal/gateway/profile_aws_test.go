@@ -1,0 +1,227 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/apicenter/apicenter/inputs"
+)
+
+// awsTemplate is the aws input's OpenAPI template, as get-settings
+// --aws_openapi renders it.
+var awsTemplate = filepath.Join("..", "..", "inputs", "templates", "aws", "openapi.yaml")
+
+// awsValues are realistic values of an Okta org for the template.
+var awsValues = map[string]string{
+	"AUTH_SERVER.issuer": "https://dev-123456.okta.com/oauth2/aus8x2kq1tGZ3mVqW5d7",
+	"AUDIENCE":           "api://solarsystem",
+	"SILVER_SCOPE":       "http://myapp.com/scp/silver",
+	"GOLD_SCOPE":         "http://myapp.com/scp/gold",
+	"UPSTREAM_URI":       "https://solar-system.example.com",
+}
+
+// renderAWS renders the template with values.
+func renderAWS(t *testing.T, values map[string]string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(awsTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := inputs.ParseTemplate(inputs.Pos{File: awsTemplate, Line: 1, Column: 1}, string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
+		k := r.Name
+		if r.Field != "" {
+			k += "." + r.Field
+		}
+		v, ok := values[k]
+		if !ok {
+			t.Fatalf("%s: %s has no test value", awsTemplate, r)
+		}
+		return v, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(out)
+}
+
+// awsValidator validates an HTTP API's OpenAPI definition offline: with
+// kin-openapi, with the OpenAPI 3.0 JSON Schema (testdata/aws), and with
+// our JSON Schema of API Gateway's x-amazon-apigateway extensions.
+type awsValidator struct {
+	openapi, extensions *jsonschema.Schema
+}
+
+func newAWSValidator(t *testing.T) *awsValidator {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	compile := func(file string) *jsonschema.Schema {
+		s, err := c.Compile(filepath.Join("testdata", "aws", file))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		return s
+	}
+	return &awsValidator{openapi: compile("openapi-3.0.schema.json"), extensions: compile("x-amazon-apigateway.schema.json")}
+}
+
+// validate returns the first validator's complaint, naming it.
+func (v *awsValidator) validate(data []byte) error {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return &validationError{"kin-openapi", err}
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return &validationError{"kin-openapi", err}
+	}
+	var y any
+	if err := yaml.Unmarshal(data, &y); err != nil {
+		return &validationError{"yaml", err}
+	}
+	js, err := json.Marshal(y)
+	if err != nil {
+		return &validationError{"json", err}
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		return &validationError{"json", err}
+	}
+	if err := v.openapi.Validate(inst); err != nil {
+		return &validationError{"openapi-3.0.schema.json", err}
+	}
+	if err := v.extensions.Validate(inst); err != nil {
+		return &validationError{"x-amazon-apigateway.schema.json", err}
+	}
+	return nil
+}
+
+type validationError struct {
+	by  string
+	err error
+}
+
+func (e *validationError) Error() string { return e.by + ": " + e.err.Error() }
+
+// TestAWSOpenAPIValidates: the rendered template is a valid OpenAPI 3.0
+// document whose API Gateway extensions are as AWS documents them, and
+// each way of breaking it is caught by one of the validators.
+func TestAWSOpenAPIValidates(t *testing.T) {
+	v := newAWSValidator(t)
+	doc := string(renderAWS(t, awsValues))
+	if err := v.validate([]byte(doc)); err != nil {
+		t.Fatalf("the rendered template: %v", err)
+	}
+	tests := []struct {
+		name, old, new string
+		by             string // the validator that must refuse it
+	}{
+		{"oauth2 without flows", "      flows: {}\n", "", "kin-openapi"},
+		{"no responses", "      responses:\n        default:\n          description: the solar-system API's answer\n      security:\n        - okta:\n            - \"http://myapp.com/scp/silver\"",
+			"      security:\n        - okta:\n            - \"http://myapp.com/scp/silver\"", "kin-openapi"},
+		{"OpenAPI 3.1", "openapi: 3.0.1", "openapi: 3.1.0", "openapi-3.0.schema.json"},
+		{"unknown top-level key", "x-amazon-apigateway-importexport-version", "amazon-apigateway-importexport-version", "kin-openapi"},
+		{"authorizer type", "type: jwt", "type: token", "x-amazon-apigateway.schema.json"},
+		{"identity source not a mapping expression", "identitySource: $request.header.Authorization", "identitySource: Authorization", "x-amazon-apigateway.schema.json"},
+		{"audience not a list", "audience:\n            - \"api://solarsystem\"", "audience: api://solarsystem", "x-amazon-apigateway.schema.json"},
+		{"issuer over http", "issuer: \"https://dev-123456", "issuer: \"http://dev-123456", "x-amazon-apigateway.schema.json"},
+		{"no issuer", "          issuer: \"https://dev-123456.okta.com/oauth2/aus8x2kq1tGZ3mVqW5d7\"\n", "", "x-amazon-apigateway.schema.json"},
+		{"REST integration type", "type: http_proxy", "type: http", "x-amazon-apigateway.schema.json"},
+		{"payload format 2.0 on an HTTP proxy", "payloadFormatVersion: \"1.0\"", "payloadFormatVersion: \"2.0\"", "x-amazon-apigateway.schema.json"},
+		{"no integration URI", "        uri: \"https://solar-system.example.com/moons\"\n", "", "x-amazon-apigateway.schema.json"},
+		{"integration URI not a URL", "uri: \"https://solar-system.example.com/moons\"", "uri: \"solar-system.example.com/moons\"", "x-amazon-apigateway.schema.json"},
+		{"scope with a space", "- \"http://myapp.com/scp/gold\"", "- \"http://myapp.com/scp/gold extra\"", "x-amazon-apigateway.schema.json"},
+		{"import-export version", "x-amazon-apigateway-importexport-version: \"1.0\"", "x-amazon-apigateway-importexport-version: \"2.0\"", "x-amazon-apigateway.schema.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(doc, tt.old) {
+				t.Fatalf("the rendered template has no %q", tt.old)
+			}
+			err := v.validate([]byte(strings.Replace(doc, tt.old, tt.new, 1)))
+			var ve *validationError
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !asValidationError(err, &ve) || ve.by != tt.by {
+				t.Errorf("refused by %v, want %s", err, tt.by)
+			}
+		})
+	}
+}
+
+func asValidationError(err error, ve **validationError) bool {
+	e, ok := err.(*validationError)
+	*ve = e
+	return ok
+}
+
+// TestAWSOpenAPILoads: the rendered template loads into what the gateway
+// emulates: the upstream, the authorizer's issuer, audiences and identity
+// source, and the three routes with their scopes.
+func TestAWSOpenAPILoads(t *testing.T) {
+	api, err := parseAWSOpenAPI("openapi.yaml", renderAWS(t, awsValues))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if api.Upstream != awsValues["UPSTREAM_URI"] || api.Issuer != awsValues["AUTH_SERVER.issuer"] ||
+		!slices.Equal(api.Audiences, []string{awsValues["AUDIENCE"]}) || api.IdentityHeader != "Authorization" {
+		t.Errorf("loaded %+v", api)
+	}
+	want := []Route{
+		{Method: "GET", Path: "/asteroids", Scopes: []string{}},
+		{Method: "GET", Path: "/moons", Scopes: []string{awsValues["GOLD_SCOPE"]}},
+		{Method: "GET", Path: "/planets", Scopes: []string{awsValues["SILVER_SCOPE"]}},
+	}
+	if len(api.Routes) != len(want) {
+		t.Fatalf("routes %+v, want %+v", api.Routes, want)
+	}
+	for i, r := range api.Routes {
+		if r.Method != want[i].Method || r.Path != want[i].Path || !slices.Equal(r.Scopes, want[i].Scopes) {
+			t.Errorf("routes[%d] = %+v, want %+v", i, r, want[i])
+		}
+	}
+}
+
+// TestAWSOpenAPILoadErrors: what the profile cannot emulate is an error
+// naming the file and the key.
+func TestAWSOpenAPILoadErrors(t *testing.T) {
+	doc := string(renderAWS(t, awsValues))
+	tests := []struct{ name, old, new, want string }{
+		{"not YAML", "openapi: 3.0.1", "openapi: [", "openapi.yaml: yaml:"},
+		{"swagger 2", "openapi: 3.0.1", "swagger: \"2.0\"", `openapi.yaml: openapi: "" is not 3.0.x`},
+		{"no JWT authorizer", "type: jwt", "type: request", "openapi.yaml: components.securitySchemes: 0 JWT authorizers"},
+		{"identity source a query string", "$request.header.Authorization", "$request.querystring.token", `x-amazon-apigateway-authorizer.identitySource: "$request.querystring.token" is not $request.header.NAME`},
+		{"no audience", "          audience:\n            - \"api://solarsystem\"\n", "", "jwtConfiguration.audience: want a list of audiences"},
+		{"open route", "        - okta: []\n", "        []\n", "paths./asteroids.get.security: none: the route would be open"},
+		{"another scheme", "        - okta:\n            - \"http://myapp.com/scp/gold\"", "        - other:\n            - \"http://myapp.com/scp/gold\"", "paths./moons.get.security: does not name the JWT authorizer okta"},
+		{"Lambda integration", "type: http_proxy", "type: aws_proxy", `paths./planets.get.x-amazon-apigateway-integration.type: "aws_proxy" is not http_proxy`},
+		{"another path upstream", "uri: \"https://solar-system.example.com/moons\"", "uri: \"https://solar-system.example.com/v2/moons\"", "paths./moons.get.x-amazon-apigateway-integration.uri: upstream https://solar-system.example.com/v2, but earlier routes go to https://solar-system.example.com"},
+		{"uri not the route's path", "uri: \"https://solar-system.example.com/moons\"", "uri: \"https://solar-system.example.com/lunes\"", `.uri: "https://solar-system.example.com/lunes" does not end with the route's path /moons`},
+		{"method", "httpMethod: GET", "httpMethod: POST", `paths./planets.get.x-amazon-apigateway-integration.httpMethod: "POST" is not GET`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(doc, tt.old) {
+				t.Fatalf("the rendered template has no %q", tt.old)
+			}
+			_, err := parseAWSOpenAPI("openapi.yaml", []byte(strings.Replace(doc, tt.old, tt.new, 1)))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("error %v, want one line with %q", err, tt.want)
+			}
+		})
+	}
+}
