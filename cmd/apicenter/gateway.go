@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,14 +21,18 @@ import (
 type gatewayOptions struct {
 	IO *iostreams.IOStreams
 
-	ConfigPath string
-	Addr       string
+	// Profile names the gateway product to emulate; "" is the reference.
+	Profile string
+	// ConfigPaths are the config files: the reference YAML, or with
+	// Profile the product's native artifact(s).
+	ConfigPaths []string
+	Addr        string
 }
 
 func newGatewayCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &gatewayOptions{IO: ios}
 	cmd := &cobra.Command{
-		Use:   "gateway --config FILE",
+		Use:   "gateway [--profile NAME] --config FILE [--config FILE]...",
 		Short: "Run the reference API gateway",
 		Long: `Run the reference API gateway: a reverse proxy in front of an upstream API
 that lets a request through only with a valid access token carrying the scopes
@@ -59,11 +64,26 @@ X-Apicenter-Subject and never the Authorization header. Once listening, the
 gateway prints its URL on stdout, and on stderr one line per request it
 decides on (never a token); it runs until Ctrl-C.
 
+With --profile NAME, the gateway behaves as that product does (its checks,
+its scope semantics, its answers to refused requests) and the --config files
+are the product's native artifact(s), as get-settings prints them. Profiles:
+
+` + profileHelp() + `
+A secret (the introspection client's) never goes in a file: it is read from
+the environment variable the YAML names (client_secret_env), or, for an
+artifact that names none, from ` + gateway.DefaultClientSecretEnv + `.
+
 ` + serverExitCodes,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.ConfigPath == "" {
+			if len(opts.ConfigPaths) == 0 {
 				return &flagError{errors.New("--config is required")}
+			}
+			if _, err := gateway.LookupProfile(opts.Profile); err != nil {
+				return &flagError{fmt.Errorf("--profile: %w", err)}
+			}
+			if opts.Profile == "" && len(opts.ConfigPaths) > 1 {
+				return &flagError{errors.New("--config: the reference reads one YAML file; more than one needs --profile")}
 			}
 			if err := checkAddr(opts.Addr); err != nil {
 				return err
@@ -71,13 +91,34 @@ decides on (never a token); it runs until Ctrl-C.
 			return runGateway(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.ConfigPath, "config", "", "the gateway's YAML config `file`")
+	cmd.Flags().StringVar(&opts.Profile, "profile", "", "the gateway product to emulate (`NAME`: "+strings.Join(gateway.ProfileNames(), ", ")+")")
+	cmd.Flags().StringArrayVar(&opts.ConfigPaths, "config", nil, "the gateway's config `file` (repeatable with --profile)")
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8081", "listen `address`")
 	return cmd
 }
 
+// profileHelp lists the profiles of the gateway's table, one a line.
+func profileHelp() string {
+	var b strings.Builder
+	for _, p := range gateway.Profiles() {
+		name := p.Name
+		if name == "" {
+			name = "(none)"
+		}
+		fmt.Fprintf(&b, "  %-10s %s\n", name, p.Description)
+	}
+	return b.String()
+}
+
 func runGateway(ctx context.Context, opts *gatewayOptions) error {
-	cfg, err := gateway.LoadConfig(opts.ConfigPath)
+	var cfg gateway.Config
+	var err error
+	if opts.Profile == "" {
+		cfg, err = gateway.LoadConfig(opts.ConfigPaths[0])
+	} else {
+		p, _ := gateway.LookupProfile(opts.Profile) // checked in RunE
+		cfg, err = gateway.LoadArtifacts(p, opts.ConfigPaths)
+	}
 	var pathErr *fs.PathError
 	if errors.As(err, &pathErr) {
 		return exitcode.Wrap(exitcode.Input, fmt.Errorf("--config: %w", err))
@@ -89,7 +130,7 @@ func runGateway(ctx context.Context, opts *gatewayOptions) error {
 	cfg.AccessLog = cfg.ErrorLog
 	g, err := gateway.New(cfg)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Input, fmt.Errorf("%s: %w", opts.ConfigPath, err))
+		return exitcode.Wrap(exitcode.Input, fmt.Errorf("%s: %w", strings.Join(opts.ConfigPaths, ", "), err))
 	}
 	return serve(ctx, opts.IO, "gateway", opts.Addr, g)
 }

@@ -35,8 +35,34 @@ const (
 	DefaultLeeway    = 30 * time.Second
 )
 
+// DefaultClientSecretEnv is the environment variable holding the
+// introspection client's secret for a profile whose native artifact names
+// no variable (the secret never goes in a file).
+const DefaultClientSecretEnv = "INTROSPECTION_CLIENT_SECRET"
+
+// ClientSecretFromEnv returns the value of the environment variable env
+// (DefaultClientSecretEnv if empty), or an error naming it and where it
+// was asked for.
+func ClientSecretFromEnv(where, env string) (string, error) {
+	return clientSecretFrom(where, env, os.LookupEnv)
+}
+
+func clientSecretFrom(where, env string, lookup func(string) (string, bool)) (string, error) {
+	if env == "" {
+		env = DefaultClientSecretEnv
+	}
+	v, ok := lookup(env)
+	if !ok || v == "" {
+		return "", fmt.Errorf("%s: environment variable %s is not set", where, env)
+	}
+	return v, nil
+}
+
 // Config is the gateway's configuration, usually read from YAML by LoadConfig.
 type Config struct {
+	// Profile names the gateway product whose behaviour the gateway
+	// emulates (see Profiles); empty is the reference behaviour.
+	Profile string `yaml:"profile,omitempty"`
 	// Upstream is the base URL of the API behind the gateway.
 	Upstream string `yaml:"upstream"`
 	// Mode is introspect or jwt.
@@ -46,6 +72,9 @@ type Config struct {
 	Issuer string `yaml:"issuer"`
 	// Audience is the aud a token must carry (api://default for example).
 	Audience string `yaml:"audience"`
+	// Audiences are more audiences a token may carry instead of Audience,
+	// for products that take a list (set by a profile's Load).
+	Audiences []string `yaml:"-"`
 	// JWKSURL overrides the jwks_uri of the issuer's discovery document
 	// (jwt mode).
 	JWKSURL string `yaml:"jwks_url,omitempty"`
@@ -60,6 +89,11 @@ type Config struct {
 	// Routes lists what the gateway forwards and the scopes each needs.
 	// Any other request is answered 404.
 	Routes []Route `yaml:"routes"`
+	// StripPrefix is removed from the request's path before it is
+	// forwarded (a product's base path or listen path, set by a profile's
+	// Load): with /solar-system, GET /solar-system/planets is forwarded
+	// as GET /planets. Routes match the path as received.
+	StripPrefix string `yaml:"-"`
 
 	// HTTPClient makes the calls to the authorization server. Nil means a
 	// client with a 10 s timeout.
@@ -91,16 +125,33 @@ type Introspection struct {
 }
 
 // Route is a method and a path pattern (net/http ServeMux syntax, e.g.
-// /planets or /planets/{name}) and the scopes a token needs for it: all of
-// them. No scopes means any valid token.
+// /planets or /planets/{name}) and the scopes a token needs for it, as the
+// profile reads them (its Allows): for the reference, all of them. No scopes
+// means any valid token.
 type Route struct {
-	Method string   `yaml:"method"`
-	Path   string   `yaml:"path"`
+	// Method is the HTTP method; empty means any method, which only a
+	// profile whose CheckRoute allows it accepts (the reference does not).
+	Method string `yaml:"method"`
+	// Path is the ServeMux path pattern: /planets is that path only,
+	// /planets/ the subtree.
+	Path string `yaml:"path"`
+	// Scopes are the route's scope entries as the product's artifact
+	// writes them: the reference and mulesoft need all of them; AWS any
+	// one; Kong any one entry, each entry a space-separated AND.
 	Scopes []string `yaml:"scopes,omitempty"`
+	// Extra is what else a profile's Allows reads about the route (Tyk:
+	// the policies that grant it), set by its Load and checked by its
+	// CheckRoute. Nil for the reference.
+	Extra any `yaml:"-"`
 }
 
 // pattern is the route's net/http ServeMux pattern.
-func (r Route) pattern() string { return strings.ToUpper(r.Method) + " " + r.Path }
+func (r Route) pattern() string {
+	if r.Method == "" {
+		return r.Path
+	}
+	return strings.ToUpper(r.Method) + " " + r.Path
+}
 
 // Duration is a time.Duration written in YAML as "30s" or "5m".
 type Duration time.Duration
@@ -123,7 +174,8 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
 
 // LoadConfig reads a YAML config file and fills the introspection client
-// secret from the environment variable the file names.
+// secret from the environment variable the file names. The file's profile
+// key chooses the profile (none: the reference).
 func LoadConfig(path string) (Config, error) {
 	return loadConfig(path, os.LookupEnv)
 }
@@ -133,6 +185,47 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 	if err != nil {
 		return Config{}, err
 	}
+	return parseYAMLConfig(path, b, lookup)
+}
+
+// loadYAMLArtifacts is the Load of the profiles whose artifact is the
+// reference YAML: one file, whose profile key (if any) must be name.
+func loadYAMLArtifacts(name string) func([]Artifact) (Config, error) {
+	return func(files []Artifact) (Config, error) {
+		if len(files) != 1 {
+			return Config{}, fmt.Errorf("profile %q reads one YAML file, not %d", name, len(files))
+		}
+		c, err := parseYAMLConfig(files[0].Name, files[0].Data, os.LookupEnv)
+		if err != nil {
+			return Config{}, err
+		}
+		if c.Profile != name {
+			return Config{}, fmt.Errorf("%s: profile: %q, but the file is read as profile %q", files[0].Name, c.Profile, name)
+		}
+		return c, nil
+	}
+}
+
+// LoadArtifacts reads the native artifact files of a profile with its Load.
+// An unreadable file is an *fs.PathError.
+func LoadArtifacts(p Profile, paths []string) (Config, error) {
+	files := make([]Artifact, 0, len(paths))
+	for _, path := range paths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, err
+		}
+		files = append(files, Artifact{Name: path, Data: b})
+	}
+	c, err := p.Load(files)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Profile = p.Name
+	return c, nil
+}
+
+func parseYAMLConfig(path string, b []byte, lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
@@ -140,9 +233,9 @@ func loadConfig(path string, lookup func(string) (string, bool)) (Config, error)
 		return Config{}, fmt.Errorf("%s: %s", path, yamlError(err))
 	}
 	if env := c.Introspection.ClientSecretEnv; env != "" {
-		v, ok := lookup(env)
-		if !ok || v == "" {
-			return Config{}, fmt.Errorf("%s: introspection.client_secret_env: environment variable %s is not set", path, env)
+		v, err := clientSecretFrom(path+": introspection.client_secret_env", env, lookup)
+		if err != nil {
+			return Config{}, err
 		}
 		c.Introspection.ClientSecret = v
 	}
@@ -180,15 +273,27 @@ func MulesoftConfig(upstream, issuer, audience, clientID, clientSecret, silverSc
 	}
 }
 
-// Validate reports the first missing or malformed setting, by its YAML name.
+// Validate reports the first missing or malformed setting, by its YAML name,
+// as the config's profile reads them.
 func (c Config) Validate() error {
+	p, err := LookupProfile(c.Profile)
+	if err != nil {
+		return fmt.Errorf("profile: %w", err)
+	}
 	if err := checkURL("upstream", c.Upstream); err != nil {
 		return err
 	}
-	if err := checkURL("issuer", c.Issuer); err != nil {
-		return err
+	// The issuer is needed to check iss, to find the JWKS or the
+	// introspection endpoint; a product that needs none of them (Tyk with a
+	// JWKS URL) may leave it out.
+	needIssuer := p.Checks.Issuer || (c.Mode == ModeJWT && c.JWKSURL == "") ||
+		(c.Mode == ModeIntrospect && c.Introspection.URL == "")
+	if c.Issuer != "" || needIssuer {
+		if err := checkURL("issuer", c.Issuer); err != nil {
+			return err
+		}
 	}
-	if c.Audience == "" {
+	if c.Audience == "" && len(c.Audiences) == 0 && p.Checks.Audience {
 		return errors.New("audience: missing")
 	}
 	switch c.Mode {
@@ -220,16 +325,18 @@ func (c Config) Validate() error {
 	}
 	mux := http.NewServeMux() // to check the patterns as New will use them
 	for i, r := range c.Routes {
-		if r.Method == "" || strings.ContainsAny(r.Method, " /") {
+		if strings.ContainsAny(r.Method, " /") {
 			return fmt.Errorf("routes[%d].method: %q is not an HTTP method", i, r.Method)
 		}
 		if !strings.HasPrefix(r.Path, "/") {
 			return fmt.Errorf("routes[%d].path: %q does not start with /", i, r.Path)
 		}
-		for j, s := range r.Scopes {
-			if s == "" || strings.ContainsAny(s, " \"\\") {
-				return fmt.Errorf("routes[%d].scopes[%d]: %q is not a scope", i, j, s)
-			}
+		check := p.CheckRoute
+		if check == nil {
+			check = checkRoute
+		}
+		if err := check(r); err != nil {
+			return fmt.Errorf("routes[%d].%w", i, err)
 		}
 		if err := register(mux, r.pattern(), http.NotFoundHandler()); err != nil {
 			return fmt.Errorf("routes[%d]: %w", i, err)

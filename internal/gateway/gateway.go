@@ -43,6 +43,10 @@ type Token struct {
 	Scopes   []string
 	ClientID string
 	Expiry   time.Time
+	// Claims are all the token's claims (or the introspection answer's
+	// members), for profiles that read more than the scopes. Shared
+	// between requests: read only.
+	Claims map[string]any
 }
 
 // verifier checks a raw access token. It returns an *invalidTokenError when
@@ -53,28 +57,48 @@ type verifier interface {
 
 // invalidTokenError says why a token is refused; its text goes into the
 // error_description the client sees.
-type invalidTokenError struct{ reason string }
+type invalidTokenError struct {
+	kind   RefusalKind
+	reason string
+}
 
 func (e *invalidTokenError) Error() string { return e.reason }
 
-func invalidToken(format string, args ...any) error {
-	return &invalidTokenError{reason: fmt.Sprintf(format, args...)}
+func invalidToken(kind RefusalKind, format string, args ...any) error {
+	return &invalidTokenError{kind: kind, reason: fmt.Sprintf(format, args...)}
 }
 
 // Gateway is the gateway's http.Handler.
 type Gateway struct {
 	mux      *http.ServeMux
 	verifier verifier
-	logf     func(string, ...any)
-	access   func(string, ...any)
+	profile  Profile
+	// credentials is the profile's Credentials or BearerToken.
+	credentials func(*http.Request) (string, error)
+	logf        func(string, ...any)
+	access      func(string, ...any)
 }
 
 type subjectKey struct{}
 
-// New builds a gateway from c.
+// New builds a gateway from c, behaving as c's profile says.
 func New(c Config) (*Gateway, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
+	}
+	p, err := LookupProfile(c.Profile)
+	if err != nil {
+		return nil, err
+	}
+	ref := referenceProfile()
+	if p.Allows == nil {
+		p.Allows = ref.Allows
+	}
+	if p.Refuse == nil {
+		p.Refuse = ref.Refuse
+	}
+	if p.Credentials == nil {
+		p.Credentials = BearerToken
 	}
 	upstream, err := url.Parse(c.Upstream)
 	if err != nil {
@@ -94,16 +118,20 @@ func New(c Config) (*Gateway, error) {
 	if access == nil {
 		access = func(string, ...any) {}
 	}
-	g := &Gateway{mux: http.NewServeMux(), logf: logf, access: access}
+	g := &Gateway{mux: http.NewServeMux(), profile: p, credentials: p.Credentials, logf: logf, access: access}
 	switch c.Mode {
 	case ModeIntrospect:
-		g.verifier = newIntrospector(c)
+		g.verifier = newIntrospector(c, p.Checks)
 	case ModeJWT:
-		g.verifier = newJWTVerifier(c)
+		g.verifier = newJWTVerifier(c, p.Checks)
 	}
 
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
+			if strip := c.StripPrefix; strip != "" {
+				pr.Out.URL.Path = "/" + strings.TrimLeft(strings.TrimPrefix(pr.Out.URL.Path, strip), "/")
+				pr.Out.URL.RawPath = ""
+			}
 			pr.SetURL(upstream)
 			pr.SetXForwarded()
 			pr.Out.Header.Del("Authorization")
@@ -112,9 +140,10 @@ func New(c Config) (*Gateway, error) {
 				pr.Out.Header.Set(SubjectHeader, sub)
 			}
 		},
+		Transport: upstreamTransport(),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			logf("gateway: %s %s: upstream: %v", r.Method, r.URL.Path, err)
-			writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the upstream API did not answer")
+			p.Refuse(w, r, Refusal{Kind: UpstreamFailed, Description: "the upstream API did not answer"})
 		},
 	}
 
@@ -124,9 +153,20 @@ func New(c Config) (*Gateway, error) {
 		}
 	}
 	g.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSONError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path))
+		g.refuse(w, r, Refusal{Kind: NotFound, Description: fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)}, "")
 	})
 	return g, nil
+}
+
+// upstreamTransport is the proxy's transport: http.DefaultTransport's
+// settings, but keeping enough idle connections to the one upstream host
+// for many concurrent requests (the default keeps 2, so under load most
+// requests would open a new connection).
+func upstreamTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 1024
+	return t
 }
 
 // register adds a pattern, turning ServeMux's panic on a bad or duplicate
@@ -148,38 +188,30 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.mux.Serv
 
 func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		refuse := func(status int, why string) {
-			g.access("gateway: %s %s -> %d %s", r.Method, r.URL.Path, status, why)
-		}
-		raw, err := bearerToken(r)
+		raw, err := g.credentials(r)
 		switch {
-		case errors.Is(err, errNoToken):
-			challenge(w, http.StatusUnauthorized, "invalid_request", "an access token is required (Authorization: Bearer <token>)", nil)
-			refuse(http.StatusUnauthorized, "no token")
+		case errors.Is(err, ErrNoToken):
+			g.refuse(w, r, Refusal{Kind: NoToken, Description: "no token", Route: rt}, "")
 			return
 		case err != nil:
-			challenge(w, http.StatusUnauthorized, "invalid_request", err.Error(), nil)
-			refuse(http.StatusUnauthorized, err.Error())
+			g.refuse(w, r, Refusal{Kind: BadRequest, Description: err.Error(), Route: rt}, "")
 			return
 		}
 		tok, err := g.verifier.verify(r.Context(), raw)
 		var bad *invalidTokenError
 		switch {
 		case errors.As(err, &bad):
-			challenge(w, http.StatusUnauthorized, "invalid_token", bad.reason, nil)
-			refuse(http.StatusUnauthorized, bad.reason)
+			g.refuse(w, r, Refusal{Kind: bad.kind, Description: bad.reason, Route: rt}, "")
 			return
 		case err != nil:
 			g.logf("gateway: %s %s: checking the token: %v", r.Method, r.URL.Path, err)
-			writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server could not be reached to check the token")
-			refuse(http.StatusBadGateway, "authorization server unreachable")
+			g.refuse(w, r, Refusal{Kind: Unreachable, Description: "authorization server unreachable", Route: rt}, "")
 			return
 		}
-		if missing := missingScopes(rt.Scopes, tok.Scopes); len(missing) > 0 {
+		if !g.profile.Allows(rt, tok) {
 			desc := fmt.Sprintf("%s %s needs the scope %s; the token has: %s", rt.Method, rt.Path,
 				strings.Join(rt.Scopes, " "), strings.Join(tok.Scopes, " "))
-			challenge(w, http.StatusForbidden, "insufficient_scope", desc, rt.Scopes)
-			refuse(http.StatusForbidden, "sub="+tok.Subject+": "+desc)
+			g.refuse(w, r, Refusal{Kind: InsufficientScope, Description: desc, Route: rt, Token: tok}, "sub="+tok.Subject+": ")
 			return
 		}
 		g.access("gateway: %s %s -> forwarded for sub=%s", r.Method, r.URL.Path, tok.Subject)
@@ -187,15 +219,45 @@ func (g *Gateway) protect(rt Route, next http.Handler) http.Handler {
 	})
 }
 
+// refuse answers a refused request as the profile does and logs the status
+// and the reason (prefixed with who, if known).
+func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, why Refusal, who string) {
+	sw := &statusWriter{ResponseWriter: w}
+	g.profile.Refuse(sw, r, why)
+	g.access("gateway: %s %s -> %d %s%s", r.Method, r.URL.Path, sw.status, who, why.Description)
+}
+
+// statusWriter remembers the status a profile's Refuse wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
 var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
-var errNoToken = errors.New("no token")
+// ErrNoToken is a request without a token, for a Profile's Credentials.
+var ErrNoToken = errors.New("no token")
 
-// bearerToken returns the token of an `Authorization: Bearer` header.
-func bearerToken(r *http.Request) (string, error) {
+// BearerToken returns the token of an `Authorization: Bearer` header
+// (RFC 6750 section 2.1), ErrNoToken without an Authorization header.
+func BearerToken(r *http.Request) (string, error) {
 	vals := r.Header.Values("Authorization")
 	if len(vals) == 0 {
-		return "", errNoToken
+		return "", ErrNoToken
 	}
 	if len(vals) > 1 {
 		return "", errors.New("more than one Authorization header")
@@ -209,23 +271,6 @@ func bearerToken(r *http.Request) (string, error) {
 		return "", errors.New("the Authorization header is not \"Bearer <token>\"")
 	}
 	return tok, nil
-}
-
-func missingScopes(need, have []string) []string {
-	var missing []string
-	for _, n := range need {
-		found := false
-		for _, h := range have {
-			if h == n {
-				found = true
-				break
-			}
-		}
-		if !found {
-			missing = append(missing, n)
-		}
-	}
-	return missing
 }
 
 // challenge writes an RFC 6750 error: the WWW-Authenticate header and a JSON

@@ -259,7 +259,7 @@ func TestIntrospectionOutlivesTheFirstClient(t *testing.T) {
 	as := newAuthServer(t)
 	c := MulesoftConfig("http://127.0.0.1:1", as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
 	c.HTTPClient, c.Now = http.DefaultClient, time.Now
-	in := newIntrospector(c)
+	in := newIntrospector(c, referenceProfile().Checks)
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
 	tok, err := in.verify(gone, as.mint(as.claims(silver), nil, as.kid))

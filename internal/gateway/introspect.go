@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,7 +24,8 @@ type introspector struct {
 	clientID     string
 	clientSecret string
 	issuer       string
-	audience     string
+	audiences    []string
+	checks       Checks
 	client       *http.Client
 	now          func() time.Time
 	ttl          time.Duration
@@ -31,37 +33,47 @@ type introspector struct {
 	flight       singleflight.Group
 }
 
-func newIntrospector(c Config) *introspector {
+func newIntrospector(c Config, checks Checks) *introspector {
 	endpoint := c.Introspection.URL
 	if endpoint == "" {
 		endpoint = strings.TrimRight(c.Issuer, "/") + "/v1/introspect"
-	}
-	ttl := time.Duration(c.CacheTTL)
-	if ttl == 0 {
-		ttl = DefaultCacheTTL
-	}
-	size := c.CacheSize
-	if size == 0 {
-		size = DefaultCacheSize
 	}
 	return &introspector{
 		endpoint:     endpoint,
 		clientID:     c.Introspection.ClientID,
 		clientSecret: c.Introspection.ClientSecret,
 		issuer:       c.Issuer,
-		audience:     c.Audience,
+		audiences:    audiences(c),
+		checks:       checks,
 		client:       c.HTTPClient,
 		now:          c.Now,
-		ttl:          ttl,
-		cache:        newAnswerCache(size),
+		ttl:          cacheTTL(c),
+		cache:        newAnswerCache(cacheSize(c)),
 	}
+}
+
+// cacheTTL is how long a checked token may be reused at most.
+func cacheTTL(c Config) time.Duration {
+	if c.CacheTTL == 0 {
+		return DefaultCacheTTL
+	}
+	return time.Duration(c.CacheTTL)
+}
+
+// cacheSize is how many checked tokens are kept at most.
+func cacheSize(c Config) int {
+	if c.CacheSize == 0 {
+		return DefaultCacheSize
+	}
+	return c.CacheSize
 }
 
 // answer is a cached introspection result: a token, or the reason it is
 // refused.
 type answer struct {
 	token  Token
-	reason string // non-empty: the token is refused
+	kind   RefusalKind // non-zero: the token is refused
+	reason string
 }
 
 func (in *introspector) verify(ctx context.Context, raw string) (Token, error) {
@@ -79,7 +91,7 @@ func (in *introspector) verify(ctx context.Context, raw string) (Token, error) {
 			return nil, err
 		}
 		until := now.Add(in.ttl)
-		if a.reason == "" && a.token.Expiry.Before(until) {
+		if a.kind == 0 && !a.token.Expiry.IsZero() && a.token.Expiry.Before(until) {
 			until = a.token.Expiry
 		}
 		in.cache.put(key, a, until)
@@ -92,8 +104,8 @@ func (in *introspector) verify(ctx context.Context, raw string) (Token, error) {
 }
 
 func (a answer) result() (Token, error) {
-	if a.reason != "" {
-		return Token{}, &invalidTokenError{reason: a.reason}
+	if a.kind != 0 {
+		return Token{}, &invalidTokenError{kind: a.kind, reason: a.reason}
 	}
 	return a.token, nil
 }
@@ -141,7 +153,11 @@ func (in *introspector) introspect(ctx context.Context, raw string) (answer, err
 	if err := dec.Decode(&r); err != nil {
 		return answer{}, fmt.Errorf("introspection endpoint %s: malformed answer: %w", in.endpoint, err)
 	}
-	return in.judge(r), nil
+	a := in.judge(r)
+	if a.kind == 0 {
+		_ = json.Unmarshal(body, &a.token.Claims) // decoded above: cannot fail
+	}
+	return a, nil
 }
 
 // judge turns an introspection answer into a token or a refusal. It checks
@@ -149,40 +165,42 @@ func (in *introspector) introspect(ctx context.Context, raw string) (answer, err
 // trusts nothing it can check.
 func (in *introspector) judge(r introspection) answer {
 	if !r.Active {
-		return answer{reason: "the token is not active (expired, revoked, or not issued by " + in.issuer + ")"}
+		return answer{kind: Inactive, reason: "the token is not active (expired, revoked, or not issued by " + in.issuer + ")"}
 	}
 	if r.TokenType != "" && !strings.EqualFold(r.TokenType, "Bearer") {
-		return answer{reason: "the token is not an access token"}
+		return answer{kind: Malformed, reason: "the token is not an access token"}
 	}
-	if r.Iss != "" && r.Iss != in.issuer {
-		return answer{reason: fmt.Sprintf("the token's issuer %s is not %s", r.Iss, in.issuer)}
+	if in.checks.Issuer && r.Iss != "" && r.Iss != in.issuer {
+		return answer{kind: WrongIssuer, reason: fmt.Sprintf("the token's issuer %s is not %s", r.Iss, in.issuer)}
 	}
-	if len(r.Aud) > 0 {
+	if in.checks.Audience && len(r.Aud) > 0 {
 		var one string
 		var many []string
 		ok := false
 		if json.Unmarshal(r.Aud, &one) == nil {
-			ok = one == in.audience
+			ok = slices.Contains(in.audiences, one)
 		} else if json.Unmarshal(r.Aud, &many) == nil {
 			for _, a := range many {
-				ok = ok || a == in.audience
+				ok = ok || slices.Contains(in.audiences, a)
 			}
 		}
 		if !ok {
-			return answer{reason: fmt.Sprintf("the token's audience is not %s", in.audience)}
+			return answer{kind: WrongAudience, reason: fmt.Sprintf("the token's audience is not %s", strings.Join(in.audiences, " or "))}
 		}
 	}
 	now := in.now()
-	exp, err := r.Exp.Int64()
-	if err != nil {
-		return answer{reason: "the introspection answer has no exp"}
+	leeway := in.checks.Leeway
+	var expiry time.Time
+	if exp, err := r.Exp.Int64(); err == nil {
+		expiry = time.Unix(exp, 0)
+		if !now.Before(expiry.Add(leeway)) {
+			return answer{kind: Expired, reason: "the token has expired"}
+		}
+	} else if in.checks.RequireExpiry {
+		return answer{kind: Expired, reason: "the introspection answer has no exp"}
 	}
-	expiry := time.Unix(exp, 0)
-	if !now.Before(expiry.Add(DefaultLeeway)) {
-		return answer{reason: "the token has expired"}
-	}
-	if nbf, err := r.Nbf.Int64(); err == nil && now.Add(DefaultLeeway).Before(time.Unix(nbf, 0)) {
-		return answer{reason: "the token is not valid yet (nbf)"}
+	if nbf, err := r.Nbf.Int64(); err == nil && now.Add(leeway).Before(time.Unix(nbf, 0)) {
+		return answer{kind: NotYetValid, reason: "the token is not valid yet (nbf)"}
 	}
 	sub := r.Sub
 	if sub == "" {

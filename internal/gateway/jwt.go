@@ -3,11 +3,13 @@ package gateway
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,13 +22,18 @@ import (
 // key ids, so that tokens with made-up kids cannot hammer the issuer.
 const minRefresh = 10 * time.Second
 
-// jwtVerifier checks RS256 access tokens against the issuer's JWKS.
+// jwtVerifier checks RS256 access tokens against the issuer's JWKS, the
+// claims its profile's Checks name, and caches the tokens it accepted by the
+// SHA-256 of the token, never past their exp.
 type jwtVerifier struct {
-	issuer   string
-	audience string
-	jwksURL  string // empty: from the issuer's discovery document
-	client   *http.Client
-	now      func() time.Time
+	issuer    string
+	audiences []string
+	checks    Checks
+	jwksURL   string // empty: from the issuer's discovery document
+	client    *http.Client
+	now       func() time.Time
+	ttl       time.Duration
+	cache     *answerCache
 
 	mu          sync.Mutex
 	keys        map[string]*rsa.PublicKey // by kid
@@ -35,74 +42,151 @@ type jwtVerifier struct {
 	fetchedOnce bool
 }
 
-func newJWTVerifier(c Config) *jwtVerifier {
+func newJWTVerifier(c Config, checks Checks) *jwtVerifier {
 	return &jwtVerifier{
-		issuer:   c.Issuer,
-		audience: c.Audience,
-		jwksURL:  c.JWKSURL,
-		client:   c.HTTPClient,
-		now:      c.Now,
+		issuer:    c.Issuer,
+		audiences: audiences(c),
+		checks:    checks,
+		jwksURL:   c.JWKSURL,
+		client:    c.HTTPClient,
+		now:       c.Now,
+		ttl:       cacheTTL(c),
+		cache:     newAnswerCache(cacheSize(c)),
 	}
+}
+
+// audiences are the audiences a token may carry.
+func audiences(c Config) []string {
+	var out []string
+	if c.Audience != "" {
+		out = append(out, c.Audience)
+	}
+	return append(out, c.Audiences...)
 }
 
 // accessClaims are the claims of an access token the gateway reads beyond
 // the registered ones.
 type accessClaims struct {
-	Scp   any    `json:"scp"`
-	Scope any    `json:"scope"`
-	Cid   string `json:"cid"`
+	Scp      any    `json:"scp"`
+	Scope    any    `json:"scope"`
+	Cid      string `json:"cid"`
+	ClientID string `json:"client_id"`
 }
 
 func (v *jwtVerifier) verify(ctx context.Context, raw string) (Token, error) {
+	key := sha256.Sum256([]byte(raw))
+	now := v.now()
+	if a, ok := v.cache.get(key, now); ok {
+		return a.result()
+	}
+	tok, err := v.check(ctx, raw, now)
+	if err != nil {
+		return Token{}, err
+	}
+	// Never reused past exp: a cached token expires on time, without
+	// the leeway a fresh check allows.
+	until := now.Add(v.ttl)
+	if !tok.Expiry.IsZero() && tok.Expiry.Before(until) {
+		until = tok.Expiry
+	}
+	if now.Before(until) {
+		v.cache.put(key, answer{token: tok}, until)
+	}
+	return tok, nil
+}
+
+// check verifies the token's signature and claims.
+func (v *jwtVerifier) check(ctx context.Context, raw string, now time.Time) (Token, error) {
 	algs, err := v.algorithms(ctx)
 	if err != nil {
 		return Token{}, err
 	}
 	tok, err := jwt.ParseSigned(raw, algs)
 	if err != nil {
-		return Token{}, invalidToken("the token is not a JWT signed with %s: %v", algNames(algs), err)
+		if other, err2 := jwt.ParseSigned(raw, allAlgorithms); err2 == nil && len(other.Headers) > 0 {
+			return Token{}, invalidToken(WrongAlgorithm, "the token is signed with %s, not %s", other.Headers[0].Algorithm, algNames(algs))
+		}
+		return Token{}, invalidToken(Malformed, "the token is not a JWT signed with %s: %v", algNames(algs), err)
 	}
 	if len(tok.Headers) != 1 {
-		return Token{}, invalidToken("the token has %d signatures", len(tok.Headers))
+		return Token{}, invalidToken(Malformed, "the token has %d signatures", len(tok.Headers))
 	}
 	kid := tok.Headers[0].KeyID
-	key, err := v.key(ctx, kid)
+	pub, err := v.key(ctx, kid)
 	if err != nil {
 		return Token{}, err
 	}
 	var std jwt.Claims
 	var extra accessClaims
-	if err := tok.Claims(key, &std, &extra); err != nil {
-		return Token{}, invalidToken("the token's signature does not verify with the issuer's key %s", kid)
+	var all map[string]any
+	if err := tok.Claims(pub, &std, &extra, &all); err != nil {
+		return Token{}, invalidToken(BadSignature, "the token's signature does not verify with the issuer's key %s", kid)
 	}
-	if std.Expiry == nil {
-		return Token{}, invalidToken("the token has no exp")
+	if std.Expiry == nil && v.checks.RequireExpiry {
+		return Token{}, invalidToken(Expired, "the token has no exp")
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{
-		Issuer:      v.issuer,
-		AnyAudience: jwt.Audience{v.audience},
-		Time:        v.now(),
-	}, DefaultLeeway)
+	expected := jwt.Expected{Time: now}
+	if v.checks.Issuer {
+		expected.Issuer = v.issuer
+	}
+	err = std.ValidateWithLeeway(expected, v.checks.Leeway)
 	switch {
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return Token{}, invalidToken("the token's issuer %s is not %s", std.Issuer, v.issuer)
-	case errors.Is(err, jwt.ErrInvalidAudience):
-		return Token{}, invalidToken("the token's audience %s is not %s", strings.Join(std.Audience, " "), v.audience)
+		return Token{}, invalidToken(WrongIssuer, "the token's issuer %s is not %s", std.Issuer, v.issuer)
 	case errors.Is(err, jwt.ErrExpired):
-		return Token{}, invalidToken("the token has expired")
+		return Token{}, invalidToken(Expired, "the token has expired")
 	case errors.Is(err, jwt.ErrNotValidYet):
-		return Token{}, invalidToken("the token is not valid yet (nbf)")
+		return Token{}, invalidToken(NotYetValid, "the token is not valid yet (nbf)")
 	case errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return Token{}, invalidToken("the token is issued in the future (iat)")
+		return Token{}, invalidToken(NotYetValid, "the token is issued in the future (iat)")
 	case err != nil:
-		return Token{}, invalidToken("the token's claims are not valid: %v", err)
+		return Token{}, invalidToken(Malformed, "the token's claims are not valid: %v", err)
+	}
+	if v.checks.Audience {
+		if err := v.checkAudience(std.Audience, extra.ClientID); err != nil {
+			return Token{}, err
+		}
+	}
+	clientID := extra.Cid
+	if clientID == "" {
+		clientID = extra.ClientID
+	}
+	var expiry time.Time
+	if std.Expiry != nil {
+		expiry = std.Expiry.Time()
 	}
 	return Token{
 		Subject:  std.Subject,
 		Scopes:   scopesOf(extra.Scp, extra.Scope),
-		ClientID: extra.Cid,
-		Expiry:   std.Expiry.Time(),
+		ClientID: clientID,
+		Expiry:   expiry,
+		Claims:   all,
 	}, nil
+}
+
+// checkAudience accepts a token whose aud holds one of the audiences, or,
+// with Checks.AudienceElseClientID, a token without aud whose client_id is
+// one of them.
+func (v *jwtVerifier) checkAudience(aud jwt.Audience, clientID string) error {
+	for _, want := range v.audiences {
+		if aud.Contains(want) {
+			return nil
+		}
+	}
+	if len(aud) == 0 && v.checks.AudienceElseClientID && clientID != "" && slices.Contains(v.audiences, clientID) {
+		return nil
+	}
+	if len(aud) == 0 {
+		return invalidToken(WrongAudience, "the token has no audience; want %s", strings.Join(v.audiences, " or "))
+	}
+	return invalidToken(WrongAudience, "the token's audience %s is not %s", strings.Join(aud, " "), strings.Join(v.audiences, " or "))
+}
+
+// allAlgorithms are the JWS algorithms go-jose knows, to name the one a
+// refused token uses.
+var allAlgorithms = []jose.SignatureAlgorithm{
+	jose.EdDSA, jose.HS256, jose.HS384, jose.HS512, jose.RS256, jose.RS384, jose.RS512,
+	jose.ES256, jose.ES384, jose.ES512, jose.PS256, jose.PS384, jose.PS512,
 }
 
 func algNames(algs []jose.SignatureAlgorithm) string {
@@ -148,7 +232,7 @@ func (v *jwtVerifier) key(ctx context.Context, kid string) (*rsa.PublicKey, erro
 			return k, nil
 		}
 	}
-	return nil, invalidToken("the token's key id %q is not in the issuer's JWKS", kid)
+	return nil, invalidToken(UnknownKey, "the token's key id %q is not in the issuer's JWKS", kid)
 }
 
 func (v *jwtVerifier) fetchLocked(ctx context.Context) error {
