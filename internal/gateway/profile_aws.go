@@ -13,45 +13,59 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The aws profile emulates AWS API Gateway's HTTP API with a JWT authorizer
+// awsProfile emulates AWS API Gateway's HTTP API with a JWT authorizer
 // (GATEWAYS.md section 1), loaded from the OpenAPI 3.0 definition that
 // `aws apigatewayv2 import-api` takes (`apicenter get-settings
-// --aws_openapi`):
+// --aws_openapi`): the authorizer's issuer and audiences, each route's
+// scopes (its security requirement) and the HTTP proxy integrations' URIs.
 //
-//   - the token is the identity source ($request.header.Authorization),
+// Checks, as AWS documents the JWT authorizer:
+//   - the token is the identity source, $request.header.Authorization,
 //     bare or after "Bearer ";
-//   - RS256 signature with the issuer's key named by kid; iss = the
-//     authorizer's issuer; aud one of its audiences, client_id read only
-//     when aud is absent; exp and nbf;
-//   - a route's scopes (its security requirement) are OR'd: any one of them
-//     in scp (an array) or scope (a space-separated string) lets the token
-//     through; a route without scopes takes any valid token;
-//   - a refused token: 401 {"message":"Unauthorized"} with
-//     `www-authenticate: Bearer scope="" error="invalid_token"
-//     error_description="..."` (AWS's troubleshooting page shows this for
-//     a wrong audience; the other descriptions are ours [u]);
+//   - RS256 signature with the key of the issuer's JWKS (from its discovery
+//     document) named by kid; iss = the issuer; aud one of the audiences,
+//     client_id read only when aud is absent; exp and nbf (iat is not in
+//     AWS's list; the verifier checks it when present [u]). No clock skew is
+//     documented: none is allowed [u]. A token without exp is refused [u];
+//   - a route's scopes are OR'd: any one of them in scp (Okta's array) or
+//     scope (a space-separated string) lets the token through; a route
+//     without scopes takes any valid token.
+//
+// Answers:
+//   - a refused token: 401 {"message":"Unauthorized"} with `www-authenticate:
+//     Bearer scope="" error="invalid_token" error_description="..."`; AWS's
+//     troubleshooting page shows this for a wrong audience ("the token does
+//     not have a valid audience"); the other descriptions are in its style [u];
 //   - no token: 401 {"message":"Unauthorized"} without www-authenticate [u];
 //   - a valid token without a route scope: 403 {"message":"Forbidden"} [u:
-//     not in the AWS pages read; the floci emulator answers so];
-//   - no route: 404 {"message":"Not Found"}; the upstream failing: 503
+//     not in the AWS pages read; the floci emulator of API Gateway answers
+//     so];
+//   - the issuer's keys unreachable: 401, as a token that cannot be checked
+//     [u]; no route: 404 {"message":"Not Found"}; the upstream failing: 503
 //     {"message":"Service Unavailable"} [u].
-
-// awsIdentityHeader prefixes an identity source that is a request header.
-const awsIdentityHeader = "$request.header."
-
-// awsAPI is what an HTTP API's OpenAPI definition says that the gateway
-// needs.
-type awsAPI struct {
-	// Upstream is the base URL the integrations' URIs share.
-	Upstream string
-	// Issuer and Audiences are the JWT authorizer's jwtConfiguration.
-	Issuer    string
-	Audiences []string
-	// IdentityHeader is the header of the authorizer's identity source.
-	IdentityHeader string
-	// Routes are the operations with their scopes.
-	Routes []Route
+func awsProfile() Profile {
+	return Profile{
+		Name:        "aws",
+		Description: "AWS API Gateway, an HTTP API with a JWT authorizer (the OpenAPI 3.0 definition of get-settings --aws_openapi)",
+		Load:        loadAWS,
+		Checks:      Checks{Issuer: true, Audience: true, AudienceElseClientID: true, RequireExpiry: true},
+		Allows:      awsAllows,
+		Refuse:      awsRefuse,
+		Credentials: awsCredentials,
+	}
 }
+
+// loadAWS reads the one OpenAPI definition of an HTTP API.
+func loadAWS(files []Artifact) (Config, error) {
+	if len(files) != 1 {
+		return Config{}, fmt.Errorf("profile aws reads one OpenAPI definition, not %d files", len(files))
+	}
+	return parseAWSOpenAPI(files[0].Name, files[0].Data)
+}
+
+// awsIdentitySource is the identity source the profile reads tokens from,
+// the only one of a JWT authorizer in front of a web app's calls.
+const awsIdentitySource = "$request.header.Authorization"
 
 // awsDocument is the part of an OpenAPI 3.0 document the aws profile reads.
 type awsDocument struct {
@@ -96,15 +110,15 @@ var awsMethods = map[string]string{
 // parseAWSOpenAPI reads an HTTP API's OpenAPI 3.0 definition (YAML or
 // JSON): the JWT authorizer of its security schemes, and each operation's
 // scopes and HTTP proxy integration. name is the file's, for messages.
-func parseAWSOpenAPI(name string, data []byte) (awsAPI, error) {
+func parseAWSOpenAPI(name string, data []byte) (Config, error) {
 	var doc awsDocument
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return awsAPI{}, fmt.Errorf("%s: %s", name, strings.ReplaceAll(err.Error(), "\n", " "))
+		return Config{}, fmt.Errorf("%s: %s", name, strings.ReplaceAll(err.Error(), "\n", " "))
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.0.") {
-		return awsAPI{}, fmt.Errorf("%s: openapi: %q is not 3.0.x (an HTTP API imports OpenAPI 3.0)", name, doc.OpenAPI)
+		return Config{}, fmt.Errorf("%s: openapi: %q is not 3.0.x (an HTTP API imports OpenAPI 3.0)", name, doc.OpenAPI)
 	}
-	var api awsAPI
+	api := Config{Profile: "aws", Mode: ModeJWT}
 	var schemeNames []string
 	for n, s := range doc.Components.SecuritySchemes {
 		if s.Authorizer != nil && s.Authorizer.Type == "jwt" {
@@ -113,22 +127,20 @@ func parseAWSOpenAPI(name string, data []byte) (awsAPI, error) {
 	}
 	sort.Strings(schemeNames)
 	if len(schemeNames) != 1 {
-		return awsAPI{}, fmt.Errorf("%s: components.securitySchemes: %d JWT authorizers (x-amazon-apigateway-authorizer type jwt), want one", name, len(schemeNames))
+		return Config{}, fmt.Errorf("%s: components.securitySchemes: %d JWT authorizers (x-amazon-apigateway-authorizer type jwt), want one", name, len(schemeNames))
 	}
 	scheme := schemeNames[0]
 	at := "components.securitySchemes." + scheme + ".x-amazon-apigateway-authorizer"
 	auth := doc.Components.SecuritySchemes[scheme].Authorizer
-	header, ok := strings.CutPrefix(auth.IdentitySource, awsIdentityHeader)
-	if !ok || header == "" || strings.ContainsAny(header, ", ") {
-		return awsAPI{}, fmt.Errorf("%s: %s.identitySource: %q is not $request.header.NAME", name, at, auth.IdentitySource)
+	if auth.IdentitySource != awsIdentitySource {
+		return Config{}, fmt.Errorf("%s: %s.identitySource: %q is not %s (the only identity source the gateway reads)", name, at, auth.IdentitySource, awsIdentitySource)
 	}
-	api.IdentityHeader = header
 	api.Issuer = auth.JWTConfiguration.Issuer
 	if err := checkURL(at+".jwtConfiguration.issuer", api.Issuer); err != nil {
-		return awsAPI{}, fmt.Errorf("%s: %w", name, err)
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if len(auth.JWTConfiguration.Audience) == 0 || slices.Contains(auth.JWTConfiguration.Audience, "") {
-		return awsAPI{}, fmt.Errorf("%s: %s.jwtConfiguration.audience: want a list of audiences", name, at)
+		return Config{}, fmt.Errorf("%s: %s.jwtConfiguration.audience: want a list of audiences", name, at)
 	}
 	api.Audiences = auth.JWTConfiguration.Audience
 
@@ -152,26 +164,29 @@ func parseAWSOpenAPI(name string, data []byte) (awsAPI, error) {
 			node := doc.Paths[p][k]
 			var op awsOperation
 			if err := node.Decode(&op); err != nil {
-				return awsAPI{}, fmt.Errorf("%s: %s: %s", name, at, err)
+				return Config{}, fmt.Errorf("%s: %s: %s", name, at, err)
 			}
 			scopes, err := awsRouteScopes(op.Security, doc.Security, scheme)
 			if err != nil {
-				return awsAPI{}, fmt.Errorf("%s: %s.security: %w", name, at, err)
+				return Config{}, fmt.Errorf("%s: %s.security: %w", name, at, err)
 			}
 			base, err := awsUpstream(op, method, p)
 			if err != nil {
-				return awsAPI{}, fmt.Errorf("%s: %s.x-amazon-apigateway-integration%w", name, at, err)
+				return Config{}, fmt.Errorf("%s: %s.x-amazon-apigateway-integration%w", name, at, err)
 			}
 			if api.Upstream == "" {
 				api.Upstream = base
 			} else if base != api.Upstream {
-				return awsAPI{}, fmt.Errorf("%s: %s.x-amazon-apigateway-integration.uri: upstream %s, but earlier routes go to %s (the gateway has one upstream)", name, at, base, api.Upstream)
+				return Config{}, fmt.Errorf("%s: %s.x-amazon-apigateway-integration.uri: upstream %s, but earlier routes go to %s (the gateway has one upstream)", name, at, base, api.Upstream)
 			}
 			api.Routes = append(api.Routes, Route{Method: method, Path: p, Scopes: scopes})
 		}
 	}
 	if len(api.Routes) == 0 {
-		return awsAPI{}, fmt.Errorf("%s: paths: no operations", name)
+		return Config{}, fmt.Errorf("%s: paths: no operations", name)
+	}
+	if err := api.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return api, nil
 }
@@ -223,29 +238,77 @@ func awsUpstream(op awsOperation, method, path string) (string, error) {
 	return base, nil
 }
 
-// awsToken reads the token from the identity source header: bare, or after
-// "Bearer " (AWS strips the prefix). ok is false when the header is absent
-// or empty.
-func awsToken(r *http.Request, header string) (token string, ok bool) {
-	v := strings.TrimSpace(r.Header.Get(header))
+// awsCredentials reads the token from the Authorization header: bare, or
+// after "Bearer " (AWS strips the prefix). A header of "Bearer" and nothing
+// else is no token [u].
+func awsCredentials(r *http.Request) (string, error) {
+	vals := r.Header.Values("Authorization")
+	if len(vals) > 1 {
+		return "", errors.New("more than one Authorization header")
+	}
+	v := ""
+	if len(vals) == 1 {
+		v = strings.TrimSpace(vals[0])
+	}
 	if t, found := strings.CutPrefix(v, "Bearer "); found {
 		v = strings.TrimSpace(t)
 	}
-	return v, v != ""
+	if v == "" || v == "Bearer" {
+		return "", ErrNoToken
+	}
+	return v, nil
 }
 
-// awsAllowsScopes is the JWT authorizer's scope check: a route without
-// scopes takes any valid token; otherwise the token needs any one of them.
-func awsAllowsScopes(need, have []string) bool {
-	if len(need) == 0 {
+// awsAllows is the JWT authorizer's scope check: a route without scopes
+// takes any valid token; otherwise the token needs any one of them, in scp
+// or in scope.
+func awsAllows(route Route, tok Token) bool {
+	if len(route.Scopes) == 0 {
 		return true
 	}
-	for _, n := range need {
-		if slices.Contains(have, n) {
+	have := slices.Concat(tok.Scopes, scopesOf(tok.Claims["scp"], nil), scopesOf(tok.Claims["scope"], nil))
+	for _, need := range route.Scopes {
+		if slices.Contains(have, need) {
 			return true
 		}
 	}
 	return false
+}
+
+// awsDescriptions are the error_description of a refused token, in the
+// words of AWS's documented "the token does not have a valid audience".
+var awsDescriptions = map[RefusalKind]string{
+	BadRequest:     "the token is malformed",
+	Malformed:      "the token is malformed",
+	WrongAlgorithm: "the token's signing algorithm is not supported",
+	UnknownKey:     "the token's signing key is not in the issuer's keys",
+	BadSignature:   "the token's signature is invalid",
+	WrongIssuer:    "the token does not have a valid issuer",
+	WrongAudience:  "the token does not have a valid audience",
+	Expired:        "the token has expired",
+	NotYetValid:    "the token is not valid yet",
+	Unreachable:    "the issuer's keys could not be fetched",
+}
+
+// awsRefuse answers as API Gateway does (see awsProfile).
+func awsRefuse(w http.ResponseWriter, _ *http.Request, why Refusal) {
+	switch k := why.Kind; {
+	case k == NoToken:
+		awsMessage(w, http.StatusUnauthorized, "Unauthorized")
+	case k == BadRequest || k == Unreachable || k.TokenRefused():
+		desc, ok := awsDescriptions[k]
+		if !ok {
+			desc = why.Description
+		}
+		w.Header().Set("www-authenticate", fmt.Sprintf("Bearer scope=\"\" error=\"invalid_token\" error_description=%q", quoteSafe(desc)))
+		awsMessage(w, http.StatusUnauthorized, "Unauthorized")
+	case k == InsufficientScope:
+		awsMessage(w, http.StatusForbidden, "Forbidden")
+	case k == NotFound:
+		awsMessage(w, http.StatusNotFound, "Not Found")
+	default: // UpstreamFailed
+		awsMessage(w, http.StatusServiceUnavailable, "Service Unavailable")
+	}
 }
 
 // awsMessage writes API Gateway's JSON answer {"message": msg}.
@@ -254,10 +317,4 @@ func awsMessage(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// awsUnauthorized writes the JWT authorizer's 401 for a refused token.
-func awsUnauthorized(w http.ResponseWriter, description string) {
-	w.Header().Set("www-authenticate", fmt.Sprintf("Bearer scope=\"\" error=\"invalid_token\" error_description=%q", quoteSafe(description)))
-	awsMessage(w, http.StatusUnauthorized, "Unauthorized")
 }

@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
 // awsTemplate is the aws input's OpenAPI template, as get-settings
@@ -170,15 +172,15 @@ func asValidationError(err error, ve **validationError) bool {
 }
 
 // TestAWSOpenAPILoads: the rendered template loads into what the gateway
-// emulates: the upstream, the authorizer's issuer, audiences and identity
-// source, and the three routes with their scopes.
+// emulates: the upstream, the authorizer's issuer and audiences, and the
+// three routes with their scopes.
 func TestAWSOpenAPILoads(t *testing.T) {
 	api, err := parseAWSOpenAPI("openapi.yaml", renderAWS(t, awsValues))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if api.Upstream != awsValues["UPSTREAM_URI"] || api.Issuer != awsValues["AUTH_SERVER.issuer"] ||
-		!slices.Equal(api.Audiences, []string{awsValues["AUDIENCE"]}) || api.IdentityHeader != "Authorization" {
+	if api.Profile != "aws" || api.Mode != ModeJWT || api.Upstream != awsValues["UPSTREAM_URI"] || api.Issuer != awsValues["AUTH_SERVER.issuer"] ||
+		api.Audience != "" || !slices.Equal(api.Audiences, []string{awsValues["AUDIENCE"]}) {
 		t.Errorf("loaded %+v", api)
 	}
 	want := []Route{
@@ -204,7 +206,7 @@ func TestAWSOpenAPILoadErrors(t *testing.T) {
 		{"not YAML", "openapi: 3.0.1", "openapi: [", "openapi.yaml: yaml:"},
 		{"swagger 2", "openapi: 3.0.1", "swagger: \"2.0\"", `openapi.yaml: openapi: "" is not 3.0.x`},
 		{"no JWT authorizer", "type: jwt", "type: request", "openapi.yaml: components.securitySchemes: 0 JWT authorizers"},
-		{"identity source a query string", "$request.header.Authorization", "$request.querystring.token", `x-amazon-apigateway-authorizer.identitySource: "$request.querystring.token" is not $request.header.NAME`},
+		{"identity source a query string", "$request.header.Authorization", "$request.querystring.token", `x-amazon-apigateway-authorizer.identitySource: "$request.querystring.token" is not $request.header.Authorization`},
 		{"no audience", "          audience:\n            - \"api://solarsystem\"\n", "", "jwtConfiguration.audience: want a list of audiences"},
 		{"open route", "        - okta: []\n", "        []\n", "paths./asteroids.get.security: none: the route would be open"},
 		{"another scheme", "        - okta:\n            - \"http://myapp.com/scp/gold\"", "        - other:\n            - \"http://myapp.com/scp/gold\"", "paths./moons.get.security: does not name the JWT authorizer okta"},
@@ -221,6 +223,108 @@ func TestAWSOpenAPILoadErrors(t *testing.T) {
 			_, err := parseAWSOpenAPI("openapi.yaml", []byte(strings.Replace(doc, tt.old, tt.new, 1)))
 			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %v, want one line with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// newAWSGateway serves the gateway loaded, as the aws profile, from the
+// template rendered for the test issuer (audience api://test) and upstream.
+func newAWSGateway(t *testing.T, as *authServer, up string) string {
+	t.Helper()
+	vals := map[string]string{"AUTH_SERVER.issuer": as.issuer(), "AUDIENCE": "api://test",
+		"SILVER_SCOPE": silver, "GOLD_SCOPE": gold, "UPSTREAM_URI": up}
+	c, err := LoadArtifacts(awsProfile(), writeArtifact(t, "openapi.yaml", renderAWS(t, vals)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newServer(t, g)
+}
+
+// writeArtifact writes data to a file named name and returns its path, as
+// `apicenter gateway --config` takes it.
+func writeArtifact(t *testing.T, name string, data []byte) []string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{p}
+}
+
+// TestAWSProfileAnswers: the aws profile checks tokens and routes' scopes
+// as API Gateway's JWT authorizer does, and answers as it does.
+func TestAWSProfileAnswers(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	gw := newAWSGateway(t, as, up.srv.URL)
+	with := func(claims map[string]any, set map[string]any, del ...string) map[string]any {
+		for k, v := range set {
+			claims[k] = v
+		}
+		for _, k := range del {
+			delete(claims, k)
+		}
+		return claims
+	}
+	silverTok := as.Sign(as.claims("openid", silver))
+	goldTok := as.Sign(as.claims("openid", silver, gold))
+	const (
+		unauthorized = `{"message":"Unauthorized"}`
+		forbidden    = `{"message":"Forbidden"}`
+		notFound     = `{"message":"Not Found"}`
+	)
+	tests := []struct {
+		name, path, auth string
+		status           int
+		body             string
+		description      string // of www-authenticate; "" means no header
+	}{
+		{"no token", "/planets", "", 401, unauthorized, ""},
+		{"Bearer and nothing", "/planets", "Bearer ", 401, unauthorized, ""},
+		{"silver, planets", "/planets", "Bearer " + silverTok, 200, `{"path":"/planets"}`, ""},
+		{"a bare token", "/planets", silverTok, 200, `{"path":"/planets"}`, ""},
+		{"silver, moons", "/moons", "Bearer " + silverTok, 403, forbidden, ""},
+		{"gold, moons", "/moons", "Bearer " + goldTok, 200, `{"path":"/moons"}`, ""},
+		{"any valid token, asteroids", "/asteroids", "Bearer " + as.Sign(as.claims("openid")), 200, `{"path":"/asteroids"}`, ""},
+		{"one of the route's scopes in a scope string", "/moons", "Bearer " + as.Sign(with(as.claims(), map[string]any{"scope": "openid " + gold}, "scp")), 200, `{"path":"/moons"}`, ""},
+		{"scp without it, scope with it", "/moons", "Bearer " + as.Sign(with(as.claims("openid"), map[string]any{"scope": gold})), 200, `{"path":"/moons"}`, ""},
+		{"another audience", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"aud": "api://other"})), 401, unauthorized, "the token does not have a valid audience"},
+		{"one of several audiences", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"aud": []string{"api://other", "api://test"}})), 200, `{"path":"/asteroids"}`, ""},
+		{"no aud, client_id an audience", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"client_id": "api://test"}, "aud")), 200, `{"path":"/asteroids"}`, ""},
+		{"no aud, cid an audience", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"cid": "api://test"}, "aud")), 401, unauthorized, "the token does not have a valid audience"},
+		{"aud wins over client_id", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"aud": "api://other", "client_id": "api://test"})), 401, unauthorized, "the token does not have a valid audience"},
+		{"expired", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"exp": time.Now().Add(-time.Second).Unix(), "iat": time.Now().Add(-time.Hour).Unix()})), 401, unauthorized, "the token has expired"},
+		{"not yet valid", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"nbf": time.Now().Add(time.Minute).Unix()})), 401, unauthorized, "the token is not valid yet"},
+		{"no exp", "/asteroids", "Bearer " + as.Sign(with(as.claims(), nil, "exp")), 401, unauthorized, "the token has expired"},
+		{"another issuer", "/asteroids", "Bearer " + as.Sign(with(as.claims(), map[string]any{"iss": "https://evil.example.com/oauth2/aus1"})), 401, unauthorized, "the token does not have a valid issuer"},
+		{"another key", "/asteroids", "Bearer " + as.mint(as.claims(), issuertest.NewKey(t), "forged"), 401, unauthorized, "the token's signing key is not in the issuer's keys"},
+		{"another key under the issuer's kid", "/asteroids", "Bearer " + as.mint(as.claims(), issuertest.NewKey(t), as.kid), 401, unauthorized, "the token's signature is invalid"},
+		{"alg none", "/asteroids", "Bearer " + as.mintNone(as.claims()), 401, unauthorized, "the token is malformed"},
+		{"HS256 keyed by the public key", "/asteroids", "Bearer " + as.mintHS256WithPublicKey(as.claims()), 401, unauthorized, "the token's signing algorithm is not supported"},
+		{"not a JWT", "/asteroids", "Bearer not.a.jwt", 401, unauthorized, "the token is malformed"},
+		{"no such route", "/comets", "Bearer " + goldTok, 404, notFound, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := get(t, gw+tt.path, tt.auth)
+			if resp.StatusCode != tt.status || strings.TrimSpace(body) != tt.body {
+				t.Errorf("%d %s, want %d %s", resp.StatusCode, body, tt.status, tt.body)
+			}
+			h := resp.Header.Get("www-authenticate")
+			want := ""
+			if tt.description != "" {
+				want = `Bearer scope="" error="invalid_token" error_description="` + tt.description + `"`
+			}
+			if h != want {
+				t.Errorf("www-authenticate %q, want %q", h, want)
+			}
+			if tt.status == 200 && (up.lastHeader().Get(SubjectHeader) != "silver@example.com") {
+				t.Errorf("the upstream got subject %q", up.lastHeader().Get(SubjectHeader))
 			}
 		})
 	}
