@@ -12,10 +12,16 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
+	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/flow"
 	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
@@ -328,4 +334,133 @@ func TestAWSProfileAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAWSWithLocalOrgTokens runs the aws input's flow on the local org
+// (bootstrap --aws), validates the OpenAPI definition rendered from the
+// recorded objects, loads it into the aws profile, and sends it real
+// tokens of the org's users: silver gets /planets and is refused /moons,
+// gold gets both; no token, a forged token and an expired one get API
+// Gateway's answers.
+func TestAWSWithLocalOrgTokens(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t)
+	up := newUpstream(t)
+	fl, err := flow.New("aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := flow.Options{OrgURL: srv.URL, Token: srv.Token, OutputDir: t.TempDir(),
+		Values: map[string]string{"REDIRECT_URI": localRedirect, "UPSTREAM_URI": up.srv.URL}}
+	if err := fl.Run(t.Context(), o, nil); err != nil {
+		t.Fatal(err)
+	}
+	app, err := fl.App(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := fl.Gateway(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if art.Profile != "aws" || len(art.Artifacts) != 1 || art.Artifacts[0].Name != "openapi.yaml" {
+		t.Fatalf("the demo's gateway: profile %q, %d artifacts", art.Profile, len(art.Artifacts))
+	}
+	doc := art.Artifacts[0].Data
+	// AWS wants an https issuer; the local org serves http, so the
+	// extensions' schema sees the issuer as it would be on a real org.
+	local, _ := strings.CutPrefix(app["ISSUER"], "http://")
+	if err := newAWSValidator(t).validate(bytes.ReplaceAll(doc, []byte("http://"+local), []byte("https://"+local))); err != nil {
+		t.Fatalf("the rendered definition: %v\n%s", err, doc)
+	}
+
+	files := writeArtifact(t, "openapi.yaml", doc)
+	serve := func(now func() time.Time) string {
+		c, err := LoadArtifacts(awsProfile(), files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Issuer != app["ISSUER"] || !slices.Equal(c.Audiences, []string{app["AUDIENCE"]}) || c.Upstream != up.srv.URL {
+			t.Fatalf("loaded %+v", c)
+		}
+		c.Now = now
+		c.ErrorLog = t.Logf
+		g, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newServer(t, g)
+	}
+	gw := serve(nil)
+	// An hour and a minute later, the org's 60-minute tokens have expired.
+	later := serve(func() time.Time { return time.Now().Add(61 * time.Minute) })
+
+	ms := &mulesoft.Settings{App: app}
+	silverTok := mulesofttest.SignIn(t, ms, app["SILVER_USERNAME"], app["SILVER_PASSWORD"], "openid", app["SILVER_SCOPE"]).AccessToken
+	goldTok := mulesofttest.SignIn(t, ms, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
+	forged := forge(t, silverTok)
+
+	tests := []struct {
+		name, gateway, path, token string
+		status                     int
+		body, description, subject string
+	}{
+		{name: "silver, planets", gateway: gw, path: "/planets", token: silverTok, status: 200, subject: app["SILVER_USERNAME"]},
+		{name: "silver, moons", gateway: gw, path: "/moons", token: silverTok, status: 403, body: `{"message":"Forbidden"}`},
+		{name: "silver, asteroids", gateway: gw, path: "/asteroids", token: silverTok, status: 200, subject: app["SILVER_USERNAME"]},
+		{name: "gold, planets", gateway: gw, path: "/planets", token: goldTok, status: 200, subject: app["GOLD_USERNAME"]},
+		{name: "gold, moons", gateway: gw, path: "/moons", token: goldTok, status: 200, subject: app["GOLD_USERNAME"]},
+		{name: "no token", gateway: gw, path: "/planets", status: 401, body: `{"message":"Unauthorized"}`},
+		{name: "forged", gateway: gw, path: "/planets", token: forged, status: 401, body: `{"message":"Unauthorized"}`, description: "the token's signature is invalid"},
+		{name: "expired", gateway: later, path: "/planets", token: goldTok, status: 401, body: `{"message":"Unauthorized"}`, description: "the token has expired"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth := ""
+			if tt.token != "" {
+				auth = "Bearer " + tt.token
+			}
+			resp, body := get(t, tt.gateway+tt.path, auth)
+			if resp.StatusCode != tt.status || (tt.body != "" && strings.TrimSpace(body) != tt.body) {
+				t.Fatalf("%d %s, want %d %s", resp.StatusCode, body, tt.status, tt.body)
+			}
+			want := ""
+			if tt.description != "" {
+				want = `Bearer scope="" error="invalid_token" error_description="` + tt.description + `"`
+			}
+			if h := resp.Header.Get("www-authenticate"); h != want {
+				t.Errorf("www-authenticate %q, want %q", h, want)
+			}
+			if tt.status == 200 {
+				if got := up.lastHeader().Get(SubjectHeader); got != tt.subject {
+					t.Errorf("the upstream saw subject %q, want %q", got, tt.subject)
+				}
+			}
+		})
+	}
+}
+
+// forge signs a real token's header and claims again with a key of its
+// own: what an attacker who copied a token and changed it would send.
+func forge(t *testing.T, raw string) string {
+	t.Helper()
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+		t.Fatal(err)
+	}
+	claims["scp"] = []string{"openid", gold, silver}
+	key := issuertest.NewKey(t)
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: tok.Headers[0].KeyID}}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
