@@ -464,3 +464,30 @@ func forge(t *testing.T, raw string) string {
 	}
 	return out
 }
+
+// TestAWSFailures: an issuer whose keys cannot be fetched refuses the
+// token (401), an upstream that does not answer is 503, as API Gateway
+// answers [u].
+func TestAWSFailures(t *testing.T) {
+	t.Run("issuer down", func(t *testing.T) {
+		as := newAuthServer(t)
+		gw := newAWSGateway(t, as, newUpstream(t).srv.URL)
+		tok := as.Sign(as.claims(silver))
+		as.srv.Close()
+		resp, body := get(t, gw+"/planets", "Bearer "+tok)
+		if resp.StatusCode != 401 || strings.TrimSpace(body) != `{"message":"Unauthorized"}` ||
+			resp.Header.Get("www-authenticate") != `Bearer scope="" error="invalid_token" error_description="the issuer's keys could not be fetched"` {
+			t.Errorf("%d %s %q", resp.StatusCode, body, resp.Header.Get("www-authenticate"))
+		}
+	})
+	t.Run("upstream down", func(t *testing.T) {
+		as := newAuthServer(t)
+		up := newUpstream(t)
+		gw := newAWSGateway(t, as, up.srv.URL)
+		up.srv.Close()
+		resp, body := get(t, gw+"/planets", "Bearer "+as.Sign(as.claims(silver)))
+		if resp.StatusCode != 503 || strings.TrimSpace(body) != `{"message":"Service Unavailable"}` {
+			t.Errorf("%d %s", resp.StatusCode, body)
+		}
+	})
+}
