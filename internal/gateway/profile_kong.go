@@ -257,7 +257,11 @@ func kongPluginOf(levels ...[]deckPlugin) (kongOIDCConfig, error) {
 			case p.Enabled != nil && !*p.Enabled:
 				continue
 			}
-			return decodeKongOIDC(p.Config)
+			c, err := decodeKongOIDC(p.Config)
+			if err != nil {
+				return kongOIDCConfig{}, fmt.Errorf("plugin openid-connect: %w", err)
+			}
+			return c, nil
 		}
 	}
 	return kongOIDCConfig{}, errors.New("no enabled openid-connect plugin: Kong would proxy the route without checking a token")
