@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,10 +14,15 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
 	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft"
+	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
+	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/flow"
 	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
@@ -481,3 +487,127 @@ func TestKongMessagesAndUpstreamDown(t *testing.T) {
 }
 
 func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+
+// TestKongWithLocalOrg runs the kong input's flow against the local org,
+// validates and loads the decK file rendered from the recorded objects,
+// and sends real tokens of the org's users through the gateway: silver gets
+// the planets and is forbidden the moons, gold gets both; no token, a
+// forged token and an expired one are unauthorized.
+func TestKongWithLocalOrg(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	srv := devorgtest.Start(t)
+	up := newUpstream(t)
+	fl, err := flow.New("kong")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := flow.Options{OrgURL: srv.URL, Token: srv.Token, OutputDir: t.TempDir(), Values: map[string]string{
+		"REDIRECT_URI": localRedirect, "GATEWAY_URI": "http://127.0.0.1:9", "UPSTREAM_URI": up.srv.URL}}
+	if err := fl.Run(t.Context(), o, nil); err != nil {
+		t.Fatal(err)
+	}
+	app, err := fl.App(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	native, err := fl.Gateway(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if native.Profile != "kong" || len(native.Artifacts) != 1 {
+		t.Fatalf("demo gateway: profile %q, %d artifacts", native.Profile, len(native.Artifacts))
+	}
+	deck := native.Artifacts[0]
+	if err := newKongValidator(t).validate(deck.Data); err != nil {
+		t.Fatalf("%s: %v", deck.Name, err)
+	}
+	c, err := loadKong([]Artifact{{Name: deck.Name, Data: deck.Data}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != app["ISSUER"] || c.Upstream != up.srv.URL {
+		t.Fatalf("loaded issuer %s, upstream %s; the org's issuer is %s", c.Issuer, c.Upstream, app["ISSUER"])
+	}
+	c.Profile = "kong"
+	clock := &fakeClock{now: time.Now()}
+	c.Now = clock.Now
+	g, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := newServer(t, g)
+
+	s := &mulesoft.Settings{App: app}
+	silverTok := mulesofttest.SignIn(t, s, app["SILVER_USERNAME"], app["SILVER_PASSWORD"], "openid", app["SILVER_SCOPE"]).AccessToken
+	goldTok := mulesofttest.SignIn(t, s, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
+	// A forged token: the silver token's header and claims with gold's
+	// scopes added, signed by a key of our own under the org's kid.
+	forged := forge(t, silverTok, app["GOLD_SCOPE"])
+
+	const unauthorized, forbidden = `{"message":"Unauthorized"}`, `{"message":"Forbidden"}`
+	tests := []struct {
+		name, path, token string
+		wantStatus        int
+		wantBody          string
+	}{
+		{"silver, planets", "/planets", silverTok, 200, `{"path":"/planets"}`},
+		{"silver, asteroids", "/asteroids", silverTok, 200, `{"path":"/asteroids"}`},
+		{"silver, moons", "/moons", silverTok, 403, forbidden},
+		{"gold, moons", "/moons", goldTok, 200, `{"path":"/moons"}`},
+		{"gold, planets", "/planets", goldTok, 200, `{"path":"/planets"}`},
+		{"no token", "/planets", "", 401, unauthorized},
+		{"forged", "/moons", forged, 401, unauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			auth := ""
+			if tt.token != "" {
+				auth = "Bearer " + tt.token
+			}
+			resp, body := get(t, gw+tt.path, auth)
+			if resp.StatusCode != tt.wantStatus || body != tt.wantBody {
+				t.Errorf("%d %s, want %d %s", resp.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+	// The tokens live 60 minutes; past that, the gold token is expired.
+	clock.advance(61 * time.Minute)
+	if resp, body := get(t, gw+"/moons", "Bearer "+goldTok); resp.StatusCode != 401 || body != unauthorized {
+		t.Errorf("expired gold token: %d %s, want 401 %s", resp.StatusCode, body, unauthorized)
+	}
+}
+
+// forge re-signs a token's header and claims, with scopes added to scp,
+// with a key that is not the issuer's.
+func forge(t *testing.T, token string, addScopes ...string) string {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", token)
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var header struct {
+		Kid string `json:"kid"`
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(hb, &header); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(cb, &claims); err != nil {
+		t.Fatal(err)
+	}
+	scp, _ := claims["scp"].([]any)
+	for _, s := range addScopes {
+		scp = append(scp, s)
+	}
+	claims["scp"] = scp
+	iss := issuertest.Start(t)
+	return iss.SignWith(jose.RS256, claims, issuertest.NewKey(t), header.Kid)
+}
