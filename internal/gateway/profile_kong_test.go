@@ -611,3 +611,38 @@ func forge(t *testing.T, token string, addScopes ...string) string {
 	iss := issuertest.Start(t)
 	return iss.SignWith(jose.RS256, claims, issuertest.NewKey(t), header.Kid)
 }
+
+// TestKongOSSVariantInDocs: the decK file of the OSS jwt plugin variant in
+// docs/gateways/kong.md is one decK's schema accepts, and one the kong
+// profile refuses by name (it emulates openid-connect only).
+func TestKongOSSVariantInDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "gateways", "kong.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```text\n_format_version")
+	if !ok {
+		t.Fatal("docs/gateways/kong.md has no decK file of the jwt variant")
+	}
+	block, _, _ := strings.Cut(rest, "```")
+	deck := []byte("_format_version" + block)
+	if err := newKongValidator(t).validate(deck); err != nil {
+		t.Fatalf("the jwt variant: %v", err)
+	}
+	var d struct {
+		Consumers []struct {
+			JWTSecrets []map[string]any `yaml:"jwt_secrets"`
+		} `yaml:"consumers"`
+	}
+	if err := yaml.Unmarshal(deck, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Consumers) != 1 || len(d.Consumers[0].JWTSecrets) != 1 || d.Consumers[0].JWTSecrets[0]["algorithm"] != "RS256" ||
+		!strings.Contains(fmt.Sprint(d.Consumers[0].JWTSecrets[0]["rsa_public_key"]), "BEGIN PUBLIC KEY") {
+		t.Errorf("the jwt variant's consumer: %+v", d.Consumers)
+	}
+	withURL := bytes.Replace(deck, []byte("url: UPSTREAM_URI"), []byte("url: http://127.0.0.1:8082"), 1)
+	if _, err := loadKong([]Artifact{{Name: "kong.md", Data: withURL}}); err == nil || !strings.Contains(err.Error(), "plugin jwt: the kong profile emulates openid-connect") {
+		t.Errorf("loading the jwt variant: %v", err)
+	}
+}
