@@ -21,7 +21,7 @@ import (
 // What it reproduces, from Kong's documentation of the plugin (the 3.12
 // configuration schema, "Claims-based authorization") and the plugin's
 // handler.lua:
-//   - the token: `Authorization: Bearer`, else the access_token or
+//   - the token: `Authorization: Bearer`, else the access-token or
 //     x-access-token header, else the access_token query parameter
 //     (bearer_token_param_type's default; the body is not read);
 //   - its checks: the RS256 signature with a key of the issuer's JWKS (by
@@ -508,7 +508,7 @@ func kongCheckRoute(route Route) error {
 }
 
 // kongCredentials finds the token where the plugin looks for a bearer token
-// by default: the Authorization header's Bearer token, the access_token or
+// by default: the Authorization header's Bearer token, the access-token or
 // x-access-token header, then the access_token query parameter. Anything
 // else is no token (the plugin finds none and answers 401).
 func kongCredentials(r *http.Request) (string, error) {
@@ -517,7 +517,7 @@ func kongCredentials(r *http.Request) (string, error) {
 			return tok, nil
 		}
 	}
-	for _, h := range []string{"Access-Token", "Access_token", "X-Access-Token", "X_access_token"} {
+	for _, h := range []string{"Access-Token", "X-Access-Token"} {
 		if tok := strings.TrimSpace(r.Header.Get(h)); tok != "" {
 			return tok, nil
 		}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
@@ -608,8 +609,16 @@ func forge(t *testing.T, token string, addScopes ...string) string {
 		scp = append(scp, s)
 	}
 	claims["scp"] = scp
-	iss := issuertest.Start(t)
-	return iss.SignWith(jose.RS256, claims, issuertest.NewKey(t), header.Kid)
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: issuertest.NewKey(t), KeyID: header.Kid}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 // TestKongOSSVariantInDocs: the decK file of the OSS jwt plugin variant in
