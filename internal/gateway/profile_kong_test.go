@@ -655,3 +655,47 @@ func TestKongOSSVariantInDocs(t *testing.T) {
 		t.Errorf("loading the jwt variant: %v", err)
 	}
 }
+
+// TestKongPluginPrecedence: a route's own plugin wins over its service's,
+// which wins over a global one, and decK files given together are merged.
+func TestKongPluginPrecedence(t *testing.T) {
+	service := `_format_version: "3.0"
+services:
+  - name: solar-system
+    url: http://127.0.0.1:8082
+    plugins:
+      - name: openid-connect
+        config: {issuer: "https://org.example.com/oauth2/aus1", scopes_required: [service]}
+    routes:
+      - {name: own, paths: [/own], methods: [GET], strip_path: false,
+         plugins: [{name: openid-connect, config: {issuer: "https://org.example.com/oauth2/aus1", scopes_required: [route]}}]}
+      - {name: inherited, paths: [/inherited], methods: [GET], strip_path: false}
+`
+	global := `_format_version: "3.0"
+plugins:
+  - name: openid-connect
+    config: {issuer: "https://org.example.com/oauth2/aus1", scopes_required: [global]}
+`
+	c, err := loadKong([]Artifact{{Name: "service.yaml", Data: []byte(service)}, {Name: "global.yaml", Data: []byte(global)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range c.Routes {
+		got[r.Path] = strings.Join(r.Scopes, " ")
+	}
+	if got["/own"] != "route" || got["/inherited"] != "service" {
+		t.Errorf("scopes by route: %v", got)
+	}
+	noServicePlugin := strings.Replace(service, "    plugins:\n      - name: openid-connect\n        config: {issuer: \"https://org.example.com/oauth2/aus1\", scopes_required: [service]}\n", "", 1)
+	c, err = loadKong([]Artifact{{Name: "service.yaml", Data: []byte(noServicePlugin)}, {Name: "global.yaml", Data: []byte(global)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.Routes[1].Scopes; len(s) != 1 || s[0] != "global" {
+		t.Errorf("a route of a service without the plugin: scopes %q, want the global plugin's", s)
+	}
+	if _, err := loadKong([]Artifact{{Name: "service.yaml", Data: []byte(noServicePlugin)}}); err == nil || !strings.Contains(err.Error(), "routes[1] (inherited): no enabled openid-connect plugin") {
+		t.Errorf("without the global file: %v", err)
+	}
+}
