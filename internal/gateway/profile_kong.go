@@ -103,7 +103,7 @@ var kongOIDCOptions = []string{
 var kongIgnoredOptions = []string{
 	"client_id", "client_secret", "ssl_verify", "cache_ttl", "client_auth",
 	"cache_tokens", "cache_tokens_salt", "cache_introspection", "hide_credentials",
-	"display_errors", "timeout", "keepalive", "rediscovery_lifetime", "run_on_preflight",
+	"timeout", "keepalive", "rediscovery_lifetime", "run_on_preflight",
 }
 
 // kongTopLevel are the decK file keys the profile reads; consumers are
