@@ -375,29 +375,29 @@ func TestKongGateway(t *testing.T) {
 		wantBody      string
 		wantChallenge string
 	}{
-		{name: "silver token, planets", path: "/planets", header: bearer(silverTok), wantStatus: 200},
-		{name: "silver token, asteroids", path: "/asteroids", header: bearer(silverTok), wantStatus: 200},
-		{name: "silver token, moons", path: "/moons", header: bearer(silverTok), wantStatus: 403, wantBody: forbidden, wantChallenge: challenge403},
-		{name: "gold token, moons", path: "/moons", header: bearer(goldTok), wantStatus: 200},
-		{name: "gold token, planets", path: "/planets", header: bearer(goldTok), wantStatus: 200},
-		{name: "scp as a space-separated string", path: "/moons", header: bearer(as.mint(with(func(c map[string]any) { c["scp"] = "openid " + gold }), nil, as.kid)), wantStatus: 200},
+		{name: "silver token, planets", path: "/planets", header: kongBearer(silverTok), wantStatus: 200},
+		{name: "silver token, asteroids", path: "/asteroids", header: kongBearer(silverTok), wantStatus: 200},
+		{name: "silver token, moons", path: "/moons", header: kongBearer(silverTok), wantStatus: 403, wantBody: forbidden, wantChallenge: challenge403},
+		{name: "gold token, moons", path: "/moons", header: kongBearer(goldTok), wantStatus: 200},
+		{name: "gold token, planets", path: "/planets", header: kongBearer(goldTok), wantStatus: 200},
+		{name: "scp as a space-separated string", path: "/moons", header: kongBearer(as.mint(with(func(c map[string]any) { c["scp"] = "openid " + gold }), nil, as.kid)), wantStatus: 200},
 		{name: "no token", path: "/planets", wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
 		{name: "basic credentials", path: "/planets", header: http.Header{"Authorization": {"Basic c2lsdmVyOnB3"}}, wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "not a JWT", path: "/planets", header: bearer("not.a.jwt"), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "forged: another key, the issuer's kid", path: "/planets", header: bearer(as.mint(with(nil, "openid", silver), issuertest.NewKey(t), as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "an unknown kid", path: "/planets", header: bearer(as.mint(with(nil, "openid", silver), issuertest.NewKey(t), "nokid")), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "alg none", path: "/planets", header: bearer(as.mintNone(with(nil, "openid", silver))), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "HS256 keyed with the public key", path: "/planets", header: bearer(as.mintHS256WithPublicKey(with(nil, "openid", silver))), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "expired a second ago (leeway 0)", path: "/planets", header: bearer(as.mint(with(func(c map[string]any) { c["exp"] = clock.Now().Add(-time.Second).Unix() }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "not valid for another minute (nbf)", path: "/planets", header: bearer(as.mint(with(func(c map[string]any) { c["nbf"] = clock.Now().Add(time.Minute).Unix() }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "another issuer", path: "/planets", header: bearer(as.mint(with(func(c map[string]any) { c["iss"] = "https://evil.example.com/oauth2/default" }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
-		{name: "another audience is forbidden, not unauthorized", path: "/asteroids", header: bearer(as.mint(with(func(c map[string]any) { c["aud"] = "api://other" }, "openid", silver), nil, as.kid)), wantStatus: 403, wantBody: forbidden, wantChallenge: challenge403},
-		{name: "an audience list holding ours", path: "/asteroids", header: bearer(as.mint(with(func(c map[string]any) { c["aud"] = []string{"api://other", "api://test"} }, "openid"), nil, as.kid)), wantStatus: 200},
-		{name: "no exp is not refused", path: "/asteroids", header: bearer(as.mint(with(func(c map[string]any) { delete(c, "exp") }, "openid"), nil, as.kid)), wantStatus: 200},
+		{name: "not a JWT", path: "/planets", header: kongBearer("not.a.jwt"), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "forged: another key, the issuer's kid", path: "/planets", header: kongBearer(as.mint(with(nil, "openid", silver), issuertest.NewKey(t), as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "an unknown kid", path: "/planets", header: kongBearer(as.mint(with(nil, "openid", silver), issuertest.NewKey(t), "nokid")), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "alg none", path: "/planets", header: kongBearer(as.mintNone(with(nil, "openid", silver))), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "HS256 keyed with the public key", path: "/planets", header: kongBearer(as.mintHS256WithPublicKey(with(nil, "openid", silver))), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "expired a second ago (leeway 0)", path: "/planets", header: kongBearer(as.mint(with(func(c map[string]any) { c["exp"] = clock.Now().Add(-time.Second).Unix() }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "not valid for another minute (nbf)", path: "/planets", header: kongBearer(as.mint(with(func(c map[string]any) { c["nbf"] = clock.Now().Add(time.Minute).Unix() }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "another issuer", path: "/planets", header: kongBearer(as.mint(with(func(c map[string]any) { c["iss"] = "https://evil.example.com/oauth2/default" }, "openid", silver), nil, as.kid)), wantStatus: 401, wantBody: unauthorized, wantChallenge: challenge401},
+		{name: "another audience is forbidden, not unauthorized", path: "/asteroids", header: kongBearer(as.mint(with(func(c map[string]any) { c["aud"] = "api://other" }, "openid", silver), nil, as.kid)), wantStatus: 403, wantBody: forbidden, wantChallenge: challenge403},
+		{name: "an audience list holding ours", path: "/asteroids", header: kongBearer(as.mint(with(func(c map[string]any) { c["aud"] = []string{"api://other", "api://test"} }, "openid"), nil, as.kid)), wantStatus: 200},
+		{name: "no exp is not refused", path: "/asteroids", header: kongBearer(as.mint(with(func(c map[string]any) { delete(c, "exp") }, "openid"), nil, as.kid)), wantStatus: 200},
 		{name: "token in the access_token header", path: "/planets", header: http.Header{"Access-Token": {silverTok}}, wantStatus: 200},
 		{name: "token in the access_token query parameter", path: "/planets?access_token=" + url.QueryEscape(silverTok), wantStatus: 200},
 		{name: "another method", path: "/planets", header: http.Header{"Authorization": {"Bearer " + silverTok}, "X-Method": {"POST"}}, wantStatus: 404, wantBody: `{"message":"no Route matched with those values"}`},
-		{name: "no route", path: "/comets", header: bearer(silverTok), wantStatus: 404, wantBody: `{"message":"no Route matched with those values"}`},
+		{name: "no route", path: "/comets", header: kongBearer(silverTok), wantStatus: 404, wantBody: `{"message":"no Route matched with those values"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,7 +487,7 @@ func TestKongMessagesAndUpstreamDown(t *testing.T) {
 	}
 }
 
-func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+func kongBearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 
 // TestKongWithLocalOrg runs the kong input's flow against the local org,
 // validates and loads the decK file rendered from the recorded objects,
@@ -543,7 +543,7 @@ func TestKongWithLocalOrg(t *testing.T) {
 	goldTok := mulesofttest.SignIn(t, s, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
 	// A forged token: the silver token's header and claims with gold's
 	// scopes added, signed by a key of our own under the org's kid.
-	forged := forge(t, silverTok, app["GOLD_SCOPE"])
+	forged := kongForge(t, silverTok, app["GOLD_SCOPE"])
 
 	const unauthorized, forbidden = `{"message":"Unauthorized"}`, `{"message":"Forbidden"}`
 	tests := []struct {
@@ -578,9 +578,9 @@ func TestKongWithLocalOrg(t *testing.T) {
 	}
 }
 
-// forge re-signs a token's header and claims, with scopes added to scp,
+// kongForge re-signs a token's header and claims, with scopes added to scp,
 // with a key that is not the issuer's.
-func forge(t *testing.T, token string, addScopes ...string) string {
+func kongForge(t *testing.T, token string, addScopes ...string) string {
 	t.Helper()
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
