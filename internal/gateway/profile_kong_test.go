@@ -487,6 +487,7 @@ func TestKongMessagesAndUpstreamDown(t *testing.T) {
 	}
 }
 
+// kongBearer is an Authorization: Bearer header.
 func kongBearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
 
 // TestKongWithLocalOrg runs the kong input's flow against the local org,
