@@ -175,6 +175,7 @@ func Profiles() []Profile {
 		referenceProfile(),
 		mulesoftProfile(),
 		awsProfile(),
+		kongProfile(),
 	}
 }
 
