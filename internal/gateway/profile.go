@@ -169,6 +169,7 @@ func Profiles() []Profile {
 	return []Profile{
 		referenceProfile(),
 		mulesoftProfile(),
+		swagProfile(),
 	}
 }
 
