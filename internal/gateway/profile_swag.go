@@ -56,7 +56,13 @@ import (
 // refusals: the body is JSON {"Exception": "API Gateway encountered an
 // error. Error Message:  <message>. Request Details: Service - <api>,
 // Operation - <path>"}, the shape a third-party test suite observes for
-// API Gateway's 401 (with the double space); no WWW-Authenticate header.
+// API Gateway's 401 (with the double space; "Service - <api>, " is left out
+// when the native endpoint fails, as the route is not known there); no
+// WWW-Authenticate header. The messages are ours: "Unauthorized application
+// request. ..." (the observed message, for no or malformed credentials),
+// "Unable to validate the access token. ..." (a refused token: expired, or
+// invalid for every other reason), "The access token does not have the
+// scope ..." (403).
 //   - 401: no token, not `Bearer <token>`, or a token refused (bad
 //     signature, unknown key, wrong issuer or audience, expired), or the
 //     jwksuri could not be fetched;
@@ -123,8 +129,7 @@ type swagResources struct {
 
 // swagRoute is what a swag route's refusals name (Route.Extra).
 type swagRoute struct {
-	API      string // the API's name (Service)
-	Resource string // the resource path as the API defines it (Operation)
+	API string // the API's name (Service)
 }
 
 // loadSwag reads the alias and api-scopes.yaml into a Config.
@@ -249,7 +254,7 @@ func swagConfig(alias swagAlias, aliasName string, api swagAPIScopes, scopesName
 			}
 			seen[key] = where
 			c.Routes = append(c.Routes, Route{Method: strings.ToUpper(m), Path: res.Path, Scopes: scopes,
-				Extra: swagRoute{API: api.API, Resource: res.Path}})
+				Extra: swagRoute{API: api.API}})
 		}
 		return nil
 	}
@@ -288,8 +293,9 @@ func swagAllows(route Route, tok Token) bool {
 	return slices.ContainsFunc(route.Scopes, func(s string) bool { return slices.Contains(tok.Scopes, s) })
 }
 
-// swagRefuse answers as API Gateway does (status codes and body
-// unconfirmed, see swagProfile).
+// swagRefuse answers as API Gateway does (status codes, messages and body
+// unconfirmed, see swagProfile). The reason the gateway found goes to its
+// access log, not to the client.
 func swagRefuse(w http.ResponseWriter, r *http.Request, why Refusal) {
 	var status int
 	var msg string
@@ -297,9 +303,11 @@ func swagRefuse(w http.ResponseWriter, r *http.Request, why Refusal) {
 	case k == NoToken:
 		status, msg = http.StatusUnauthorized, "Unauthorized application request. The access token is missing"
 	case k == BadRequest:
-		status, msg = http.StatusUnauthorized, "Unauthorized application request. "+why.Description
+		status, msg = http.StatusUnauthorized, "Unauthorized application request. The Authorization header is not Bearer <access token>"
+	case k == Expired:
+		status, msg = http.StatusUnauthorized, "Unable to validate the access token. The access token has expired"
 	case k.TokenRefused():
-		status, msg = http.StatusUnauthorized, "Unable to validate the access token. "+why.Description
+		status, msg = http.StatusUnauthorized, "Unable to validate the access token. The access token is invalid"
 	case k == Unreachable:
 		status, msg = http.StatusUnauthorized, "Unable to validate the access token. The keys of the authorization server could not be fetched"
 	case k == InsufficientScope:
@@ -310,10 +318,12 @@ func swagRefuse(w http.ResponseWriter, r *http.Request, why Refusal) {
 	default: // UpstreamFailed
 		status, msg = http.StatusInternalServerError, "Native service provider error"
 	}
-	route, _ := why.Route.Extra.(swagRoute)
+	details := "Operation - " + r.URL.Path
+	if route, ok := why.Route.Extra.(swagRoute); ok {
+		details = "Service - " + route.API + ", " + details
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"Exception": fmt.Sprintf(
-		"API Gateway encountered an error. Error Message:  %s. Request Details: Service - %s, Operation - %s",
-		msg, route.API, route.Resource)})
+		"API Gateway encountered an error. Error Message:  %s. Request Details: %s", msg, details)})
 }
