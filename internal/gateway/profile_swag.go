@@ -45,6 +45,12 @@ import (
 // to any valid token. A resource in two API scopes is refused at load (the
 // product's rule for it is unconfirmed [u]).
 //
+// Application: the Identify & Authorize policy (OAuth2 token, registered
+// applications) identifies the token's client as an application whose
+// OAuth2 strategy names the alias; the profile accepts a token whose cid
+// (Okta's claim) or client_id [u] is the application's client id, and
+// answers 401 "Unauthorized application request" otherwise.
+//
 // Checks: iss equal to the alias's issuer (case-sensitive), the RS256
 // signature with a key of jwksuri, aud holding the audience, exp required
 // and not past, with DefaultLeeway of clock skew. Unconfirmed [u]: that
@@ -64,8 +70,9 @@ import (
 // invalid for every other reason), "The access token does not have the
 // scope ..." (403).
 //   - 401: no token, not `Bearer <token>`, or a token refused (bad
-//     signature, unknown key, wrong issuer or audience, expired), or the
-//     jwksuri could not be fetched;
+//     signature, unknown key, wrong issuer or audience, expired), a token of
+//     another client than the application's, or the jwksuri could not be
+//     fetched;
 //   - 403: a valid token without a scope mapped to the resource's API scope;
 //   - 404: no such resource (text/plain);
 //   - 500: the native endpoint did not answer.
@@ -110,8 +117,16 @@ type swagAPIScopes struct {
 	NativeEndpoint  string          `yaml:"nativeEndpoint"`
 	Audience        string          `yaml:"audience"`
 	AuthServerAlias string          `yaml:"authServerAlias"`
+	Application     swagApplication `yaml:"application"`
 	APIScopes       []swagAPIScope  `yaml:"apiScopes"`
 	Resources       []swagResources `yaml:"resources"`
+}
+
+// swagApplication is the application registered with the API, whose OAuth2
+// strategy identifies the token's client.
+type swagApplication struct {
+	Name     string `yaml:"name"`
+	ClientID string `yaml:"clientId"`
 }
 
 // swagAPIScope is one API scope and the alias scopes mapped to it.
@@ -127,9 +142,22 @@ type swagResources struct {
 	Methods []string `yaml:"methods"`
 }
 
-// swagRoute is what a swag route's refusals name (Route.Extra).
+// swagRoute is what a swag route's checks and refusals read (Route.Extra).
 type swagRoute struct {
-	API string // the API's name (Service)
+	API      string // the API's name (Service)
+	ClientID string // the client id of the API's registered application
+}
+
+// identifies reports whether the token's client is the route's registered
+// application: its cid (Okta's claim) or client_id is the application's
+// client id.
+func (r swagRoute) identifies(tok Token) bool {
+	for _, claim := range []string{"cid", "client_id"} {
+		if id, ok := tok.Claims[claim].(string); ok && id == r.ClientID {
+			return true
+		}
+	}
+	return false
 }
 
 // loadSwag reads the alias and api-scopes.yaml into a Config.
@@ -208,6 +236,8 @@ func parseSwagAPIScopes(f Artifact) (swagAPIScopes, error) {
 		return s, fmt.Errorf("%s: api: missing", f.Name)
 	case s.Audience == "":
 		return s, fmt.Errorf("%s: audience: missing", f.Name)
+	case s.Application.ClientID == "":
+		return s, fmt.Errorf("%s: application.clientId: missing", f.Name)
 	}
 	if err := checkURL("nativeEndpoint", s.NativeEndpoint); err != nil {
 		return s, fmt.Errorf("%s: %w", f.Name, err)
@@ -254,7 +284,7 @@ func swagConfig(alias swagAlias, aliasName string, api swagAPIScopes, scopesName
 			}
 			seen[key] = where
 			c.Routes = append(c.Routes, Route{Method: strings.ToUpper(m), Path: res.Path, Scopes: scopes,
-				Extra: swagRoute{API: api.API}})
+				Extra: swagRoute{API: api.API, ClientID: api.Application.ClientID}})
 		}
 		return nil
 	}
@@ -284,9 +314,13 @@ func swagConfig(alias swagAlias, aliasName string, api swagAPIScopes, scopesName
 	return c, nil
 }
 
-// swagAllows allows a route when it needs no scope or the token holds any
-// one of the alias scopes mapped to its API scope.
+// swagAllows allows a route when the token's client is the registered
+// application and the route needs no scope or the token holds any one of
+// the alias scopes mapped to its API scope.
 func swagAllows(route Route, tok Token) bool {
+	if r, ok := route.Extra.(swagRoute); !ok || !r.identifies(tok) {
+		return false
+	}
 	if len(route.Scopes) == 0 {
 		return true
 	}
@@ -310,6 +344,8 @@ func swagRefuse(w http.ResponseWriter, r *http.Request, why Refusal) {
 		status, msg = http.StatusUnauthorized, "Unable to validate the access token. The access token is invalid"
 	case k == Unreachable:
 		status, msg = http.StatusUnauthorized, "Unable to validate the access token. The keys of the authorization server could not be fetched"
+	case k == InsufficientScope && !why.Route.Extra.(swagRoute).identifies(why.Token):
+		status, msg = http.StatusUnauthorized, "Unauthorized application request. The token's client is not an application registered with the API"
 	case k == InsufficientScope:
 		status, msg = http.StatusForbidden, "The access token does not have the scope to access the resource. It needs one of: "+strings.Join(why.Route.Scopes, ", ")
 	case k == NotFound:

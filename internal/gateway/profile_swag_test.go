@@ -40,6 +40,8 @@ var swagValues = map[string]string{
 	"SILVER_SCOPE":       "http://myapp.com/scp/silver",
 	"GOLD_SCOPE":         "http://myapp.com/scp/gold",
 	"UPSTREAM_URI":       "https://solar-system.example.com",
+	"WEB_APP_LABEL":      "solar system web app",
+	"WEB_APP.clientId":   "0oa8x2kq1tGZ3mVqW5d7",
 }
 
 // renderSwag renders a template file with values.
@@ -246,7 +248,7 @@ func TestSwagLoads(t *testing.T) {
 		}
 		for i, r := range c.Routes {
 			if r.Method != want[i].Method || r.Path != want[i].Path || !slices.Equal(r.Scopes, want[i].Scopes) ||
-				r.Extra != (swagRoute{API: "SolarSystem"}) {
+				r.Extra != (swagRoute{API: "SolarSystem", ClientID: swagValues["WEB_APP.clientId"]}) {
 				t.Errorf("routes[%d] = %+v, want %+v", i, r, want[i])
 			}
 		}
@@ -275,6 +277,7 @@ func TestSwagLoadErrors(t *testing.T) {
 		{"a resource without methods", 1, "{path: /asteroids, methods: [GET]}", "{path: /asteroids}", "api-scopes.yaml: resources[0].methods: none"},
 		{"an unknown key", 1, "nativeEndpoint:", "endpoint:", "api-scopes.yaml: line 11: field endpoint not found"},
 		{"no audience", 1, `audience: "api://solarsystem"`, "", "api-scopes.yaml: audience: missing"},
+		{"no application", 1, `clientId: "0oa8x2kq1tGZ3mVqW5d7"`, "", "api-scopes.yaml: application.clientId: missing"},
 		{"a native endpoint that is no URL", 1, `nativeEndpoint: "https://solar-system.example.com"`, `nativeEndpoint: "solar-system"`, "api-scopes.yaml: nativeEndpoint:"},
 	}
 	for _, tt := range tests {
@@ -308,7 +311,7 @@ func TestSwagLoadErrors(t *testing.T) {
 func newSwagGateway(t *testing.T, as *authServer, up string) string {
 	t.Helper()
 	vals := map[string]string{"AUTH_SERVER_NAME": "test AS", "AUTH_SERVER.issuer": as.issuer(), "AUDIENCE": "api://test",
-		"SILVER_SCOPE": silver, "GOLD_SCOPE": gold, "UPSTREAM_URI": up}
+		"SILVER_SCOPE": silver, "GOLD_SCOPE": gold, "UPSTREAM_URI": up, "WEB_APP_LABEL": "test app", "WEB_APP.clientId": "0oaapp"}
 	dir := t.TempDir()
 	var paths []string
 	for _, f := range swagArtifacts(t, vals) {
@@ -382,6 +385,10 @@ func TestSwagProfileAnswers(t *testing.T) {
 		{"alg none", "/asteroids", "Bearer " + as.mintNone(as.claims()), 401, ""},
 		{"not a JWT", "/asteroids", "Bearer not.a.jwt", 401, ""},
 		{"no such resource", "/comets", "Bearer " + goldTok, 404, "404 Not Found"},
+		{"another client", "/planets", "Bearer " + as.Sign(with(as.claims(silver), map[string]any{"cid": "0oaother"})), 401,
+			swagException("Unauthorized application request. The token's client is not an application registered with the API", "/planets")},
+		{"the client in client_id", "/planets", "Bearer " + as.Sign(with(as.claims(silver), map[string]any{"client_id": "0oaapp"}, "cid")), 200, `{"path":"/planets"}`},
+		{"no client", "/asteroids", "Bearer " + as.Sign(with(as.claims(), nil, "cid")), 401, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
