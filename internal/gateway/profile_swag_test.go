@@ -592,3 +592,66 @@ func swagForge(t *testing.T, raw string) string {
 	}
 	return out
 }
+
+// TestSwagRemoteIntrospection: an alias with remote introspection (RFC
+// 7662) instead of local introspection has each token introspected with
+// the client of remoteIntrospectionConfig, its secret from
+// INTROSPECTION_CLIENT_SECRET.
+func TestSwagRemoteIntrospection(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	vals := map[string]string{"AUTH_SERVER_NAME": "test AS", "AUTH_SERVER.issuer": as.issuer(), "AUDIENCE": "api://test",
+		"SILVER_SCOPE": silver, "GOLD_SCOPE": gold, "UPSTREAM_URI": up.srv.URL, "WEB_APP_LABEL": "test app", "WEB_APP.clientId": "0oaapp"}
+	files := swagArtifacts(t, vals)
+	local := `"localIntrospectionConfig": {
+    "issuer": "` + as.issuer() + `",
+    "jwksuri": "` + as.issuer() + `/v1/keys"
+  }`
+	remote := `"remoteIntrospectionConfig": {
+    "introspectionEndpoint": "` + as.issuer() + `/v1/introspect",
+    "clientId": "` + as.clientID + `"
+  }`
+	if !bytes.Contains(files[0].Data, []byte(local)) {
+		t.Fatalf("the rendered alias has no %s", local)
+	}
+	files[0].Data = bytes.Replace(files[0].Data, []byte(local), []byte(remote), 1)
+	if err := validateSwagAlias(swagAliasSchema(t), files[0].Data); err != nil {
+		t.Fatalf("the alias with remote introspection: %v", err)
+	}
+
+	t.Setenv(DefaultClientSecretEnv, "")
+	if _, err := loadSwag(files); err == nil || !strings.Contains(err.Error(), "alias.json: remoteIntrospectionConfig.clientSecret: environment variable INTROSPECTION_CLIENT_SECRET is not set") {
+		t.Errorf("without the secret: %v", err)
+	}
+	t.Setenv(DefaultClientSecretEnv, as.secret)
+	c, err := loadSwag(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode != ModeIntrospect || c.Introspection.URL != as.issuer()+"/v1/introspect" || c.Introspection.ClientID != as.clientID || c.Issuer != as.issuer() {
+		t.Fatalf("loaded %+v", c)
+	}
+	g, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := newServer(t, g)
+	silverTok := as.Sign(as.claims("openid", silver))
+	revoked := as.Sign(as.claims("openid", silver))
+	as.revoke(revoked)
+	tests := []struct {
+		name, path, token string
+		status            int
+	}{
+		{"silver, planets", "/planets", silverTok, 200},
+		{"silver, moons", "/moons", silverTok, 403},
+		{"revoked", "/planets", revoked, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if resp, body := get(t, gw+tt.path, "Bearer "+tt.token); resp.StatusCode != tt.status {
+				t.Errorf("%d %s, want %d", resp.StatusCode, body, tt.status)
+			}
+		})
+	}
+}
