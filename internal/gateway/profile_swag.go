@@ -264,7 +264,8 @@ func swagConfig(alias swagAlias, aliasName string, api swagAPIScopes, scopesName
 			return Config{}, err
 		}
 		c.Mode = ModeIntrospect
-		c.Introspection = Introspection{URL: r.IntrospectionEndpoint, ClientID: r.ClientID, ClientSecret: secret}
+		c.Introspection = Introspection{URL: r.IntrospectionEndpoint, ClientID: r.ClientID,
+			ClientSecretEnv: DefaultClientSecretEnv, ClientSecret: secret}
 		// The issuer the introspection answers carry: the endpoint's
 		// authorization server, {issuer}/v1/introspect at Okta.
 		c.Issuer = strings.TrimSuffix(r.IntrospectionEndpoint, "/v1/introspect")
