@@ -25,11 +25,15 @@ import (
 //     very body of POST /rest/apigateway/alias: issuer and jwksuri (or, if it
 //     has no localIntrospectionConfig, remoteIntrospectionConfig's
 //     introspectionEndpoint and clientId, the secret then read from
-//     INTROSPECTION_CLIENT_SECRET), and the alias's scopes;
+//     INTROSPECTION_CLIENT_SECRET and the issuer taken as the endpoint
+//     without /v1/introspect, Okta's layout), and the alias's scopes. Keys
+//     are matched as encoding/json does (case-insensitively); the exact
+//     spelling is checked by the alias's schema in the tests;
 //   - api-scopes.yaml (`get-settings --swag_api_scopes`), apicenter's record
-//     of the console steps webMethods has no file for: the API's name,
-//     version and native endpoint, the OAuth2 strategy's audience, the API
-//     scopes (resources and methods) and the alias scopes mapped to each.
+//     of the console steps webMethods has no file for: the API's name and
+//     native endpoint, the OAuth2 strategy's audience, the registered
+//     application's client id, the API scopes (resources and methods) and
+//     the alias scopes mapped to each.
 //     webMethods' own mapping (POST /rest/apigateway/scopes, GatewayScope)
 //     names the API scopes by ids API Gateway makes when the API is
 //     created, so it cannot be written before the API exists.
