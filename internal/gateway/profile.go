@@ -176,6 +176,7 @@ func Profiles() []Profile {
 		mulesoftProfile(),
 		awsProfile(),
 		kongProfile(),
+		swagProfile(),
 	}
 }
 
