@@ -55,7 +55,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		want  string
 	}{
 		// flags
-		{name: "no input", args: []string{}, code: exitcode.Usage, want: "--mulesoft_policy or --input FILE"},
+		{name: "no input", args: []string{}, code: exitcode.Usage, want: "or --input FILE (see 'apicenter bootstrap --help')"},
 		{name: "two inputs", args: []string{"--mulesoft", "--mulesoft-policy"}, code: exitcode.Usage, want: "pass exactly one of"},
 		{name: "unknown flag", args: []string{"--mulesoft", "--colour"}, code: exitcode.Usage, want: "unknown flag: --colour"},
 		{name: "set without =", args: []string{"--mulesoft", "--set", "AUDIENCE"}, code: exitcode.Usage, want: `--set "AUDIENCE": write --set NAME=VALUE`},
