@@ -174,6 +174,7 @@ func Profiles() []Profile {
 	return []Profile{
 		referenceProfile(),
 		mulesoftProfile(),
+		apigeeProfile(),
 	}
 }
 
