@@ -120,9 +120,11 @@ type (
 		Name    string `xml:"name,attr"`
 		Enabled string `xml:"enabled,attr"`
 		// RaiseFault
-		Status      string `xml:"FaultResponse>Set>StatusCode"`
-		Payload     string `xml:"FaultResponse>Set>Payload"`
-		ContentType string `xml:"FaultResponse>Set>Payload>contentType,attr"`
+		Status  string `xml:"FaultResponse>Set>StatusCode"`
+		Payload struct {
+			ContentType string `xml:"contentType,attr"`
+			Text        string `xml:",chardata"`
+		} `xml:"FaultResponse>Set>Payload"`
 		// VerifyJWT
 		Algorithm string `xml:"Algorithm"`
 		Source    string `xml:"Source"`
@@ -346,11 +348,11 @@ func apigeeRaiseFault(pol apigeePolicyXML) (apigeeFault, error) {
 	if err != nil || status < 400 || status > 599 {
 		return apigeeFault{}, fmt.Errorf("RaiseFault %s: StatusCode %q is not an error status", pol.Name, pol.Status)
 	}
-	ct := pol.ContentType
+	ct := pol.Payload.ContentType
 	if ct == "" {
 		ct = "text/plain"
 	}
-	return apigeeFault{Name: pol.Name, Status: status, ContentType: ct, Payload: pol.Payload}, nil
+	return apigeeFault{Name: pol.Name, Status: status, ContentType: ct, Payload: pol.Payload.Text}, nil
 }
 
 // apigeeVerifyJWT checks the VerifyJWT settings the emulator reproduces:
@@ -521,7 +523,16 @@ func apigeeRefuse(w http.ResponseWriter, _ *http.Request, why Refusal) {
 
 // apigeeFaultJSON writes Apigee's fault body.
 func apigeeFaultJSON(w http.ResponseWriter, status int, faultstring, errorcode string) {
-	b, _ := json.Marshal(map[string]any{"fault": map[string]any{"faultstring": faultstring, "detail": map[string]string{"errorcode": errorcode}}})
+	type detail struct {
+		Errorcode string `json:"errorcode"`
+	}
+	type fault struct {
+		Faultstring string `json:"faultstring"`
+		Detail      detail `json:"detail"`
+	}
+	b, _ := json.Marshal(struct {
+		Fault fault `json:"fault"`
+	}{fault{faultstring, detail{errorcode}}})
 	apigeeWrite(w, status, "application/json", string(b))
 }
 
