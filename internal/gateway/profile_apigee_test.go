@@ -255,14 +255,14 @@ func TestApigeeBundleLints(t *testing.T) {
 		want   string
 	}{
 		{"as rendered", nil, ""},
-		{"the original's scope condition", edit(proxy, `not ((jwt.VerifyOktaJWT.claim.scp = "http://myapp.com/scp/silver")`, `(jwt.VerifyOktaJWT.claim.scp !~ "*http://myapp.com/scp/silver*") or ((jwt.VerifyOktaJWT.claim.scp = "x")`), `"!~" is not an operator`},
+		{"the original's scope condition", edit(proxy, `not ((jwt.JWT-VerifyOkta.claim.scp = "http://myapp.com/scp/silver")`, `(jwt.JWT-VerifyOkta.claim.scp !~ "*http://myapp.com/scp/silver*") or ((jwt.JWT-VerifyOkta.claim.scp = "x")`), `"!~" is not an operator`},
 		{"an unterminated grouping", edit(proxy, `(request.verb = "GET")</Condition>`, `(request.verb = "GET"</Condition>`), "unterminated grouping"},
 		{"an unquoted value", edit(proxy, `request.verb = "GET"`, `request.verb = GET`), "needs a quoted string"},
 		{"a step naming no policy", edit(proxy, "<Name>RF-NotFound</Name>", "<Name>RF-Missing</Name>"), `the policy "RF-Missing"`},
 		{"a policy no step uses", func(f map[string][]byte) {
 			f["apiproxy/policies/Spare.xml"] = []byte(`<RaiseFault name="Spare"/>`)
 		}, "Spare.xml: no step uses it"},
-		{"a policy named otherwise", edit("apiproxy/policies/VerifyOktaJWT.xml", `name="VerifyOktaJWT"`, `name="Verify"`), "is not named as its file"},
+		{"a policy named otherwise", edit("apiproxy/policies/JWT-VerifyOkta.xml", `name="JWT-VerifyOkta"`, `name="Verify"`), "is not named as its file"},
 		{"malformed XML", edit("apiproxy/targets/default.xml", "</URL>", "</Url>"), "element <URL> closed by </Url>"},
 		{"a policy left out of the manifest", edit("apiproxy/solar-system.xml", "<Policy>RF-NotFound</Policy>", ""), "<Policies> lists"},
 		{"a proxy endpoint without its file", edit("apiproxy/solar-system.xml", "<ProxyEndpoint>default</ProxyEndpoint>", "<ProxyEndpoint>other</ProxyEndpoint>"), "ProxyEndpoint other"},
@@ -409,11 +409,11 @@ func TestApigeeBundleLoadErrors(t *testing.T) {
 		file, old, new, want string
 	}{
 		{proxy, `(request.verb = "GET")</Condition>`, `(request.verb = "GET"</Condition>`, "flow planets: Condition: column"},
-		{proxy, `jwt.VerifyOktaJWT.claim.scp = "http://myapp.com/scp/gold"`, `jwt.VerifyOktaJWT.claim.scp !~ "http://myapp.com/scp/gold"`, `step RF-NeedsGoldScope: Condition: column`},
-		{proxy, "<Name>VerifyOktaJWT</Name>", "<Name>ExtractBearerToken</Name>", "flow planets: step RF-NeedsSilverScope: before VerifyJWT"},
-		{"apiproxy/policies/VerifyOktaJWT.xml", "RS256", "HS256", `Algorithm "HS256"`},
-		{"apiproxy/policies/VerifyOktaJWT.xml", "<Audience>api://solarsystem</Audience>", "", "Issuer and Audience are needed"},
-		{"apiproxy/policies/VerifyOktaJWT.xml", "<Source>okta.token</Source>", "<Source>other.token</Source>", `Source "other.token"`},
+		{proxy, `jwt.JWT-VerifyOkta.claim.scp = "http://myapp.com/scp/gold"`, `jwt.JWT-VerifyOkta.claim.scp !~ "http://myapp.com/scp/gold"`, `step RF-NeedsGoldScope: Condition: column`},
+		{proxy, "<Name>JWT-VerifyOkta</Name>", "<Name>EV-BearerToken</Name>", "flow planets: step RF-NeedsSilverScope: before VerifyJWT"},
+		{"apiproxy/policies/JWT-VerifyOkta.xml", "RS256", "HS256", `Algorithm "HS256"`},
+		{"apiproxy/policies/JWT-VerifyOkta.xml", "<Audience>api://solarsystem</Audience>", "", "Issuer and Audience are needed"},
+		{"apiproxy/policies/JWT-VerifyOkta.xml", "<Source>okta.token</Source>", "<Source>other.token</Source>", `Source "other.token"`},
 		{"apiproxy/policies/RF-NeedsGoldScope.xml", "<StatusCode>403</StatusCode>", "<StatusCode>forbidden</StatusCode>", `StatusCode "forbidden"`},
 		{proxy, "<Name>RF-NeedsSilverScope</Name>", "<Name>RF-Nothing</Name>", `no policy "RF-Nothing"`},
 	}
