@@ -177,6 +177,7 @@ func Profiles() []Profile {
 		awsProfile(),
 		kongProfile(),
 		swagProfile(),
+		apigeeProfile(),
 	}
 }
 
