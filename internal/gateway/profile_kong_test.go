@@ -354,6 +354,9 @@ func TestKongGateway(t *testing.T) {
 
 	with := func(change func(map[string]any), scopes ...string) map[string]any {
 		cl := as.claims(scopes...)
+		// Issued at the gateway's (frozen) clock: a wall-clock iat can be a
+		// second past it and Kong refuses an iat in the future.
+		cl["iat"] = clock.Now().Unix()
 		if change != nil {
 			change(cl)
 		}
@@ -545,6 +548,12 @@ func TestKongWithLocalOrg(t *testing.T) {
 	// A forged token: the silver token's header and claims with gold's
 	// scopes added, signed by a key of our own under the org's kid.
 	forged := kongForge(t, silverTok, app["GOLD_SCOPE"])
+	// The gateway's clock starts once the tokens exist: Kong refuses an
+	// iat in the future, and the org's iat can be a second past a clock
+	// frozen before the sign-ins.
+	clock.mu.Lock()
+	clock.now = time.Now()
+	clock.mu.Unlock()
 
 	const unauthorized, forbidden = `{"message":"Unauthorized"}`, `{"message":"Forbidden"}`
 	tests := []struct {
