@@ -78,8 +78,6 @@ func TestAppValidation(t *testing.T) {
 	ctx := context.Background()
 	noRedirect := newOIDCApp("x", "web")
 	noRedirect.Settings.OauthClient.RedirectUris = nil
-	browserSecret := newOIDCApp("x", "browser")
-	browserSecret.Credentials.OauthClient.TokenEndpointAuthMethod = "client_secret_basic"
 	serviceCode := newOIDCApp("x", "service")
 	serviceCode.Settings.OauthClient.GrantTypes = append(serviceCode.Settings.OauthClient.GrantTypes, ptr(okta.OAuthGrantType("authorization_code")))
 	noLabel := newOIDCApp("", "web")
@@ -89,7 +87,6 @@ func TestAppValidation(t *testing.T) {
 		cause string
 	}{
 		{"web without redirect uris", noRedirect, "redirect_uris"},
-		{"browser with a secret", browserSecret, "token_endpoint_auth_method"},
 		{"service with authorization_code", serviceCode, "grant_types"},
 		{"no label", noLabel, "label"},
 	}

@@ -659,7 +659,7 @@ func (b *policyBody) validate(st *State) error {
 		if c == "ALL_CLIENTS" {
 			continue
 		}
-		if _, ok := st.Apps[c]; !ok {
+		if st.appByClientID(c) == nil {
 			return errValidation("conditions.clients.include", "conditions.clients.include: Invalid client id "+c)
 		}
 	}

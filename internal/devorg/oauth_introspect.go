@@ -91,10 +91,10 @@ func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 		// A client may revoke only its own tokens; anything else is
 		// silently ignored, as RFC 7009 allows.
-		if validAccess && c.Cid == app.ID {
+		if validAccess && c.Cid == app.ClientID() {
 			st.Revoked[c.JTI] = time.Unix(c.Exp, 0).UTC()
 		}
-		if rt := st.RefreshTokens[token]; rt != nil && rt.ClientID == app.ID && rt.AuthServerID == s.id {
+		if rt := st.RefreshTokens[token]; rt != nil && rt.ClientID == app.ClientID() && rt.AuthServerID == s.id {
 			delete(st.RefreshTokens, token)
 		}
 		now := o.now()
@@ -174,7 +174,7 @@ func (o *Org) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 		registered := false
 		o.view(func(st *State) {
-			if app := st.Apps[idc.Aud]; app != nil {
+			if app := st.appByClientID(idc.Aud); app != nil {
 				registered = slices.Contains(app.PostLogoutRedirectURIs, target)
 			}
 		})
