@@ -71,6 +71,18 @@ type User struct {
 	// PasswordHash is a salted hash (see hashPassword); the password itself
 	// is never stored.
 	PasswordHash string `json:"passwordHash,omitempty"`
+	// ImportedHash is a password imported as a hash; it wins over
+	// PasswordHash until the password is changed.
+	ImportedHash *ImportedHash `json:"importedHash,omitempty"`
+	// RecoveryQuestion is credentials.recovery_question; its answer is
+	// kept only as a salted hash, and never answered.
+	RecoveryQuestion *RecoveryQuestion `json:"recoveryQuestion,omitempty"`
+}
+
+// RecoveryQuestion is a user's recovery question.
+type RecoveryQuestion struct {
+	Question   string `json:"question"`
+	AnswerHash string `json:"answerHash"`
 }
 
 // Login returns profile.login.
