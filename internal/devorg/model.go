@@ -114,6 +114,7 @@ type Scope struct {
 	Consent         string `json:"consent"`         // IMPLICIT, REQUIRED
 	MetadataPublish string `json:"metadataPublish"` // ALL_CLIENTS, NO_CLIENTS
 	Default         bool   `json:"default"`
+	Optional        bool   `json:"optional"`
 }
 
 // Claim is a custom claim of an authorization server.

@@ -66,6 +66,9 @@ var ErrBadState = errors.New("not a saved org")
 type Org struct {
 	opts Options
 	now  func() time.Time
+	// newKey makes an RS256 signing key (newSigningKey); always called
+	// outside mu, as it is slow.
+	newKey func(now time.Time) (*SigningKey, error)
 
 	mu sync.Mutex
 	st *State
@@ -80,7 +83,7 @@ func New(opts Options) (*Org, error) {
 	if opts.APIToken == "" {
 		return nil, errors.New("devorg: an API token is required")
 	}
-	o := &Org{opts: opts, now: opts.Clock}
+	o := &Org{opts: opts, now: opts.Clock, newKey: newSigningKey}
 	if o.now == nil {
 		o.now = time.Now
 	}
