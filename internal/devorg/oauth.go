@@ -210,7 +210,10 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/oauth-authorization-server") {
 		delete(doc, "userinfo_endpoint")
 		delete(doc, "id_token_signing_alg_values_supported")
-		delete(doc, "subject_types_supported")
+		if s.as != nil {
+			// Okta's org server lists it here too; custom servers do not.
+			delete(doc, "subject_types_supported")
+		}
 	}
 	writeJSON(w, http.StatusOK, doc)
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -115,7 +116,23 @@ func (o *Org) APIToken() string { return o.opts.APIToken }
 func (o *Org) SetBaseURL(u string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.opts.BaseURL = strings.TrimSuffix(u, "/")
+	o.opts.BaseURL = orgURL(strings.TrimSuffix(u, "/"))
+}
+
+// orgURL drops the scheme's default port from an org URL
+// (https://127.0.0.1:443 is https://127.0.0.1), as Okta's org URLs and
+// issuers never carry one: a client that normalises URLs would otherwise
+// fail its issuer comparison.
+func orgURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	if p.Scheme == "https" && p.Port() == "443" || p.Scheme == "http" && p.Port() == "80" {
+		p.Host = strings.TrimSuffix(p.Host, ":"+p.Port())
+		return p.String()
+	}
+	return u
 }
 
 // baseURL returns the org URL for a request.
@@ -130,7 +147,7 @@ func (o *Org) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return orgURL(scheme + "://" + r.Host)
 }
 
 func newState() *State {
