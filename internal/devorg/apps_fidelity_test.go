@@ -2,13 +2,16 @@ package devorg_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // rawCall sends body (a JSON-able value or nil) through the SDK's request
@@ -140,9 +143,10 @@ func TestAppRoundTripsWhatOktaKeeps(t *testing.T) {
 	}
 }
 
-// TestAppCustomClientID: a client-chosen client_id is kept, and unique.
+// TestAppCustomClientID: a client-chosen client_id is kept, unique, and
+// the one the token endpoint knows the app by.
 func TestAppCustomClientID(t *testing.T) {
-	_, c := startOrg(t)
+	srv, c := startOrg(t)
 	ctx := context.Background()
 	app := newOIDCApp("custom id", "service")
 	app.Credentials.OauthClient.ClientId = "my-service-client"
@@ -154,6 +158,20 @@ func TestAppCustomClientID(t *testing.T) {
 	again.Credentials.OauthClient.ClientId = "my-service-client"
 	_, _, err := c.Application.CreateApplication(ctx, again, nil)
 	wantOktaErr(t, err, "E0000001", "client_id")
+
+	must[*okta.OAuth2Scope](t)(c.AuthorizationServer.CreateOAuth2Scope(ctx, "default", okta.OAuth2Scope{Name: "solar:read"}))
+	cc := clientcredentials.Config{ClientID: "my-service-client", ClientSecret: got.Credentials.OauthClient.ClientSecret,
+		TokenURL: srv.URL + "/oauth2/default/v1/token", Scopes: []string{"solar:read"}}
+	tok, err := cc.Token(ctx)
+	if err != nil {
+		t.Fatalf("client credentials with the chosen client_id: %v", err)
+	}
+	parts := strings.Split(tok.AccessToken, ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil || claims["cid"] != "my-service-client" {
+		t.Fatalf("access token cid = %v (%v), want my-service-client", claims["cid"], err)
+	}
 }
 
 // TestAppWithoutUniversalLogoutAnswersNull pins the recorded Okta answer
