@@ -125,12 +125,9 @@ func timeOrNil(t *time.Time) any {
 	return oktaTime(*t)
 }
 
-// renderUserBrief answers a user as Okta does in lists: only a self link.
-func renderUserBrief(base string, u *User) obj {
-	profile := obj{"mobilePhone": nil, "secondEmail": nil}
-	for k, v := range u.Profile {
-		profile[k] = v
-	}
+// userCredentials answers a user's credentials as Okta does: never a
+// password or a recovery answer, only that they exist and the question.
+func userCredentials(u *User) obj {
 	creds := obj{"provider": obj{"type": "OKTA", "name": "OKTA"}}
 	if u.hasPassword() && u.PasswordChanged != nil {
 		creds["password"] = obj{}
@@ -138,6 +135,16 @@ func renderUserBrief(base string, u *User) obj {
 	if u.RecoveryQuestion != nil {
 		creds["recovery_question"] = obj{"question": u.RecoveryQuestion.Question}
 	}
+	return creds
+}
+
+// renderUserBrief answers a user as Okta does in lists: only a self link.
+func renderUserBrief(base string, u *User) obj {
+	profile := obj{"mobilePhone": nil, "secondEmail": nil}
+	for k, v := range u.Profile {
+		profile[k] = v
+	}
+	creds := userCredentials(u)
 	return obj{
 		"id":              u.ID,
 		"status":          u.Status,
@@ -552,6 +559,7 @@ func (o *Org) changePassword(r *http.Request) (int, any, error) {
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
+	var out obj
 	err := o.withUser(r, true, func(_ *State, u *User) error {
 		if !u.hasPassword() || !checkPassword(u, in.Old.Value) {
 			return newAPIError(http.StatusForbidden, "E0000014", "Update of credentials failed", "oldPassword: The credentials provided were incorrect.")
@@ -562,7 +570,8 @@ func (o *Org) changePassword(r *http.Request) (int, any, error) {
 		now := nowMillis(o)
 		u.setPassword(in.New.Value, &now)
 		u.LastUpdated = now
+		out = userCredentials(u)
 		return nil
 	})
-	return http.StatusOK, obj{"password": obj{}, "provider": obj{"type": "OKTA", "name": "OKTA"}}, err
+	return http.StatusOK, out, err
 }
