@@ -133,9 +133,10 @@ func (b *appBody) oauthCredentials() (oauthClientCredentials, map[string]any, er
 var serviceGrantTypes = []string{"client_credentials", "implicit", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:saml2-bearer"}
 
 // apply validates an OIDC app body as Okta does and copies it into a.
-// Okta accepts any app name (an OIN catalog name makes an instance of that
-// catalog app), a secret for any application type, and implicit beside
-// client_credentials for a service app; it refuses what apply refuses.
+// Okta accepts any app name (an OIN catalog name included), a secret for
+// any application type, and implicit beside client_credentials for a
+// service app (issue 11, seen with real clients); it refuses what apply
+// refuses.
 func (b *appBody) apply(a *App) error {
 	if b.SignOnMode != "OPENID_CONNECT" {
 		return errValidation("signOnMode", "signOnMode: the local org supports OPENID_CONNECT apps only")
