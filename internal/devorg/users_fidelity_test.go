@@ -3,6 +3,7 @@ package devorg_test
 import (
 	"context"
 	"crypto/md5"
+	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -101,21 +102,45 @@ func TestUserImportedPasswordHash(t *testing.T) {
 			h := tt.hash
 			req.Credentials = &okta.UserCredentials{Password: &okta.PasswordCredential{Hash: &h}}
 			u := must[*okta.User](t)(c.User.CreateUser(ctx, req, nil))
-			if u.Status != "ACTIVE" {
-				t.Fatalf("status = %s, want ACTIVE (a user with an imported password)", u.Status)
-			}
-			if got := authnStatus(t, srv.URL, login, password); got != http.StatusOK {
-				t.Fatalf("sign-in with the original password: %d", got)
-			}
-			if got := authnStatus(t, srv.URL, login, password+"x"); got != http.StatusUnauthorized {
-				t.Fatalf("sign-in with a wrong password: %d", got)
-			}
+			checkSignIn(t, srv.URL, u, login, password)
 		})
 	}
+	// PBKDF2's parameters are not in the SDK v2's hash object: raw JSON.
+	t.Run("PBKDF2", func(t *testing.T) {
+		key, err := pbkdf2.Key(sha512.New, password, salt, 1000, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created, err := rawCall(t, c, "POST", "/api/v1/users", map[string]any{
+			"profile": map[string]any{"login": "pbkdf2@example.com", "email": "pbkdf2@example.com", "firstName": "P", "lastName": "B"},
+			"credentials": map[string]any{"password": map[string]any{"hash": map[string]any{"algorithm": "PBKDF2",
+				"salt": salt64, "value": base64.StdEncoding.EncodeToString(key), "iterationCount": 1000, "keySize": 32, "digestAlgorithm": "SHA512_HMAC"}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, _ := created["status"].(string)
+		checkSignIn(t, srv.URL, &okta.User{Status: status}, "pbkdf2@example.com", password)
+	})
 	bad := newUser("badhash@example.com", "")
 	bad.Credentials = &okta.UserCredentials{Password: &okta.PasswordCredential{Hash: &okta.PasswordCredentialHash{Algorithm: "SHA-256", Salt: salt64, SaltOrder: "SIDEWAYS", Value: digest(sha256.New, "PREFIX")}}}
 	_, _, err = c.User.CreateUser(ctx, bad, nil)
 	wantOktaErr(t, err, "E0000001", "saltOrder")
+}
+
+// checkSignIn checks that a user with an imported password is ACTIVE and
+// signs in with the original password only.
+func checkSignIn(t *testing.T, url string, u *okta.User, login, password string) {
+	t.Helper()
+	if u.Status != "ACTIVE" {
+		t.Fatalf("status = %s, want ACTIVE (a user with an imported password)", u.Status)
+	}
+	if got := authnStatus(t, url, login, password); got != http.StatusOK {
+		t.Fatalf("sign-in with the original password: %d", got)
+	}
+	if got := authnStatus(t, url, login, password+"x"); got != http.StatusUnauthorized {
+		t.Fatalf("sign-in with a wrong password: %d", got)
+	}
 }
 
 // TestUserRecoveryQuestion: the question is validated, stored and
