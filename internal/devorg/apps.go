@@ -183,6 +183,11 @@ func (b *appBody) apply(a *App) error {
 			}
 		}
 	}
+	if s.ApplicationType == "web" && !slices.Contains(s.GrantTypes, "authorization_code") {
+		// Okta's apps reference: a web app must have at least
+		// authorization_code; its DCR answers this very sentence.
+		return errValidation("settings", "'grant_types' must contain 'authorization_code' when 'application_type' is 'web'.")
+	}
 	if s.ApplicationType == "browser" && slices.Contains(s.GrantTypes, "client_credentials") {
 		return errValidation("settings", "settings.oauthClient.grant_types: Client Credentials flow is not allowed for a browser application")
 	}

@@ -81,6 +81,8 @@ func TestAppValidation(t *testing.T) {
 	serviceCode := newOIDCApp("x", "service")
 	serviceCode.Settings.OauthClient.GrantTypes = append(serviceCode.Settings.OauthClient.GrantTypes, ptr(okta.OAuthGrantType("authorization_code")))
 	noLabel := newOIDCApp("", "web")
+	webWithoutCode := newOIDCApp("x", "web")
+	webWithoutCode.Settings.OauthClient.GrantTypes = []*okta.OAuthGrantType{ptr(okta.OAuthGrantType("client_credentials"))}
 	tests := []struct {
 		name  string
 		app   *okta.OpenIdConnectApplication
@@ -89,6 +91,7 @@ func TestAppValidation(t *testing.T) {
 		{"web without redirect uris", noRedirect, "redirect_uris"},
 		{"service with authorization_code", serviceCode, "grant_types"},
 		{"no label", noLabel, "label"},
+		{"web without authorization_code", webWithoutCode, "'grant_types' must contain 'authorization_code'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,5 +122,27 @@ func getJSON(t *testing.T, u string, v any) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		t.Fatalf("GET %s: %v", u, err)
+	}
+}
+
+// TestRegisterWebClientWithoutCodeGrant answers what Okta answers Mulesoft
+// for a web client with only the implicit grant (quoted in Salesforce's
+// help article 001123173): a web app must have authorization_code.
+func TestRegisterWebClientWithoutCodeGrant(t *testing.T) {
+	f := newOAuthFixture(t)
+	body := `{"client_name":"OKTA_CLIENT_WITHOUT_AUTHCODE","redirect_uris":["http://localhost"],"response_types":["token","id_token"],"grant_types":["implicit"],"token_endpoint_auth_method":"client_secret_basic"}`
+	req, _ := http.NewRequest(http.MethodPost, f.url+"/oauth2/v1/clients", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "SSWS "+testAPIToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&got)
+	want := map[string]any{"error": "invalid_client_metadata", "error_description": "'grant_types' must contain 'authorization_code' when 'application_type' is 'web'."}
+	if resp.StatusCode != http.StatusBadRequest || got["error"] != want["error"] || got["error_description"] != want["error_description"] {
+		t.Fatalf("got %d %v, want 400 %v", resp.StatusCode, got, want)
 	}
 }
