@@ -51,40 +51,92 @@ type oauthClientSettings struct {
 }
 
 type appBody struct {
-	Name        string          `json:"name"`
-	Label       string          `json:"label"`
-	SignOnMode  string          `json:"signOnMode"`
-	Credentials *appCredentials `json:"credentials"`
-	Settings    map[string]any  `json:"settings"`
+	Name            string          `json:"name"`
+	Label           string          `json:"label"`
+	SignOnMode      string          `json:"signOnMode"`
+	Credentials     *appCredentials `json:"credentials"`
+	Settings        map[string]any  `json:"settings"`
+	Profile         map[string]any  `json:"profile"`
+	UniversalLogout map[string]any  `json:"universalLogout"`
 }
 
 // appCredentials is the credentials of an app body.
 type appCredentials struct {
-	OAuthClient *oauthClientCredentials `json:"oauthClient"`
+	OAuthClient map[string]any `json:"oauthClient"`
 }
 
-// oauthClientCredentials is credentials.oauthClient of an OIDC app body.
+// oauthClientCredentials is what the org interprets of
+// credentials.oauthClient of an OIDC app body.
 type oauthClientCredentials struct {
+	ClientID                string `json:"client_id"`
 	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method"`
 	ClientSecret            string `json:"client_secret"`
 	PKCERequired            *bool  `json:"pkce_required"`
 }
 
-// oauthSettings reads settings.oauthClient.
-func (b *appBody) oauthSettings() (oauthClientSettings, error) {
-	var s oauthClientSettings
-	raw, ok := b.Settings["oauthClient"]
-	if !ok {
-		return s, nil
-	}
+// interpretedOAuthSettings and interpretedOAuthCredentials are the keys
+// of settings.oauthClient and credentials.oauthClient that the org reads;
+// every other key is kept as sent.
+var (
+	interpretedOAuthSettings    = []string{"redirect_uris", "post_logout_redirect_uris", "response_types", "grant_types", "application_type", "consent_method", "initiate_login_uri", "issuer_mode"}
+	interpretedOAuthCredentials = []string{"client_id", "token_endpoint_auth_method", "client_secret", "pkce_required"}
+)
+
+// remarshal copies raw (decoded JSON) into v.
+func remarshal(raw any, v any) error {
 	bs, _ := json.Marshal(raw)
-	if err := json.Unmarshal(bs, &s); err != nil {
-		return s, errValidation("settings", "settings.oauthClient: "+err.Error())
-	}
-	return s, nil
+	return json.Unmarshal(bs, v)
 }
 
+// uninterpreted returns the keys of m that are not in known, or nil.
+func uninterpreted(m map[string]any, known []string) map[string]any {
+	var out map[string]any
+	for k, v := range m {
+		if !slices.Contains(known, k) {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// oauthSettings reads settings.oauthClient.
+func (b *appBody) oauthSettings() (oauthClientSettings, map[string]any, error) {
+	var s oauthClientSettings
+	raw, ok := b.Settings["oauthClient"]
+	if !ok || raw == nil {
+		return s, nil, nil
+	}
+	var m map[string]any
+	if err := remarshal(raw, &s); err != nil || remarshal(raw, &m) != nil {
+		return s, nil, errValidation("settings", "settings.oauthClient: must be an object with Okta's field types")
+	}
+	return s, uninterpreted(m, interpretedOAuthSettings), nil
+}
+
+// oauthCredentials reads credentials.oauthClient.
+func (b *appBody) oauthCredentials() (oauthClientCredentials, map[string]any, error) {
+	var c oauthClientCredentials
+	if b.Credentials == nil || b.Credentials.OAuthClient == nil {
+		return c, nil, nil
+	}
+	if err := remarshal(b.Credentials.OAuthClient, &c); err != nil {
+		return c, nil, errValidation("credentials", "credentials.oauthClient: must be an object with Okta's field types")
+	}
+	return c, uninterpreted(b.Credentials.OAuthClient, interpretedOAuthCredentials), nil
+}
+
+// serviceGrantTypes are the grant types Okta lets a service app have
+// beside client_credentials, which it must have.
+var serviceGrantTypes = []string{"client_credentials", "implicit", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:saml2-bearer"}
+
 // apply validates an OIDC app body as Okta does and copies it into a.
+// Okta accepts any app name (an OIN catalog name included), a secret for
+// any application type, and implicit beside client_credentials for a
+// service app (issue 11, seen with real clients); it refuses what apply
+// refuses.
 func (b *appBody) apply(a *App) error {
 	if b.SignOnMode != "OPENID_CONNECT" {
 		return errValidation("signOnMode", "signOnMode: the local org supports OPENID_CONNECT apps only")
@@ -92,13 +144,14 @@ func (b *appBody) apply(a *App) error {
 	if b.Name == "" {
 		b.Name = "oidc_client"
 	}
-	if b.Name != "oidc_client" {
-		return errValidation("name", "name: An OPENID_CONNECT app must be named oidc_client")
-	}
 	if strings.TrimSpace(b.Label) == "" {
 		return errBlank("label")
 	}
-	s, err := b.oauthSettings()
+	s, settingsRest, err := b.oauthSettings()
+	if err != nil {
+		return err
+	}
+	creds, credsRest, err := b.oauthCredentials()
 	if err != nil {
 		return err
 	}
@@ -120,8 +173,20 @@ func (b *appBody) apply(a *App) error {
 			return errValidation("settings", "settings.oauthClient.grant_types: unknown grant type "+g)
 		}
 	}
-	if s.ApplicationType == "service" && (len(s.GrantTypes) != 1 || s.GrantTypes[0] != "client_credentials") {
-		return errValidation("settings", "settings.oauthClient.grant_types: Client Credentials flow must be the only grant type for service application")
+	if s.ApplicationType == "service" {
+		if !slices.Contains(s.GrantTypes, "client_credentials") {
+			return errValidation("settings", "settings.oauthClient.grant_types: Client Credentials flow must be enabled for a service application")
+		}
+		for _, g := range s.GrantTypes {
+			if !slices.Contains(serviceGrantTypes, g) {
+				return errValidation("settings", "settings.oauthClient.grant_types: "+g+" is not allowed for a service application")
+			}
+		}
+	}
+	if s.ApplicationType == "web" && !slices.Contains(s.GrantTypes, "authorization_code") {
+		// Okta's apps reference: a web app must have at least
+		// authorization_code; its DCR answers this very sentence.
+		return errValidation("settings", "'grant_types' must contain 'authorization_code' when 'application_type' is 'web'.")
 	}
 	if s.ApplicationType == "browser" && slices.Contains(s.GrantTypes, "client_credentials") {
 		return errValidation("settings", "settings.oauthClient.grant_types: Client Credentials flow is not allowed for a browser application")
@@ -143,10 +208,7 @@ func (b *appBody) apply(a *App) error {
 	if s.IssuerMode == "" {
 		s.IssuerMode = "ORG_URL"
 	}
-	method, pkce := "", (*bool)(nil)
-	if b.Credentials != nil && b.Credentials.OAuthClient != nil {
-		method, pkce = b.Credentials.OAuthClient.TokenEndpointAuthMethod, b.Credentials.OAuthClient.PKCERequired
-	}
+	method := creds.TokenEndpointAuthMethod
 	if method == "" {
 		method = "client_secret_basic"
 		if s.ApplicationType == "browser" {
@@ -156,9 +218,6 @@ func (b *appBody) apply(a *App) error {
 	if !slices.Contains([]string{"client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "none"}, method) {
 		return errValidation("credentials", "credentials.oauthClient.token_endpoint_auth_method: unknown method "+method)
 	}
-	if s.ApplicationType == "browser" && method != "none" {
-		return errValidation("credentials", "credentials.oauthClient.token_endpoint_auth_method: must be none for a browser application")
-	}
 	if (s.ApplicationType == "web" || s.ApplicationType == "service") && method == "none" {
 		return errValidation("credentials", "credentials.oauthClient.token_endpoint_auth_method: none is allowed for browser and native applications only")
 	}
@@ -166,9 +225,11 @@ func (b *appBody) apply(a *App) error {
 	a.ApplicationType, a.GrantTypes, a.ResponseTypes = s.ApplicationType, s.GrantTypes, s.ResponseTypes
 	a.RedirectURIs, a.PostLogoutRedirectURIs, a.InitiateLoginURI = s.RedirectURIs, s.PostLogoutRedirectURIs, s.InitiateLoginURI
 	a.ConsentMethod, a.IssuerMode, a.TokenEndpointAuthMethod = s.ConsentMethod, s.IssuerMode, method
+	a.OAuthClientSettings, a.OAuthClientCredentials = settingsRest, credsRest
+	a.Profile, a.UniversalLogout = b.Profile, b.UniversalLogout
 	a.PKCERequired = s.ApplicationType == "browser" || s.ApplicationType == "native"
-	if pkce != nil {
-		a.PKCERequired = *pkce
+	if creds.PKCERequired != nil {
+		a.PKCERequired = *creds.PKCERequired
 	}
 	rest := map[string]any{}
 	for k, v := range b.Settings {
@@ -183,6 +244,20 @@ func (b *appBody) apply(a *App) error {
 // usesSecret reports whether the app authenticates with a client secret.
 func (a *App) usesSecret() bool {
 	return strings.HasPrefix(a.TokenEndpointAuthMethod, "client_secret")
+}
+
+// activeSecret returns the app's newest ACTIVE client secret, or nil for
+// an app that does not use one.
+func (a *App) activeSecret() *ClientSecret {
+	if !a.usesSecret() {
+		return nil
+	}
+	for i := len(a.Secrets) - 1; i >= 0; i-- {
+		if a.Secrets[i].Status == "ACTIVE" {
+			return a.Secrets[i]
+		}
+	}
+	return nil
 }
 
 // addSecretLocked gives a a new ACTIVE client secret (value, if given, or
@@ -258,6 +333,9 @@ func renderApp(base string, a *App) obj {
 		"dpop_bound_access_tokens": false,
 		"participate_slo":          false,
 	}
+	for k, v := range a.OAuthClientSettings {
+		oauthClient[k] = v
+	}
 	if len(a.PostLogoutRedirectURIs) > 0 {
 		oauthClient["post_logout_redirect_uris"] = a.PostLogoutRedirectURIs
 	}
@@ -276,7 +354,20 @@ func renderApp(base string, a *App) obj {
 		settings[k] = v
 	}
 	settings["oauthClient"] = oauthClient
-	return obj{
+	credentials := obj{
+		"autoKeyRotation":            true,
+		"client_id":                  a.ClientID(),
+		"token_endpoint_auth_method": a.TokenEndpointAuthMethod,
+		"pkce_required":              a.PKCERequired,
+	}
+	for k, v := range a.OAuthClientCredentials {
+		credentials[k] = v
+	}
+	var universalLogout any
+	if a.UniversalLogout != nil {
+		universalLogout = a.UniversalLogout
+	}
+	out := obj{
 		"id":            a.ID,
 		"orn":           "orn:okta:idp:devorg:apps:oidc_client:" + a.ID,
 		"name":          a.Name,
@@ -292,17 +383,16 @@ func renderApp(base string, a *App) obj {
 		"credentials": obj{
 			"userNameTemplate": obj{"template": "${source.login}", "type": "BUILT_IN"},
 			"signing":          obj{"kid": appSigningKID(a)},
-			"oauthClient": obj{
-				"autoKeyRotation":            true,
-				"client_id":                  a.ClientID(),
-				"token_endpoint_auth_method": a.TokenEndpointAuthMethod,
-				"pkce_required":              a.PKCERequired,
-			},
+			"oauthClient":      credentials,
 		},
-		"universalLogout": nil,
+		"universalLogout": universalLogout,
 		"settings":        settings,
 		"_links":          links,
 	}
+	if a.Profile != nil {
+		out["profile"] = a.Profile
+	}
+	return out
 }
 
 func (o *Org) createApp(r *http.Request) (int, any, error) {
@@ -339,13 +429,16 @@ func (o *Org) createOIDCAppLocked(st *State, in *appBody, activate bool) (*App, 
 	if activate {
 		a.Status = "ACTIVE"
 	}
+	creds, _, _ := in.oauthCredentials() // apply has checked it
+	if creds.ClientID != "" && creds.ClientID != a.ID {
+		if st.appByClientID(creds.ClientID) != nil || st.Apps[creds.ClientID] != nil {
+			return nil, nil, errExists("client_id")
+		}
+		a.CustomClientID = creds.ClientID
+	}
 	var secret *ClientSecret
 	if a.usesSecret() {
-		given := ""
-		if in.Credentials != nil && in.Credentials.OAuthClient != nil {
-			given = in.Credentials.OAuthClient.ClientSecret
-		}
-		secret = o.addSecretLocked(a, given)
+		secret = o.addSecretLocked(a, creds.ClientSecret)
 	}
 	st.Apps[a.ID] = a
 	return a, secret, nil
@@ -426,6 +519,10 @@ func (o *Org) updateApp(r *http.Request) (int, any, error) {
 		}
 		a.LastUpdated = nowMillis(o)
 		out = renderApp(base, a)
+		if secret := a.activeSecret(); secret != nil {
+			// Okta's PUT answer carries the client secret too.
+			out["credentials"].(obj)["oauthClient"].(obj)["client_secret"] = secret.Secret
+		}
 		return nil
 	})
 	return http.StatusOK, out, err

@@ -78,20 +78,20 @@ func TestAppValidation(t *testing.T) {
 	ctx := context.Background()
 	noRedirect := newOIDCApp("x", "web")
 	noRedirect.Settings.OauthClient.RedirectUris = nil
-	browserSecret := newOIDCApp("x", "browser")
-	browserSecret.Credentials.OauthClient.TokenEndpointAuthMethod = "client_secret_basic"
 	serviceCode := newOIDCApp("x", "service")
 	serviceCode.Settings.OauthClient.GrantTypes = append(serviceCode.Settings.OauthClient.GrantTypes, ptr(okta.OAuthGrantType("authorization_code")))
 	noLabel := newOIDCApp("", "web")
+	webWithoutCode := newOIDCApp("x", "web")
+	webWithoutCode.Settings.OauthClient.GrantTypes = []*okta.OAuthGrantType{ptr(okta.OAuthGrantType("client_credentials"))}
 	tests := []struct {
 		name  string
 		app   *okta.OpenIdConnectApplication
 		cause string
 	}{
 		{"web without redirect uris", noRedirect, "redirect_uris"},
-		{"browser with a secret", browserSecret, "token_endpoint_auth_method"},
 		{"service with authorization_code", serviceCode, "grant_types"},
 		{"no label", noLabel, "label"},
+		{"web without authorization_code", webWithoutCode, "'grant_types' must contain 'authorization_code'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

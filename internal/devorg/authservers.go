@@ -91,10 +91,14 @@ func renderAuthServer(base string, as *AuthServer) obj {
 	if audiences == nil {
 		audiences = []string{}
 	}
+	var description any
+	if as.Description != "" {
+		description = as.Description // Okta answers null for an empty one
+	}
 	return obj{
 		"id":          as.ID,
 		"name":        as.Name,
-		"description": as.Description,
+		"description": description,
 		"audiences":   audiences,
 		"issuer":      issuer,
 		"issuerMode":  as.IssuerMode,
@@ -146,15 +150,16 @@ func (o *Org) createAuthServer(r *http.Request) (int, any, error) {
 	if err := decodeValid(r, &in); err != nil {
 		return 0, nil, err
 	}
+	key, err := o.newKey(o.now())
+	if err != nil {
+		return 0, nil, err
+	}
 	var out obj
-	err := o.update(func(st *State) error {
+	err = o.update(func(st *State) error {
 		if st.authServerNameTaken(in.Name, "") {
 			return errExists("name")
 		}
-		as, err := o.newAuthServerLocked(in.Name, in.Description, in.Audiences)
-		if err != nil {
-			return err
-		}
+		as := o.newAuthServerLocked(in.Name, in.Description, in.Audiences, key)
 		as.IssuerMode = in.IssuerMode
 		st.AuthServers[as.ID] = as
 		out = renderAuthServer(base, as)
@@ -296,7 +301,7 @@ func renderScope(base string, as *AuthServer, s *Scope) obj {
 		"system":          s.System,
 		"metadataPublish": s.MetadataPublish,
 		"consent":         s.Consent,
-		"optional":        false,
+		"optional":        s.Optional,
 		"apiResourceId":   nil,
 		"default":         s.Default,
 		"_links":          obj{"self": linkAllow(base+"/api/v1/authorizationServers/"+as.ID+"/scopes/"+s.ID, "GET", "PUT", "DELETE")},
@@ -310,6 +315,7 @@ type scopeBody struct {
 	Consent         string `json:"consent"`
 	MetadataPublish string `json:"metadataPublish"`
 	Default         bool   `json:"default"`
+	Optional        bool   `json:"optional"`
 }
 
 func (b *scopeBody) validate() error {
@@ -372,7 +378,7 @@ func (o *Org) createScope(r *http.Request) (int, any, error) {
 			return errScopeExists(in.Name)
 		}
 		s := &Scope{Meta: o.nextMeta(prefixScope, ""), Name: in.Name, DisplayName: in.DisplayName, Description: in.Description,
-			Consent: in.Consent, MetadataPublish: in.MetadataPublish, Default: in.Default}
+			Consent: in.Consent, MetadataPublish: in.MetadataPublish, Default: in.Default, Optional: in.Optional}
 		as.Scopes[s.ID] = s
 		out = renderScope(base, as, s)
 		return nil
@@ -411,6 +417,7 @@ func (o *Org) updateScope(r *http.Request) (int, any, error) {
 			return errScopeExists(in.Name)
 		}
 		s.Name, s.DisplayName, s.Description, s.Consent, s.MetadataPublish, s.Default = in.Name, in.DisplayName, in.Description, in.Consent, in.MetadataPublish, in.Default
+		s.Optional = in.Optional
 		s.LastUpdated = nowMillis(o)
 		out = renderScope(base, as, s)
 		return nil
@@ -526,7 +533,7 @@ func (o *Org) createClaim(r *http.Request) (int, any, error) {
 			return err
 		}
 		for _, other := range as.Claims {
-			if other.Name == c.Name && other.ClaimType == c.ClaimType {
+			if !other.System && other.Name == c.Name && other.ClaimType == c.ClaimType {
 				return errValidation("name", "name: A claim with the name '"+c.Name+"' already exists for this claim type")
 			}
 		}
@@ -561,6 +568,9 @@ func (o *Org) updateClaim(r *http.Request) (int, any, error) {
 	}
 	var out obj
 	err := o.withClaim(r, true, func(as *AuthServer, c *Claim) error {
+		if c.System {
+			return errForbidden()
+		}
 		next := *c
 		if err := in.apply(&next); err != nil {
 			return err
@@ -575,6 +585,9 @@ func (o *Org) updateClaim(r *http.Request) (int, any, error) {
 
 func (o *Org) deleteClaim(r *http.Request) (int, any, error) {
 	err := o.withClaim(r, true, func(as *AuthServer, c *Claim) error {
+		if c.System {
+			return errForbidden()
+		}
 		delete(as.Claims, c.ID)
 		return nil
 	})
@@ -659,7 +672,7 @@ func (b *policyBody) validate(st *State) error {
 		if c == "ALL_CLIENTS" {
 			continue
 		}
-		if _, ok := st.Apps[c]; !ok {
+		if st.appByClientID(c) == nil {
 			return errValidation("conditions.clients.include", "conditions.clients.include: Invalid client id "+c)
 		}
 	}

@@ -92,7 +92,7 @@ func (o *Org) handleRegisterClient(w http.ResponseWriter, r *http.Request) {
 		m.RedirectURIs = []string{}
 	}
 	in := appBody{Name: "oidc_client", Label: m.ClientName, SignOnMode: "OPENID_CONNECT",
-		Credentials: &appCredentials{OAuthClient: &oauthClientCredentials{TokenEndpointAuthMethod: m.TokenEndpointAuthMethod}},
+		Credentials: &appCredentials{OAuthClient: map[string]any{"token_endpoint_auth_method": m.TokenEndpointAuthMethod}},
 		Settings: map[string]any{"oauthClient": oauthClientSettings{
 			ApplicationType: m.ApplicationType, GrantTypes: m.GrantTypes, ResponseTypes: m.ResponseTypes,
 			RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,

@@ -37,6 +37,30 @@ var systemScopes = []struct{ name, description string }{
 	{"device_sso", "Allows this application to request device secret and ID token for device SSO."},
 }
 
+// systemClaims are the claims every authorization server is made with:
+// the OIDC standard claims, each released by its scope. The org computes
+// them itself (see profileClaims); they are listed as Okta lists them.
+var systemClaims = []struct{ name, scope, value string }{
+	{"address", "address", "user.streetAddress"},
+	{"birthdate", "profile", "null"},
+	{"email", "email", "user.email"},
+	{"email_verified", "email", "true"},
+	{"family_name", "profile", "user.lastName"},
+	{"gender", "profile", "null"},
+	{"given_name", "profile", "user.firstName"},
+	{"locale", "profile", "user.locale"},
+	{"middle_name", "profile", "user.middleName"},
+	{"name", "profile", "user.displayName"},
+	{"nickname", "profile", "user.nickName"},
+	{"phone_number", "phone", "user.mobilePhone"},
+	{"picture", "profile", "null"},
+	{"preferred_username", "profile", "user.login"},
+	{"profile", "profile", "user.profileUrl"},
+	{"updated_at", "profile", "user.lastUpdated"},
+	{"website", "profile", "null"},
+	{"zoneinfo", "profile", "user.timezone"},
+}
+
 // defaultRuleGrantTypes are the grant types of the default server's rule.
 var defaultRuleGrantTypes = []string{"authorization_code", "client_credentials", "implicit", "password", "urn:ietf:params:oauth:grant-type:device_code"}
 
@@ -44,6 +68,10 @@ var defaultRuleGrantTypes = []string{"authorization_code", "client_credentials",
 // admin user (answered by /api/v1/users/me), and the "default"
 // authorization server with its default access policy and rule.
 func (o *Org) seed() error {
+	key, err := o.newKey(o.now())
+	if err != nil {
+		return err
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	st := o.st
@@ -61,10 +89,7 @@ func (o *Org) seed() error {
 	admin.PasswordHash = hashPassword(randomToken(32)) // nobody signs in as the admin
 	st.Users[admin.ID] = admin
 
-	as, err := o.newAuthServerLocked("default", "Default Authorization Server for your Applications", []string{"api://default"})
-	if err != nil {
-		return err
-	}
+	as := o.newAuthServerLocked("default", "Default Authorization Server for your Applications", []string{"api://default"}, key)
 	as.Default = true
 	pol := &Policy{Meta: o.nextMeta(prefixPolicy, "ACTIVE"), Name: "Default Policy", Description: "Default policy description", Priority: 1, Clients: []string{"ALL_CLIENTS"}, Rules: map[string]*Rule{}}
 	rule := &Rule{Meta: o.nextMeta(prefixRule, "ACTIVE"), Name: "Default Policy Rule", Priority: 1,
@@ -77,12 +102,11 @@ func (o *Org) seed() error {
 }
 
 // newAuthServerLocked makes an ACTIVE authorization server with the system
-// scopes and a fresh signing key, and no policy. Call with o.mu held.
-func (o *Org) newAuthServerLocked(name, description string, audiences []string) (*AuthServer, error) {
-	key, err := newSigningKey(o.now())
-	if err != nil {
-		return nil, err
-	}
+// scopes and claims and the given signing key (made by newSigningKey
+// before taking the lock: RSA key generation takes a few hundred
+// milliseconds that no other request should wait for), and no policy.
+// Call with o.mu held.
+func (o *Org) newAuthServerLocked(name, description string, audiences []string, key *SigningKey) *AuthServer {
 	as := &AuthServer{Meta: o.nextMeta(prefixAuthServer, "ACTIVE"), Name: name, Description: description,
 		Audiences: audiences, IssuerMode: "ORG_URL", Scopes: map[string]*Scope{}, Claims: map[string]*Claim{},
 		Policies: map[string]*Policy{}, Key: key}
@@ -91,7 +115,12 @@ func (o *Org) newAuthServerLocked(name, description string, audiences []string) 
 			Consent: "IMPLICIT", MetadataPublish: "ALL_CLIENTS"}
 		as.Scopes[sc.ID] = sc
 	}
-	return as, nil
+	for _, c := range systemClaims {
+		cl := &Claim{Meta: o.nextMeta(prefixClaim, "ACTIVE"), Name: c.name, ClaimType: "IDENTITY", ValueType: "SYSTEM",
+			Value: c.value, AlwaysIncludeInToken: true, Scopes: []string{c.scope}, System: true}
+		as.Claims[cl.ID] = cl
+	}
+	return as
 }
 
 // lookupAuthServer finds an authorization server by id, or the default one

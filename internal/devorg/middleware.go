@@ -63,7 +63,7 @@ func (o *Org) middleware(mux *http.ServeMux) http.Handler {
 		}
 		switch k.fault() {
 		case "429":
-			writeTooManyRequests(w, now)
+			writeTooManyRequests(w)
 			return
 		case "500":
 			writeError(w, newAPIError(http.StatusInternalServerError, "E0000009", "Internal Server Error"))
@@ -139,11 +139,12 @@ func errRateLimited() *apiError {
 	return newAPIError(http.StatusTooManyRequests, "E0000047", "API call exceeded rate limit due to too many requests.")
 }
 
-// writeTooManyRequests answers an injected 429 whose reset is the next
-// second, so that a retrying client waits briefly.
-func writeTooManyRequests(w http.ResponseWriter, now time.Time) {
+// writeTooManyRequests answers an injected 429. Its X-Rate-Limit-Reset
+// is the one rateLimit set, the end of the bucket's window, as on every
+// other answer in that window: Okta's headers are consistent, and a
+// client that keeps the latest reset must not be told two things.
+func writeTooManyRequests(w http.ResponseWriter) {
 	w.Header().Set("X-Rate-Limit-Remaining", "0")
-	w.Header().Set("X-Rate-Limit-Reset", strconv.FormatInt(now.Unix()+1, 10))
 	writeError(w, errRateLimited())
 }
 

@@ -71,6 +71,18 @@ type User struct {
 	// PasswordHash is a salted hash (see hashPassword); the password itself
 	// is never stored.
 	PasswordHash string `json:"passwordHash,omitempty"`
+	// ImportedHash is a password imported as a hash; it wins over
+	// PasswordHash until the password is changed.
+	ImportedHash *ImportedHash `json:"importedHash,omitempty"`
+	// RecoveryQuestion is credentials.recovery_question; its answer is
+	// kept only as a salted hash, and never answered.
+	RecoveryQuestion *RecoveryQuestion `json:"recoveryQuestion,omitempty"`
+}
+
+// RecoveryQuestion is a user's recovery question.
+type RecoveryQuestion struct {
+	Question   string `json:"question"`
+	AnswerHash string `json:"answerHash"`
 }
 
 // Login returns profile.login.
@@ -102,6 +114,7 @@ type Scope struct {
 	Consent         string `json:"consent"`         // IMPLICIT, REQUIRED
 	MetadataPublish string `json:"metadataPublish"` // ALL_CLIENTS, NO_CLIENTS
 	Default         bool   `json:"default"`
+	Optional        bool   `json:"optional"`
 }
 
 // Claim is a custom claim of an authorization server.
@@ -180,10 +193,45 @@ type App struct {
 	// Settings keeps the rest of the request body's "settings" as sent, so
 	// that an update round-trips fields the org does not interpret.
 	Settings map[string]any `json:"settings,omitempty"`
+	// OAuthClientSettings keeps the keys of settings.oauthClient that the
+	// org does not interpret (logo_uri, wildcard_redirect, participate_slo,
+	// network, frontchannel_logout_uri, ...) as sent, so that they
+	// round-trip as in Okta.
+	OAuthClientSettings map[string]any `json:"oauthClientSettings,omitempty"`
+	// OAuthClientCredentials keeps the keys of credentials.oauthClient
+	// that the org does not interpret (autoKeyRotation, ...) as sent.
+	OAuthClientCredentials map[string]any `json:"oauthClientCredentials,omitempty"`
+	// CustomClientID is a client_id the client chose on create; empty
+	// means the app's id is its client id.
+	CustomClientID string `json:"customClientId,omitempty"`
+	// Profile is the app's profile, as sent.
+	Profile map[string]any `json:"profile,omitempty"`
+	// UniversalLogout is the app's universalLogout object as sent; nil is
+	// answered as null, as Okta does for an app without one.
+	UniversalLogout map[string]any `json:"universalLogout,omitempty"`
 }
 
-// ClientID returns the app's client id (its id, as in Okta).
-func (a *App) ClientID() string { return a.ID }
+// ClientID returns the app's client id: the one chosen on create, or else
+// its id, as in Okta.
+func (a *App) ClientID() string {
+	if a.CustomClientID != "" {
+		return a.CustomClientID
+	}
+	return a.ID
+}
+
+// appByClientID finds an app by its client id. Call with o.mu held.
+func (st *State) appByClientID(clientID string) *App {
+	if a, ok := st.Apps[clientID]; ok && a.CustomClientID == "" {
+		return a
+	}
+	for _, a := range st.Apps {
+		if a.CustomClientID != "" && a.CustomClientID == clientID {
+			return a
+		}
+	}
+	return nil
+}
 
 // ClientSecret is one secret of an app.
 type ClientSecret struct {

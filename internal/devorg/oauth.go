@@ -109,25 +109,39 @@ func (o *Org) resolveServer(r *http.Request) (*oauthServer, error) {
 // ensureKey makes the signing key of the server named by ref (""  for the
 // org server) if it has none.
 func (o *Org) ensureKey(ref string) error {
-	return o.update(func(st *State) error {
-		var slot **SigningKey
+	slotOf := func(st *State) (**SigningKey, error) {
 		if ref == "" {
-			slot = &st.OrgKey
-		} else {
-			as := st.lookupAuthServer(ref)
-			if as == nil {
-				return errNoServer
-			}
-			slot = &as.Key
+			return &st.OrgKey, nil
 		}
-		if *slot != nil {
-			return nil
+		as := st.lookupAuthServer(ref)
+		if as == nil {
+			return nil, errNoServer
 		}
-		k, err := newSigningKey(o.now())
+		return &as.Key, nil
+	}
+	missing := false
+	var lookErr error
+	o.view(func(st *State) {
+		slot, err := slotOf(st)
+		lookErr = err
+		missing = err == nil && *slot == nil
+	})
+	if lookErr != nil || !missing {
+		return lookErr
+	}
+	// Made outside the lock: RSA key generation is slow.
+	k, err := o.newKey(o.now())
+	if err != nil {
+		return err
+	}
+	return o.update(func(st *State) error {
+		slot, err := slotOf(st)
 		if err != nil {
 			return err
 		}
-		*slot = k
+		if *slot == nil {
+			*slot = k
+		}
 		return nil
 	})
 }
@@ -196,7 +210,10 @@ func (o *Org) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if strings.HasSuffix(r.URL.Path, "/oauth-authorization-server") {
 		delete(doc, "userinfo_endpoint")
 		delete(doc, "id_token_signing_alg_values_supported")
-		delete(doc, "subject_types_supported")
+		if s.as != nil {
+			// Okta's org server lists it here too; custom servers do not.
+			delete(doc, "subject_types_supported")
+		}
 	}
 	writeJSON(w, http.StatusOK, doc)
 }

@@ -27,7 +27,7 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		grants                                             []string
 	}
 	o.view(func(st *State) {
-		a := st.Apps[clientID]
+		a := st.appByClientID(clientID)
 		if a == nil {
 			return
 		}
@@ -119,7 +119,7 @@ func (o *Org) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 
 	var code string
 	err := o.update(func(st *State) error {
-		a := st.Apps[clientID]
+		a := st.appByClientID(clientID)
 		u := st.Users[userID]
 		switch {
 		case a == nil:

@@ -28,7 +28,7 @@ func (st *State) customClaimsLocked(as *AuthServer, claimType string, forIDToken
 	}
 	out := map[string]any{}
 	for _, c := range sortedBySeq(as.Claims, func(c *Claim) int64 { return c.Seq }) {
-		if !activeForOAuth(c.Meta) || c.ClaimType != claimType || slices.Contains(reservedClaims, c.Name) {
+		if c.System || !activeForOAuth(c.Meta) || c.ClaimType != claimType || slices.Contains(reservedClaims, c.Name) {
 			continue
 		}
 		if forIDToken && !c.AlwaysIncludeInToken {

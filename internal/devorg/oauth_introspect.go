@@ -50,6 +50,10 @@ func (o *Org) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, resp)
 		return
 	}
+	if resp := o.introspectIDToken(s, token); resp != nil {
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
 	var resp map[string]any
 	now := o.now()
 	o.view(func(st *State) {
@@ -69,6 +73,31 @@ func (o *Org) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 		resp = inactive
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// introspectIDToken answers the introspection of an unexpired ID token of
+// server s (Okta introspects access, ID and refresh tokens), or nil when
+// token is not one.
+func (o *Org) introspectIDToken(s *oauthServer, token string) map[string]any {
+	var c struct {
+		Sub string `json:"sub"`
+		Aud string `json:"aud"`
+		Iss string `json:"iss"`
+		Iat int64  `json:"iat"`
+		Exp int64  `json:"exp"`
+		JTI string `json:"jti"`
+	}
+	if verifyJWT(token, s.kid, &s.key.PublicKey, &c) != nil || c.Iss != s.issuer || !strings.HasPrefix(c.JTI, "ID.") || c.Exp <= o.now().Unix() {
+		return nil
+	}
+	resp := map[string]any{"active": true, "token_type": "Bearer", "client_id": c.Aud, "exp": c.Exp, "iat": c.Iat,
+		"sub": c.Sub, "aud": c.Aud, "iss": c.Iss, "jti": c.JTI}
+	o.view(func(st *State) {
+		if u := st.Users[c.Sub]; u != nil {
+			resp["username"] = u.Login()
+		}
+	})
+	return resp
 }
 
 func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
@@ -91,10 +120,10 @@ func (o *Org) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		}
 		// A client may revoke only its own tokens; anything else is
 		// silently ignored, as RFC 7009 allows.
-		if validAccess && c.Cid == app.ID {
+		if validAccess && c.Cid == app.ClientID() {
 			st.Revoked[c.JTI] = time.Unix(c.Exp, 0).UTC()
 		}
-		if rt := st.RefreshTokens[token]; rt != nil && rt.ClientID == app.ID && rt.AuthServerID == s.id {
+		if rt := st.RefreshTokens[token]; rt != nil && rt.ClientID == app.ClientID() && rt.AuthServerID == s.id {
 			delete(st.RefreshTokens, token)
 		}
 		now := o.now()
@@ -174,7 +203,7 @@ func (o *Org) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 		registered := false
 		o.view(func(st *State) {
-			if app := st.Apps[idc.Aud]; app != nil {
+			if app := st.appByClientID(idc.Aud); app != nil {
 				registered = slices.Contains(app.PostLogoutRedirectURIs, target)
 			}
 		})

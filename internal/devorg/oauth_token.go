@@ -67,7 +67,7 @@ func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 		// RFC 6749 form-encodes both before Basic encoding; many clients
 		// do not. Take the raw value, and the decoded one as well.
 		clientID, secret = id, sec
-		if dec, err := url.QueryUnescape(id); err == nil && st.Apps[id] == nil {
+		if dec, err := url.QueryUnescape(id); err == nil && st.appByClientID(id) == nil {
 			clientID = dec
 		}
 		if dec, err := url.QueryUnescape(sec); err == nil && dec != sec {
@@ -77,7 +77,7 @@ func (st *State) authenticateClient(r *http.Request) (*App, *oauthError) {
 	if clientID == "" {
 		return nil, newOAuthError(http.StatusUnauthorized, "invalid_client", "No client credentials found.")
 	}
-	app := st.Apps[clientID]
+	app := st.appByClientID(clientID)
 	if app == nil || !activeForOAuth(app.Meta) {
 		return nil, bad
 	}
@@ -168,8 +168,8 @@ func (o *Org) grantLocked(st *State, s *oauthServer, r *http.Request, gt string)
 	if g.user != nil {
 		u = st.Users[g.user.id]
 	}
-	g.accessExtra = st.customClaimsLocked(s.as, "RESOURCE", false, u, app.ID, g.scopes)
-	g.idExtra = st.customClaimsLocked(s.as, "IDENTITY", true, u, app.ID, g.scopes)
+	g.accessExtra = st.customClaimsLocked(s.as, "RESOURCE", false, u, app.ClientID(), g.scopes)
+	g.idExtra = st.customClaimsLocked(s.as, "IDENTITY", true, u, app.ClientID(), g.scopes)
 	return g, nil
 }
 
@@ -188,11 +188,11 @@ func clientCredentialsGrant(st *State, s *oauthServer, app *App, requested []str
 	if oerr != nil {
 		return nil, oerr
 	}
-	rule, oerr := st.evaluatePolicy(s.as, app.ID, "", "client_credentials", scopes)
+	rule, oerr := st.evaluatePolicy(s.as, app.ClientID(), "", "client_credentials", scopes)
 	if oerr != nil {
 		return nil, oerr
 	}
-	return &tokenGrant{clientID: app.ID, scopes: scopes, lifetime: accessLifetime(rule)}, nil
+	return &tokenGrant{clientID: app.ClientID(), scopes: scopes, lifetime: accessLifetime(rule)}, nil
 }
 
 func (o *Org) codeGrant(st *State, s *oauthServer, app *App, r *http.Request, now time.Time) (*tokenGrant, *oauthError) {
@@ -203,7 +203,7 @@ func (o *Org) codeGrant(st *State, s *oauthServer, app *App, r *http.Request, no
 		return nil, invalid
 	}
 	delete(st.Codes, code) // one use, whatever happens next
-	if c.AuthServerID != s.id || c.ClientID != app.ID || !now.Before(c.Expires) {
+	if c.AuthServerID != s.id || c.ClientID != app.ClientID() || !now.Before(c.Expires) {
 		return nil, invalid
 	}
 	if r.PostForm.Get("redirect_uri") != c.RedirectURI {
@@ -221,10 +221,10 @@ func (o *Org) codeGrant(st *State, s *oauthServer, app *App, r *http.Request, no
 	if oerr != nil {
 		return nil, oerr
 	}
-	g := &tokenGrant{clientID: app.ID, user: userClaimsOf(u, c.AuthTime), scopes: c.Scopes, lifetime: accessLifetime(rule), nonce: c.Nonce}
+	g := &tokenGrant{clientID: app.ClientID(), user: userClaimsOf(u, c.AuthTime), scopes: c.Scopes, lifetime: accessLifetime(rule), nonce: c.Nonce}
 	if slices.Contains(c.Scopes, "offline_access") && slices.Contains(app.GrantTypes, "refresh_token") {
 		rt := &RefreshToken{
-			Token: randomToken(43), AuthServerID: s.id, ClientID: app.ID, UserID: u.ID,
+			Token: randomToken(43), AuthServerID: s.id, ClientID: app.ClientID(), UserID: u.ID,
 			Scopes: c.Scopes, Expires: now.Add(refreshWindow(rule)), Issued: now, AuthTime: c.AuthTime,
 		}
 		if rule != nil {
@@ -243,7 +243,7 @@ func (o *Org) codeGrant(st *State, s *oauthServer, app *App, r *http.Request, no
 
 func refreshGrant(st *State, s *oauthServer, app *App, requested []string, token string, now time.Time) (*tokenGrant, *oauthError) {
 	rt := st.RefreshTokens[token]
-	if token == "" || rt == nil || rt.AuthServerID != s.id || rt.ClientID != app.ID || !now.Before(rt.Expires) {
+	if token == "" || rt == nil || rt.AuthServerID != s.id || rt.ClientID != app.ClientID() || !now.Before(rt.Expires) {
 		return nil, newOAuthError(http.StatusBadRequest, "invalid_grant", "The refresh token is invalid or expired.")
 	}
 	scopes := rt.Scopes
@@ -258,7 +258,7 @@ func refreshGrant(st *State, s *oauthServer, app *App, requested []string, token
 		return nil, oerr
 	}
 	rt.Expires = now.Add(refreshWindow(rule))
-	return &tokenGrant{clientID: app.ID, user: userClaimsOf(u, rt.AuthTime), scopes: scopes, lifetime: accessLifetime(rule), refresh: rt.Token}, nil
+	return &tokenGrant{clientID: app.ClientID(), user: userClaimsOf(u, rt.AuthTime), scopes: scopes, lifetime: accessLifetime(rule), refresh: rt.Token}, nil
 }
 
 // userGrantLocked checks that a user may still get tokens for app with
@@ -276,7 +276,7 @@ func userGrantLocked(st *State, s *oauthServer, app *App, userID string, scopes 
 	if s.as == nil {
 		return u, nil, nil
 	}
-	rule, oerr := st.evaluatePolicy(s.as, app.ID, u.ID, "authorization_code", scopes)
+	rule, oerr := st.evaluatePolicy(s.as, app.ClientID(), u.ID, "authorization_code", scopes)
 	return u, rule, oerr
 }
 

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,6 +67,9 @@ var ErrBadState = errors.New("not a saved org")
 type Org struct {
 	opts Options
 	now  func() time.Time
+	// newKey makes an RS256 signing key (newSigningKey); always called
+	// outside mu, as it is slow.
+	newKey func(now time.Time) (*SigningKey, error)
 
 	mu sync.Mutex
 	st *State
@@ -80,7 +84,7 @@ func New(opts Options) (*Org, error) {
 	if opts.APIToken == "" {
 		return nil, errors.New("devorg: an API token is required")
 	}
-	o := &Org{opts: opts, now: opts.Clock}
+	o := &Org{opts: opts, now: opts.Clock, newKey: newSigningKey}
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -112,7 +116,23 @@ func (o *Org) APIToken() string { return o.opts.APIToken }
 func (o *Org) SetBaseURL(u string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.opts.BaseURL = strings.TrimSuffix(u, "/")
+	o.opts.BaseURL = orgURL(strings.TrimSuffix(u, "/"))
+}
+
+// orgURL drops the scheme's default port from an org URL
+// (https://127.0.0.1:443 is https://127.0.0.1), as Okta's org URLs and
+// issuers never carry one: a client that normalises URLs would otherwise
+// fail its issuer comparison.
+func orgURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	if p.Scheme == "https" && p.Port() == "443" || p.Scheme == "http" && p.Port() == "80" {
+		p.Host = strings.TrimSuffix(p.Host, ":"+p.Port())
+		return p.String()
+	}
+	return u
 }
 
 // baseURL returns the org URL for a request.
@@ -127,7 +147,7 @@ func (o *Org) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return orgURL(scheme + "://" + r.Host)
 }
 
 func newState() *State {

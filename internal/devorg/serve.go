@@ -78,7 +78,7 @@ func Listen(so ServeOptions, opts Options) (*Server, error) {
 		s.CACertPEM = caPEM
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}) // HTTP/1.1 so that the close faults can hijack the connection
 	}
-	s.URL = scheme + "://" + ln.Addr().String()
+	s.URL = orgURL(scheme + "://" + ln.Addr().String())
 	org.SetBaseURL(s.URL)
 	go func() { s.done <- s.hs.Serve(ln) }()
 	return s, nil

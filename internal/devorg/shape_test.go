@@ -205,44 +205,95 @@ func TestShapesMatchRecordedOkta(t *testing.T) {
 		{"POST /api/v1/trustedOrigins/{id}/lifecycle/deactivate 200", "POST", "/api/v1/trustedOrigins/" + to.Id + "/lifecycle/deactivate", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.record, func(t *testing.T) {
-			r, ok := rec[tt.record]
-			if !ok {
-				t.Fatalf("no recorded answer %q in testdata", tt.record)
-			}
-			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
-			req.Header.Set("Authorization", "SSWS "+srv.Token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != r.Status {
-				t.Fatalf("status = %d, Okta answered %d (%s)", resp.StatusCode, r.Status, b)
-			}
-			if len(r.ResponseBody) == 0 || string(r.ResponseBody) == "null" {
-				if len(b) != 0 {
-					t.Fatalf("Okta answered no body; we answered %s", b)
-				}
-				return
-			}
-			var want, got any
-			if err := json.Unmarshal(r.ResponseBody, &want); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(b, &got); err != nil {
-				t.Fatalf("our answer is not JSON: %s", b)
-			}
-			if _, isList := want.([]any); isList {
-				if _, ok := got.([]any); !ok {
-					t.Fatalf("Okta answered a list, we did not: %s", b)
-				}
-			}
-			if diffs := compareShapes(want, got); len(diffs) > 0 {
-				t.Errorf("shape differs from the recorded Okta answer:\n  %s", strings.Join(diffs, "\n  "))
-			}
-		})
+		t.Run(tt.record, func(t *testing.T) { checkShape(t, srv.URL, srv.Token, rec, tt.record, tt.method, tt.path, tt.body) })
+	}
+}
+
+// checkShape sends one request and compares the answer's status and shape
+// with the recorded Okta answer named record ("METHOD pattern status").
+func checkShape(t *testing.T, url, token string, rec map[string]recorded, record, method, path, body string) {
+	t.Helper()
+	r, ok := rec[record]
+	if !ok {
+		t.Fatalf("no recorded answer %q in testdata", record)
+	}
+	req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "SSWS "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != r.Status {
+		t.Fatalf("status = %d, Okta answered %d (%s)", resp.StatusCode, r.Status, b)
+	}
+	if len(r.ResponseBody) == 0 || string(r.ResponseBody) == "null" {
+		if len(b) != 0 {
+			t.Fatalf("Okta answered no body; we answered %s", b)
+		}
+		return
+	}
+	var want, got any
+	if err := json.Unmarshal(r.ResponseBody, &want); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("our answer is not JSON: %s", b)
+	}
+	if _, isList := want.([]any); isList {
+		if _, ok := got.([]any); !ok {
+			t.Fatalf("Okta answered a list, we did not: %s", b)
+		}
+	}
+	if diffs := compareShapes(want, got); len(diffs) > 0 {
+		t.Errorf("shape differs from the recorded Okta answer:\n  %s", strings.Join(diffs, "\n  "))
+	}
+}
+
+// TestShapesOfDeletesMatchRecordedOkta compares the answers of the
+// membership, password and delete calls with the recorded ones, in an
+// order that deletes what it made.
+func TestShapesOfDeletesMatchRecordedOkta(t *testing.T) {
+	srv, c := startOrg(t)
+	ctx := context.Background()
+	rec := loadRecorded(t)
+	g := must[*okta.Group](t)(c.Group.CreateGroup(ctx, newGroup("gold")))
+	newAnn := newUser("ann@example.com", "Xyzzy-Plugh-42")
+	newAnn.Credentials.RecoveryQuestion = &okta.RecoveryQuestionCredential{Question: "Favourite planet?", Answer: "Saturn"} // as the recorded user had
+	u := must[*okta.User](t)(c.User.CreateUser(ctx, newAnn, nil))
+	as := must[*okta.AuthorizationServer](t)(c.AuthorizationServer.CreateAuthorizationServer(ctx, okta.AuthorizationServer{Name: "s", Description: "d", Audiences: []string{"api://s"}}))
+	sc := must[*okta.OAuth2Scope](t)(c.AuthorizationServer.CreateOAuth2Scope(ctx, as.Id, okta.OAuth2Scope{Name: "solar:read"}))
+	cl := must[*okta.OAuth2Claim](t)(c.AuthorizationServer.CreateOAuth2Claim(ctx, as.Id, okta.OAuth2Claim{Name: "c", ClaimType: "RESOURCE", ValueType: "EXPRESSION", Value: "user.email"}))
+	pol := must[*okta.AuthorizationServerPolicy](t)(c.AuthorizationServer.CreateAuthorizationServerPolicy(ctx, as.Id, okta.AuthorizationServerPolicy{
+		Name: "p", Description: "p", PriorityPtr: okta.Int64Ptr(1), Conditions: &okta.PolicyRuleConditions{Clients: &okta.ClientPolicyCondition{Include: []string{"ALL_CLIENTS"}}}}))
+	ru := must[*okta.AuthorizationServerPolicyRule](t)(c.AuthorizationServer.CreateAuthorizationServerPolicyRule(ctx, as.Id, pol.Id, newRule("r", 1, []string{g.Id}, []string{"solar:read"})))
+	app := must[okta.App](t)(c.Application.CreateApplication(ctx, newOIDCApp("shape", "web"), nil)).(*okta.OpenIdConnectApplication)
+	must[*okta.ApplicationGroupAssignment](t)(c.Application.CreateApplicationGroupAssignment(ctx, app.Id, g.Id, okta.ApplicationGroupAssignment{PriorityPtr: okta.Int64Ptr(1)}))
+	must[*okta.AppUser](t)(c.Application.AssignUserToApplication(ctx, app.Id, okta.AppUser{Id: u.Id}))
+	to := must[*okta.TrustedOrigin](t)(c.TrustedOrigin.CreateOrigin(ctx, newOrigin("o", "http://127.0.0.1:9", "CORS", "REDIRECT")))
+	asp := "/api/v1/authorizationServers/" + as.Id
+	tests := []struct{ record, method, path, body string }{
+		{"PUT /api/v1/groups/{id}/users/{id} 204", "PUT", "/api/v1/groups/" + g.Id + "/users/" + u.Id, ""},
+		{"DELETE /api/v1/groups/{id}/users/{id} 204", "DELETE", "/api/v1/groups/" + g.Id + "/users/" + u.Id, ""},
+		{"POST /api/v1/users/{id}/credentials/change_password 200", "POST", "/api/v1/users/" + u.Id + "/credentials/change_password",
+			`{"oldPassword":{"value":"Xyzzy-Plugh-42"},"newPassword":{"value":"Other-Secret-43"}}`},
+		{"DELETE /api/v1/apps/{id}/groups/{id} 204", "DELETE", "/api/v1/apps/" + app.Id + "/groups/" + g.Id, ""},
+		{"DELETE /api/v1/apps/{id}/users/{id} 204", "DELETE", "/api/v1/apps/" + app.Id + "/users/" + u.Id, ""},
+		{"POST /api/v1/apps/{id}/lifecycle/deactivate 200", "POST", "/api/v1/apps/" + app.Id + "/lifecycle/deactivate", ""},
+		{"DELETE /api/v1/apps/{id} 204", "DELETE", "/api/v1/apps/" + app.Id, ""},
+		{"DELETE /api/v1/authorizationServers/{id}/policies/{id}/rules/{id} 204", "DELETE", asp + "/policies/" + pol.Id + "/rules/" + ru.Id, ""},
+		{"DELETE /api/v1/authorizationServers/{id}/policies/{id} 204", "DELETE", asp + "/policies/" + pol.Id, ""},
+		{"DELETE /api/v1/authorizationServers/{id}/claims/{id} 204", "DELETE", asp + "/claims/" + cl.Id, ""},
+		{"DELETE /api/v1/authorizationServers/{id}/scopes/{id} 204", "DELETE", asp + "/scopes/" + sc.Id, ""},
+		{"POST /api/v1/authorizationServers/{id}/lifecycle/deactivate 204", "POST", asp + "/lifecycle/deactivate", ""},
+		{"DELETE /api/v1/authorizationServers/{id} 204", "DELETE", asp, ""},
+		{"DELETE /api/v1/groups/{id} 204", "DELETE", "/api/v1/groups/" + g.Id, ""},
+		{"DELETE /api/v1/users/{id} 204", "DELETE", "/api/v1/users/" + u.Id, ""},
+		{"DELETE /api/v1/trustedOrigins/{id} 204", "DELETE", "/api/v1/trustedOrigins/" + to.Id, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.record, func(t *testing.T) { checkShape(t, srv.URL, srv.Token, rec, tt.record, tt.method, tt.path, tt.body) })
 	}
 }

@@ -22,21 +22,40 @@ const (
 	sessionTokenLifetime   = 5 * time.Minute
 )
 
+// signInPage is the first page a newcomer sees: styled like the web app
+// (internal/webapp), with no external asset. The cursor starts in the
+// username field, or in the password field when the username is filled
+// in (login_hint, or a failed attempt).
 var signInPage = template.Must(template.New("signin").Parse(`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>Sign In</title>
-<style>body{font-family:sans-serif;max-width:24em;margin:4em auto}label{display:block;margin:.8em 0}input{width:100%}.error{color:#b00}</style>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sign In</title>
+<style>
+body{font-family:system-ui,sans-serif;color:#222;background:#f6f7f9;margin:0;padding:0 1em}
+main{max-width:22em;margin:4em auto;background:#fff;border:1px solid #ddd;border-radius:6px;padding:1.5em 1.8em 1.8em;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+h1{margin:0 0 .2em;font-size:1.6em} .sub{color:#666;margin-top:0}
+label{display:block;margin:1em 0 .3em;font-weight:600}
+input[type=text],input[type=password]{box-sizing:border-box;width:100%;font-size:1em;padding:.5em .6em;border:1px solid #aaa;border-radius:4px}
+input:focus{outline:2px solid #5b8def;outline-offset:1px;border-color:#5b8def}
+button{margin-top:1.4em;width:100%;font-size:1em;padding:.6em 1em;border-radius:4px;border:1px solid #888;background:#f4f4f4;cursor:pointer}
+button:hover{background:#e8e8ee}
+.notice{padding:.8em 1em;border-radius:4px;margin:1em 0}
+.notice.error{background:#fde8e8;border:1px solid #e0a0a0} .notice p{margin:0}
+.note{color:#666;font-size:.9em;margin-top:1.4em}
+</style>
 </head>
 <body>
+<main>
 <h1>Sign In</h1>
-<p>Local Okta-compatible org</p>
-{{if .Error}}<p class="error" id="signin-error" role="alert">{{.Error}}</p>{{end}}
+<p class="sub">Local Okta-compatible org</p>
+{{if .Error}}<div class="notice error"><p class="error" id="signin-error" role="alert">{{.Error}}</p></div>{{end}}
 <form method="post" action="{{.Action}}" id="signin-form">
 {{range .Hidden}}<input type="hidden" name="{{.Name}}" value="{{.Value}}">
-{{end}}<label for="username">Username</label><input type="text" name="username" id="username" value="{{.Username}}" autocomplete="username" autofocus>
-<label for="password">Password</label><input type="password" name="password" id="password" autocomplete="current-password">
+{{end}}<label for="username">Username</label><input type="text" name="username" id="username" value="{{.Username}}" autocomplete="username"{{if not .Username}} autofocus{{end}}>
+<label for="password">Password</label><input type="password" name="password" id="password" autocomplete="current-password"{{if .Username}} autofocus{{end}}>
 <button type="submit" id="signin-submit">Sign In</button>
 </form>
+<p class="note">Users and passwords are the local org's own; nothing here reaches a real Okta org.</p>
+</main>
 </body>
 </html>
 `))

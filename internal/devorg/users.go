@@ -1,10 +1,14 @@
 package devorg
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 func (o *Org) userRoutes(mux *http.ServeMux) {
@@ -32,10 +36,79 @@ type userBody struct {
 	Profile     map[string]any `json:"profile"`
 	Credentials *struct {
 		Password *struct {
-			Value *string `json:"value"`
+			Value *string       `json:"value"`
+			Hash  *ImportedHash `json:"hash"`
 		} `json:"password"`
+		RecoveryQuestion json.RawMessage `json:"recovery_question"`
 	} `json:"credentials"`
 	GroupIDs []string `json:"groupIds"`
+}
+
+// baseProfileAttributes are the properties of Okta's default user
+// schema (base); the local org has no custom ones.
+var baseProfileAttributes = []string{
+	"login", "firstName", "lastName", "middleName", "honorificPrefix", "honorificSuffix", "email", "title",
+	"displayName", "nickName", "profileUrl", "secondEmail", "mobilePhone", "primaryPhone", "streetAddress",
+	"city", "state", "zipCode", "countryCode", "postalAddress", "preferredLanguage", "locale", "timezone",
+	"userType", "employeeNumber", "costCenter", "organization", "division", "department", "managerId", "manager",
+}
+
+// checkSchema refuses a profile attribute that the user schema does not
+// define, with Okta's answer (recorded: 400 E0000001 "Api validation
+// failed: newUser", cause "Property name 'x' is not defined in profile").
+func checkSchema(p map[string]any, object string) error {
+	for _, k := range slices.Sorted(maps.Keys(p)) {
+		if !slices.Contains(baseProfileAttributes, k) {
+			return errValidation(object, "Property name '"+k+"' is not defined in profile")
+		}
+	}
+	return nil
+}
+
+// hash returns credentials.password.hash, validated, or nil.
+func (b *userBody) hash() (*ImportedHash, error) {
+	if b.Credentials == nil || b.Credentials.Password == nil || b.Credentials.Password.Hash == nil {
+		return nil, nil
+	}
+	h := b.Credentials.Password.Hash
+	if b.Credentials.Password.Value != nil {
+		return nil, errValidation("password", "password: Cannot specify both a password value and a password hash")
+	}
+	return h, h.validate()
+}
+
+// recoveryQuestion returns credentials.recovery_question, validated as
+// Okta does (an object; question at most 100 characters; an answer), or
+// nil when the body has none.
+func (b *userBody) recoveryQuestion() (*RecoveryQuestion, error) {
+	if b.Credentials == nil || len(b.Credentials.RecoveryQuestion) == 0 || string(b.Credentials.RecoveryQuestion) == "null" {
+		return nil, nil
+	}
+	var rq struct {
+		Question string `json:"question"`
+		Answer   string `json:"answer"`
+	}
+	if err := json.Unmarshal(b.Credentials.RecoveryQuestion, &rq); err != nil {
+		return nil, errValidation("recovery_question", "recovery_question: must be an object with a question and an answer")
+	}
+	switch q := strings.TrimSpace(rq.Question); {
+	case q == "":
+		return nil, errValidation("recovery_question", "recovery_question.question: The field cannot be left blank")
+	case utf8.RuneCountInString(rq.Question) > 100:
+		return nil, errValidation("recovery_question", "recovery_question.question: The security question must be at most 100 characters")
+	case rq.Answer == "":
+		return nil, errValidation("recovery_question", "recovery_question.answer: The security question answer must be at least 1 character")
+	}
+	return &RecoveryQuestion{Question: rq.Question, AnswerHash: hashPassword(rq.Answer)}, nil
+}
+
+// hasPassword reports whether the user has a password (set, or imported
+// as a hash).
+func (u *User) hasPassword() bool { return u.PasswordHash != "" || u.ImportedHash != nil }
+
+// setPassword sets a plain password, which replaces an imported hash.
+func (u *User) setPassword(password string, now *time.Time) {
+	u.PasswordHash, u.ImportedHash, u.PasswordChanged = hashPassword(password), nil, now
 }
 
 func (b *userBody) password() (string, bool) {
@@ -52,16 +125,26 @@ func timeOrNil(t *time.Time) any {
 	return oktaTime(*t)
 }
 
+// userCredentials answers a user's credentials as Okta does: never a
+// password or a recovery answer, only that they exist and the question.
+func userCredentials(u *User) obj {
+	creds := obj{"provider": obj{"type": "OKTA", "name": "OKTA"}}
+	if u.hasPassword() && u.PasswordChanged != nil {
+		creds["password"] = obj{}
+	}
+	if u.RecoveryQuestion != nil {
+		creds["recovery_question"] = obj{"question": u.RecoveryQuestion.Question}
+	}
+	return creds
+}
+
 // renderUserBrief answers a user as Okta does in lists: only a self link.
 func renderUserBrief(base string, u *User) obj {
 	profile := obj{"mobilePhone": nil, "secondEmail": nil}
 	for k, v := range u.Profile {
 		profile[k] = v
 	}
-	creds := obj{"provider": obj{"type": "OKTA", "name": "OKTA"}}
-	if u.PasswordHash != "" && u.PasswordChanged != nil {
-		creds["password"] = obj{}
-	}
+	creds := userCredentials(u)
 	return obj{
 		"id":              u.ID,
 		"status":          u.Status,
@@ -92,6 +175,7 @@ func renderUser(base string, u *User) obj {
 	switch u.Status {
 	case "DEPROVISIONED":
 		links["activate"] = linkMethod(self+"/lifecycle/activate", "POST")
+		links["delete"] = linkMethod(self, "DELETE")
 	case "STAGED":
 		links["activate"] = linkMethod(self+"/lifecycle/activate", "POST")
 		links["deactivate"] = linkMethod(self+"/lifecycle/deactivate", "POST")
@@ -198,6 +282,9 @@ func (o *Org) createUser(r *http.Request) (int, any, error) {
 	if in.Profile == nil {
 		in.Profile = map[string]any{}
 	}
+	if err := checkSchema(in.Profile, "newUser"); err != nil {
+		return 0, nil, err
+	}
 	if err := validateProfile(in.Profile); err != nil {
 		return 0, nil, err
 	}
@@ -208,9 +295,17 @@ func (o *Org) createUser(r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
+	imported, err := in.hash()
+	if err != nil {
+		return 0, nil, err
+	}
+	recovery, err := in.recoveryQuestion()
+	if err != nil {
+		return 0, nil, err
+	}
 	activate := queryBool(r, "activate", true)
 	var out obj
-	err := o.update(func(st *State) error {
+	err = o.update(func(st *State) error {
 		if st.loginTaken(login, "") {
 			return errExists("login")
 		}
@@ -228,12 +323,15 @@ func (o *Org) createUser(r *http.Request) (int, any, error) {
 		}
 		now := u.Created
 		if hasPassword {
-			u.PasswordHash = hashPassword(password)
-			u.PasswordChanged = &now
+			u.setPassword(password, &now)
 		}
+		if imported != nil {
+			u.ImportedHash, u.PasswordChanged = imported, &now
+		}
+		u.RecoveryQuestion = recovery
 		if activate {
 			u.Status = "PROVISIONED"
-			if hasPassword {
+			if u.hasPassword() {
 				u.Status = "ACTIVE"
 			}
 			u.Activated, u.StatusChanged = &now, &now
@@ -341,7 +439,21 @@ func (o *Org) updateUser(r *http.Request, replace bool) (int, any, error) {
 		if in.Profile == nil && replace {
 			profile = u.Profile
 		}
+		if err := checkSchema(in.Profile, "user"); err != nil {
+			return err
+		}
 		if err := validateProfile(profile); err != nil {
+			return err
+		}
+		imported, err := in.hash()
+		if err != nil {
+			return err
+		}
+		if imported != nil && u.Status != "STAGED" {
+			return errValidation("password", "password: A password hash can be set only on a STAGED user")
+		}
+		recovery, err := in.recoveryQuestion()
+		if err != nil {
 			return err
 		}
 		login, _ := profile["login"].(string)
@@ -353,11 +465,16 @@ func (o *Org) updateUser(r *http.Request, replace bool) (int, any, error) {
 			if err := checkPasswordPolicy(password, login); err != nil {
 				return err
 			}
-			u.PasswordHash = hashPassword(password)
-			u.PasswordChanged = &now
+			u.setPassword(password, &now)
 			if u.Status == "PROVISIONED" {
 				u.Status, u.StatusChanged = "ACTIVE", &now
 			}
+		}
+		if imported != nil {
+			u.ImportedHash, u.PasswordChanged = imported, &now
+		}
+		if recovery != nil {
+			u.RecoveryQuestion = recovery
 		}
 		u.Profile = profile
 		u.LastUpdated = now
@@ -410,7 +527,7 @@ func (o *Org) activateUser(r *http.Request) (int, any, error) {
 		}
 		now := nowMillis(o)
 		u.Status = "PROVISIONED"
-		if u.PasswordHash != "" && u.PasswordChanged != nil {
+		if u.hasPassword() && u.PasswordChanged != nil {
 			u.Status = "ACTIVE"
 		}
 		u.Activated, u.StatusChanged, u.LastUpdated = &now, &now, now
@@ -442,16 +559,19 @@ func (o *Org) changePassword(r *http.Request) (int, any, error) {
 	if err := decodeBody(r, &in); err != nil {
 		return 0, nil, err
 	}
+	var out obj
 	err := o.withUser(r, true, func(_ *State, u *User) error {
-		if u.PasswordHash == "" || !checkPassword(u, in.Old.Value) {
+		if !u.hasPassword() || !checkPassword(u, in.Old.Value) {
 			return newAPIError(http.StatusForbidden, "E0000014", "Update of credentials failed", "oldPassword: The credentials provided were incorrect.")
 		}
 		if err := checkPasswordPolicy(in.New.Value, u.Login()); err != nil {
 			return err
 		}
 		now := nowMillis(o)
-		u.PasswordHash, u.PasswordChanged, u.LastUpdated = hashPassword(in.New.Value), &now, now
+		u.setPassword(in.New.Value, &now)
+		u.LastUpdated = now
+		out = userCredentials(u)
 		return nil
 	})
-	return http.StatusOK, obj{"password": obj{}, "provider": obj{"type": "OKTA", "name": "OKTA"}}, err
+	return http.StatusOK, out, err
 }
