@@ -106,7 +106,10 @@ func (r *run) apply(ctx context.Context) error {
 	wg.Wait()
 	close(finished)
 
-	r.progress.summary(r.nodes, r.outPath)
+	r.mu.Lock()
+	saveErr := r.saveErr
+	r.mu.Unlock()
+	r.progress.summary(r.nodes, r.outPath, saveErr)
 	errMu.Lock()
 	defer errMu.Unlock()
 	switch exitcode.Of(firstErr) {

@@ -43,8 +43,11 @@ type run struct {
 	memoMu sync.Mutex
 	memos  map[string]*memoEntry
 
-	mu  sync.Mutex // guards out and every node's result
+	mu  sync.Mutex // guards out, saveErr and every node's result
 	out *outputs.File
+	// saveErr is the error of the last save of out, nil once a save
+	// succeeds (each save writes everything recorded so far).
+	saveErr error
 }
 
 // node is an item of the input and what became of it.
@@ -290,6 +293,11 @@ func (r *run) prepare(ctx context.Context) error {
 	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
 		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
 	}
+	if n, err := outputs.RemoveStaleTemps(r.outPath, time.Now()); err != nil {
+		return usageErr("%v", err)
+	} else if n > 0 {
+		r.progress.note("removed %d temporary file(s) of %s left by a killed run", n, r.outPath)
+	}
 	return nil
 }
 
@@ -397,8 +405,9 @@ func (r *run) saveLocked() error {
 	sort.SliceStable(r.out.Objects, func(i, j int) bool {
 		return order[r.out.Objects[i].Name] < order[r.out.Objects[j].Name]
 	})
-	if err := r.out.Save(r.outPath); err != nil {
-		return exitcode.Wrap(exitcode.Failure, err)
+	r.saveErr = r.out.Save(r.outPath)
+	if r.saveErr != nil {
+		return exitcode.Wrap(exitcode.Failure, fmt.Errorf("%s: %w", r.outPath, r.saveErr))
 	}
 	return nil
 }
