@@ -262,14 +262,29 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
-	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
-		// Okta never tells a password: the one in the output file is only
-		// right if we set it.
-		var names []string
-		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
-			names = append(names, ref.Name)
+	if n.it.Obj.Kind == inputs.KindUser && !res.created && !(prev != nil && prev.ID == res.id && prev.Created && prev.Fields[PasswordUnknownField] == "") {
+		// Okta never tells a password: the recorded one is only known to
+		// be right if apicenter set it, or if it signs the user in.
+		known, err := r.passwordSignsIn(ctx, spec.str["login"], spec.str["password"])
+		if err != nil {
+			err = describeErr(n.it, spec, fmt.Errorf("checking whether the recorded password signs the user in: %w", err))
+			r.progress.failed(n, spec.key, spec.name, err)
+			return err
 		}
-		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+		if !known {
+			var names []string
+			for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+				names = append(names, ref.Name)
+			}
+			res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+			if res.fields == nil {
+				res.fields = map[string]string{}
+			}
+			res.fields[PasswordUnknownField] = "true"
+			r.mu.Lock()
+			r.unknownPasswords = append(r.unknownPasswords, fmt.Sprintf("%s of user %q (%s)", strings.Join(names, ", "), spec.key, n.it.Name))
+			r.mu.Unlock()
+		}
 	}
 	r.mu.Lock()
 	n.ok = true

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/apicenter/apicenter/inputs"
@@ -103,6 +104,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	err = r.apply(ctx)
 	res := &Result{Output: r.snapshot(), Path: r.outPath}
 	res.Created, res.Found = r.progress.counts()
+	if err == nil && len(r.unknownPasswords) > 0 {
+		sort.Strings(r.unknownPasswords)
+		err = inputErr("the recorded password does not sign in: %s; these users were there before apicenter: pass their real passwords with --set, or remove the users and run again", strings.Join(r.unknownPasswords, "; "))
+	}
 	if err == nil && opts.Input.Next != nil {
 		res.Next, err = r.expand(opts.Input.Next)
 	}

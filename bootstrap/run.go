@@ -48,6 +48,9 @@ type run struct {
 	// saveErr is the error of the last save of out, nil once a save
 	// succeeds (each save writes everything recorded so far).
 	saveErr error
+	// unknownPasswords name the users found whose recorded password does
+	// not sign them in.
+	unknownPasswords []string
 }
 
 // node is an item of the input and what became of it.

@@ -152,12 +152,17 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	}
 
 	// Without its output file, a run finds everything, recovers the
-	// introspection client's secret from the org, and warns that it cannot
-	// know the users' passwords.
+	// introspection client's secret from the org, and says that it does
+	// not know the users' passwords (the new ones do not sign them in):
+	// exit 3, and get-settings refuses to print them.
 	must(t, os.Rename(filepath.Join(dir, "outputs", "mulesoft.yaml"), filepath.Join(dir, "mulesoft.yaml.bak")))
-	r4 := run("bootstrap", "--mulesoft", "--yes")
-	if !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) {
-		t.Errorf("run without the output file:\n%s", r4.errOut)
+	r4 := runCLI(t, "bootstrap", "--mulesoft", "--yes")
+	if r4.code != exitcode.Input || !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) ||
+		!strings.Contains(r4.errOut, `the recorded password does not sign in: SILVER_PASSWORD of user "silver.user@example.com"`) {
+		t.Errorf("run without the output file: exit %d\n%s", r4.code, r4.errOut)
+	}
+	if r := runCLI(t, "get-settings", "--mulesoft"); r.code != exitcode.Input || !strings.Contains(r.errOut, `SILVER_PASSWORD is not the password of user "silver.user@example.com"`) {
+		t.Errorf("get-settings of unknown passwords: exit %d\n%s", r.code, r.errOut)
 	}
 	if again := parseEnv(t, run("get-settings", "--mulesoft_introspect").out); again["INTROSPECT_CLIENT_SECRET"] != intro["INTROSPECT_CLIENT_SECRET"] || again["INTROSPECT_CLIENT_ID"] != intro["INTROSPECT_CLIENT_ID"] {
 		t.Errorf("the introspection client was not recovered: %v", again)
