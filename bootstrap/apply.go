@@ -190,6 +190,13 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	for _, d := range n.deps {
 		if !d.ok {
 			r.mu.Unlock()
+			if r.planning {
+				key := ""
+				if s, err := r.resolveSpec(n.it); err == nil {
+					key = s.key
+				}
+				r.plan(n, PlanEntry{Action: ActionCreate, Key: key, After: d.it.Name})
+			}
 			r.progress.skipped(n)
 			return errSkipped
 		}
@@ -238,7 +245,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	var res found
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
-		if err == nil || attempt >= 3 || !transient(err) {
+		if err == nil || attempt >= 3 || isPlanWrite(err) || !transient(err) {
 			break
 		}
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
@@ -257,12 +264,23 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 			return saveErr
 		}
 	}
+	if r.planning && isPlanWrite(err) {
+		r.plan(n, PlanEntry{Action: ActionCreate, Key: spec.key})
+		r.progress.skipped(n)
+		return errSkipped
+	}
 	if err != nil {
 		err = describeErr(n.it, spec, err)
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
-	if n.it.Obj.Kind == inputs.KindUser && !res.created && !(prev != nil && prev.ID == res.id && prev.Created && prev.Fields[PasswordUnknownField] == "") {
+	if r.planning {
+		e := PlanEntry{Action: ActionFound, Key: spec.key, ID: res.id, Differences: res.differs}
+		if len(res.differs) > 0 {
+			e.Action = ActionDiffers
+		}
+		r.plan(n, e)
+	} else if n.it.Obj.Kind == inputs.KindUser && !res.created && !(prev != nil && prev.ID == res.id && prev.Created && prev.Fields[PasswordUnknownField] == "") {
 		// Okta never tells a password: the recorded one is only known to
 		// be right if apicenter set it, or if it signs the user in.
 		known, err := r.passwordSignsIn(ctx, spec.str["login"], spec.str["password"])

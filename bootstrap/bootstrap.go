@@ -78,21 +78,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Input == nil {
 		return nil, exitcode.Wrap(exitcode.Usage, errors.New("no input: pass --mulesoft, --mulesoft_policy or --input FILE"))
 	}
-	if opts.IO == nil {
-		opts.IO = &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
-	}
-	if opts.Env == nil {
-		opts.Env = &orgenv.Env{}
-	}
-	if opts.NewClient == nil {
-		opts.NewClient = oktaclient.New
-	}
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = DefaultConcurrency
-	}
-	if opts.OutputDir == "" {
-		opts.OutputDir = outputs.DefaultDir
-	}
+	opts = withDefaults(opts)
 	r, err := newRun(opts)
 	if err != nil {
 		return nil, err
@@ -112,6 +98,26 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.Next, err = r.expand(opts.Input.Next)
 	}
 	return res, err
+}
+
+// withDefaults fills in the options left empty.
+func withDefaults(opts Options) Options {
+	if opts.IO == nil {
+		opts.IO = &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
+	}
+	if opts.Env == nil {
+		opts.Env = &orgenv.Env{}
+	}
+	if opts.NewClient == nil {
+		opts.NewClient = oktaclient.New
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.OutputDir == "" {
+		opts.OutputDir = outputs.DefaultDir
+	}
+	return opts
 }
 
 // commandFor returns the command that runs f, for messages.

@@ -51,6 +51,11 @@ type run struct {
 	// unknownPasswords name the users found whose recorded password does
 	// not sign them in.
 	unknownPasswords []string
+	// planning says the run only reads (apicenter plan): writes to the org
+	// are refused by its transport, the output file is never written, and
+	// what it would do is collected in planned.
+	planning bool
+	planned  map[*node]PlanEntry
 }
 
 // node is an item of the input and what became of it.
@@ -279,8 +284,12 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
+	transport := r.opts.Transport
+	if r.planning {
+		transport = readOnlyTransport{base: transport}
+	}
 	c, err := r.opts.NewClient(ctx, oktaclient.Config{
-		OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency,
+		OrgURL: org.URL, Token: org.Token, Transport: transport, MaxInFlight: r.opts.Concurrency,
 		OnRateLimitWait: func(endpoint string, wait time.Duration) {
 			r.progress.note("waiting up to %s: the org's rate limit for %s is used up", wait.Round(time.Second), endpoint)
 		},
@@ -292,6 +301,9 @@ func (r *run) prepare(ctx context.Context) error {
 	r.progress.note("checking the API token with %s ...", org.URL)
 	if err := checkOrg(ctx, c, org); err != nil {
 		return err
+	}
+	if r.planning {
+		return nil
 	}
 	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
 		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
@@ -401,6 +413,9 @@ func (r *run) expand(t *inputs.Template) (string, error) {
 // saveLocked rewrites the output file with the objects in input-file
 // order. Call with r.mu held.
 func (r *run) saveLocked() error {
+	if r.planning {
+		return nil
+	}
 	order := map[string]int{}
 	for _, n := range r.nodes {
 		order[n.it.Name] = n.index

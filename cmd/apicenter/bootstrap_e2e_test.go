@@ -158,7 +158,7 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	must(t, os.Rename(filepath.Join(dir, "outputs", "mulesoft.yaml"), filepath.Join(dir, "mulesoft.yaml.bak")))
 	r4 := runCLI(t, "bootstrap", "--mulesoft", "--yes")
 	if r4.code != exitcode.Input || !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) ||
-		!strings.Contains(r4.errOut, `the recorded password does not sign in: SILVER_PASSWORD of user "silver.user@example.com"`) {
+		!strings.Contains(r4.errOut, `the recorded password does not sign in: GOLD_PASSWORD of user "gold.user@example.com" (GOLD_USER); SILVER_PASSWORD of user "silver.user@example.com" (SILVER_USER)`) {
 		t.Errorf("run without the output file: exit %d\n%s", r4.code, r4.errOut)
 	}
 	if r := runCLI(t, "get-settings", "--mulesoft"); r.code != exitcode.Input || !strings.Contains(r.errOut, `SILVER_PASSWORD is not the password of user "silver.user@example.com"`) {

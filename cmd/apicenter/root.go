@@ -88,6 +88,7 @@ whole flow runs on one machine (apicenter demo).
 	root.AddCommand(
 		newDevOrgCmd(ios),
 		newBootstrapCmd(ios),
+		newPlanCmd(ios),
 		newGetSettingsCmd(ios),
 		newAppCmd(ios),
 		newGatewayCmd(ios),
