@@ -89,6 +89,7 @@ whole flow runs on one machine (apicenter demo).
 		newDevOrgCmd(ios),
 		newBootstrapCmd(ios),
 		newPlanCmd(ios),
+		newDestroyCmd(ios),
 		newGetSettingsCmd(ios),
 		newAppCmd(ios),
 		newGatewayCmd(ios),
