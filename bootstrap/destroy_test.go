@@ -85,6 +85,7 @@ func TestDestroyAfterBootstrap(t *testing.T) {
 		{"policy step first", devorg.FaultOptions{}, []string{"mulesoft_policy", "mulesoft"}},
 		{"mulesoft first", devorg.FaultOptions{}, []string{"mulesoft", "mulesoft_policy"}},
 		{"500, seed 1", devorg.FaultOptions{Rate: 0.3, Seed: 1, Kinds: []string{"500"}}, []string{"mulesoft_policy", "mulesoft"}},
+		{"429, seed 3", devorg.FaultOptions{Rate: 0.2, Seed: 3, Kinds: []string{"429"}}, []string{"mulesoft_policy", "mulesoft"}},
 	}
 	t.Setenv("HOME", t.TempDir())
 	for _, tt := range tests {
