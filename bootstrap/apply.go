@@ -274,6 +274,12 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
+	if !r.planning && len(res.differs) > 0 && res.converge != nil {
+		if err := r.converge(ctx, n, spec, &res); err != nil {
+			r.progress.failed(n, spec.key, spec.name, err)
+			return err
+		}
+	}
 	if r.planning {
 		e := PlanEntry{Action: ActionFound, Key: spec.key, ID: res.id, Differences: res.differs}
 		if len(res.differs) > 0 {
@@ -427,6 +433,9 @@ func (r *run) settleValue(n *node) error {
 		return inputErr("%s: %s needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set %s=VALUE", n.it.Pos, name, name)
 	}
 	p := r.opts.Prompter
+	// One question at a time: an object converging may ask too.
+	r.promptMu.Lock()
+	defer r.promptMu.Unlock()
 	r.progress.ask()
 	defer r.progress.answered()
 	validate := func(s string) error { return r.checkValue(n, s) }
@@ -582,4 +591,55 @@ func joinKey(parts []string) string {
 		s += p
 	}
 	return s
+}
+
+// converge updates a found object that differs from the input in fields
+// apicenter owns: with --yes at once, at a terminal after asking
+// ((C)ontinue updates, (p) leaves it as it is, (a) updates this and the
+// rest, (q)uits), and without either it only reports (the warning of a
+// found object). Each update is shown.
+func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
+	what := fmt.Sprintf("%s %q", n.it.Obj.Kind, s.name)
+	if !r.opts.Yes {
+		if r.opts.Prompter == nil {
+			return nil
+		}
+		r.promptMu.Lock()
+		all := r.convergeAll
+		if !all {
+			r.progress.ask()
+			ch, err := r.opts.Prompter.Choose("update "+n.it.Name, fmt.Sprintf("%s differs: %s; (C)ontinue updates it, (p) leaves it, (a) updates it and the rest", what, strings.Join(res.differs, "; ")), s.key)
+			r.progress.answered()
+			if err != nil {
+				r.promptMu.Unlock()
+				return err
+			}
+			switch ch {
+			case prompter.Provide:
+				r.promptMu.Unlock()
+				return nil
+			case prompter.AutoAccept:
+				r.convergeAll = true
+			case prompter.Quit:
+				r.promptMu.Unlock()
+				return exitcode.Wrap(exitcode.Quit, errors.New("quit"))
+			}
+		}
+		r.promptMu.Unlock()
+	}
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = res.converge(ctx); err == nil || !transient(err) {
+			break
+		}
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err != nil {
+		return describeErr(n.it, s, fmt.Errorf("updating what differs (%s): %w", strings.Join(res.differs, "; "), err))
+	}
+	for _, d := range res.differs {
+		r.progress.note("updated %s (%s): %s", what, n.it.Name, d)
+	}
+	res.differs = nil
+	return nil
 }

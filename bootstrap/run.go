@@ -40,6 +40,11 @@ type run struct {
 	// goroutine settling values touches it.
 	autoAccept bool
 
+	// promptMu serialises the questions of objects converging; convergeAll
+	// is set by (a) at one of them.
+	promptMu    sync.Mutex
+	convergeAll bool
+
 	memoMu sync.Mutex
 	memos  map[string]*memoEntry
 

@@ -169,8 +169,8 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	}
 	must(t, os.Rename(filepath.Join(dir, "mulesoft.yaml.bak"), filepath.Join(dir, "outputs", "mulesoft.yaml")))
 
-	// A found object that differs from the input in a way that matters is
-	// reported, and left alone.
+	// A rule edited as in the admin console is changed back by the next
+	// bootstrap --yes, and each change is shown.
 	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))
 	must(t, err)
 	server, rule := "", out.Object("SILVER_RULE")
@@ -185,11 +185,19 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	_, _, err = c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID, *rl)
 	must(t, err)
 	r3 := run("bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID)
-	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]; it was left unchanged`) {
-		t.Errorf("no warning about the changed rule:\n%s", r3.errOut)
+	if !strings.Contains(r3.errOut, `updated rule "silver access to planets" (SILVER_RULE): it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]`) {
+		t.Errorf("the changed rule's scopes are not shown:\n%s", r3.errOut)
 	}
-	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but its access tokens live 5 minutes, the input says 60; it was left unchanged`) {
-		t.Errorf("no warning about the changed token lifetime:\n%s", r3.errOut)
+	if !strings.Contains(r3.errOut, `updated rule "silver access to planets" (SILVER_RULE): its access tokens live 5 minutes, the input says 60`) {
+		t.Errorf("the changed token lifetime is not shown:\n%s", r3.errOut)
+	}
+	rl, _, err = c.AuthorizationServer.GetAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID)
+	must(t, err)
+	if !sameStrings(rl.Conditions.Scopes.Include, []string{"http://myapp.com/scp/silver", "openid"}) || rl.Actions.Token.AccessTokenLifetimeMinutesPtr == nil || *rl.Actions.Token.AccessTokenLifetimeMinutesPtr != 60 {
+		t.Errorf("the rule was not changed back: scopes %v, lifetime %v", rl.Conditions.Scopes.Include, rl.Actions.Token.AccessTokenLifetimeMinutesPtr)
+	}
+	if r := runCLI(t, "bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID); strings.Contains(r.errOut, "updated ") || r.code != 0 {
+		t.Errorf("a run after converging changed something again: exit %d\n%s", r.code, r.errOut)
 	}
 
 	// The token is in no file written and in no output (--reveal aside).
@@ -299,4 +307,12 @@ settings:
 	if r = runCLI(t, "get-settings", "--input", "gw.yaml"); r.code != exitcode.Usage {
 		t.Errorf("--input without --settings: exit %d", r.code)
 	}
+}
+
+// sameStrings reports whether a and b hold the same strings in any order.
+func sameStrings(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }
