@@ -84,6 +84,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer r.progress.stop()
+	// Runs sharing the output directory take turns: the next one finds
+	// what this one records instead of creating it again.
+	lock, err := outputs.Lock(r.outPath, func() {
+		r.progress.note("waiting for another run that is writing %s ...", r.outPath)
+	})
+	if err != nil {
+		return nil, usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
+	}
+	defer lock.Close()
 	if err := r.prepare(ctx); err != nil {
 		return nil, err
 	}

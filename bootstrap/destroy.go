@@ -63,6 +63,13 @@ func Destroy(ctx context.Context, dopts DestroyOptions) (*DestroyResult, error) 
 	}
 	defer r.progress.stop()
 	w := opts.IO.ErrOut
+	lock, err := outputs.Lock(r.outPath, func() {
+		fmt.Fprintf(w, "waiting for another run that is writing %s ...\n", r.outPath)
+	})
+	if err != nil {
+		return nil, usageErr("cannot lock the output file %s: %v", r.outPath, err)
+	}
+	defer lock.Close()
 	out, err := outputs.Load(r.outPath)
 	if errors.Is(err, outputs.ErrMissing) {
 		fmt.Fprintf(w, "%s does not exist: nothing recorded to destroy\n", r.outPath)
