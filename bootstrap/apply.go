@@ -14,6 +14,14 @@ import (
 	"github.com/apicenter/apicenter/outputs"
 )
 
+// lookFirst are the kinds whose find-or-create looks the object up before
+// it creates it (Okta allows duplicates of these): one found after a lost
+// answer to this run's create is this run's.
+var lookFirst = map[inputs.Kind]bool{
+	inputs.KindAuthServer: true, inputs.KindPolicy: true, inputs.KindRule: true,
+	inputs.KindApp: true, inputs.KindGroupAssignment: true,
+}
+
 // errSkipped marks a node not run because something it needs failed or the
 // run stopped.
 var errSkipped = errors.New("not run")
@@ -243,15 +251,23 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	spec.siblings = r.siblings(n, spec)
 	spec.memo = r.memo
 	var res found
+	// lostWrite says a create of this run may have been applied though its
+	// answer was lost: if the object is then found where a lookup came
+	// before the create, this run made it.
+	lostWrite := false
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
 		if err == nil || attempt >= 3 || isPlanWrite(err) || !transient(err) {
 			break
 		}
+		lostWrite = lostWrite || strings.Contains(err.Error(), "may or may not have been applied")
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
 		// (the request may have been applied) and try once more.
 		spec.parentNew = false
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err == nil && lostWrite && !res.created && prev == nil && lookFirst[n.it.Obj.Kind] {
+		res.created, res.differs, res.converge = true, nil, nil
 	}
 	if err == nil && optimistic && res.id != prev.ID {
 		// Someone deleted it since: what refers to it used the old id.
@@ -294,6 +310,11 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 			err = describeErr(n.it, spec, fmt.Errorf("checking whether the recorded password signs the user in: %w", err))
 			r.progress.failed(n, spec.key, spec.name, err)
 			return err
+		}
+		if known && lostWrite && prev == nil {
+			// Found after a lost answer to this run's create, with this
+			// run's (generated or given) password: this run made it.
+			res.created = true
 		}
 		if !known {
 			var names []string
