@@ -14,6 +14,14 @@ import (
 	"github.com/apicenter/apicenter/outputs"
 )
 
+// lookFirst are the kinds whose find-or-create looks the object up before
+// it creates it (Okta allows duplicates of these): one found after a lost
+// answer to this run's create is this run's.
+var lookFirst = map[inputs.Kind]bool{
+	inputs.KindAuthServer: true, inputs.KindPolicy: true, inputs.KindRule: true,
+	inputs.KindApp: true, inputs.KindGroupAssignment: true,
+}
+
 // errSkipped marks a node not run because something it needs failed or the
 // run stopped.
 var errSkipped = errors.New("not run")
@@ -106,7 +114,10 @@ func (r *run) apply(ctx context.Context) error {
 	wg.Wait()
 	close(finished)
 
-	r.progress.summary(r.nodes, r.outPath)
+	r.mu.Lock()
+	saveErr := r.saveErr
+	r.mu.Unlock()
+	r.progress.summary(r.nodes, r.outPath, saveErr)
 	errMu.Lock()
 	defer errMu.Unlock()
 	switch exitcode.Of(firstErr) {
@@ -187,6 +198,13 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	for _, d := range n.deps {
 		if !d.ok {
 			r.mu.Unlock()
+			if r.planning {
+				key := ""
+				if s, err := r.resolveSpec(n.it); err == nil {
+					key = s.key
+				}
+				r.plan(n, PlanEntry{Action: ActionCreate, Key: key, After: d.it.Name})
+			}
 			r.progress.skipped(n)
 			return errSkipped
 		}
@@ -233,15 +251,23 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	spec.siblings = r.siblings(n, spec)
 	spec.memo = r.memo
 	var res found
+	// lostWrite says a create of this run may have been applied though its
+	// answer was lost: if the object is then found where a lookup came
+	// before the create, this run made it.
+	lostWrite := false
 	for attempt := 0; ; attempt++ {
 		res, err = r.ensure(ctx, n.it, spec, prev)
-		if err == nil || attempt >= 3 || !transient(err) {
+		if err == nil || attempt >= 3 || isPlanWrite(err) || !transient(err) {
 			break
 		}
+		lostWrite = lostWrite || strings.Contains(err.Error(), "may or may not have been applied")
 		// A 5xx, a dropped connection or exhausted 429 retries: look again
 		// (the request may have been applied) and try once more.
 		spec.parentNew = false
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err == nil && lostWrite && !res.created && prev == nil && lookFirst[n.it.Obj.Kind] {
+		res.created, res.differs, res.converge = true, nil, nil
 	}
 	if err == nil && optimistic && res.id != prev.ID {
 		// Someone deleted it since: what refers to it used the old id.
@@ -254,19 +280,56 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 			return saveErr
 		}
 	}
+	if r.planning && isPlanWrite(err) {
+		r.plan(n, PlanEntry{Action: ActionCreate, Key: spec.key})
+		r.progress.skipped(n)
+		return errSkipped
+	}
 	if err != nil {
 		err = describeErr(n.it, spec, err)
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
-	if n.it.Obj.Kind == inputs.KindUser && !res.created && prev == nil {
-		// Okta never tells a password: the one in the output file is only
-		// right if we set it.
-		var names []string
-		for _, ref := range n.it.Obj.Field("password").Str.Refs() {
-			names = append(names, ref.Name)
+	if !r.planning && len(res.differs) > 0 && res.converge != nil {
+		if err := r.converge(ctx, n, spec, &res); err != nil {
+			r.progress.failed(n, spec.key, spec.name, err)
+			return err
 		}
-		res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+	}
+	if r.planning {
+		e := PlanEntry{Action: ActionFound, Key: spec.key, ID: res.id, Differences: res.differs}
+		if len(res.differs) > 0 {
+			e.Action = ActionDiffers
+		}
+		r.plan(n, e)
+	} else if n.it.Obj.Kind == inputs.KindUser && !res.created && !(prev != nil && prev.ID == res.id && prev.Created && prev.Fields[PasswordUnknownField] == "") {
+		// Okta never tells a password: the recorded one is only known to
+		// be right if apicenter set it, or if it signs the user in.
+		known, err := r.passwordSignsIn(ctx, spec.str["login"], spec.str["password"])
+		if err != nil {
+			err = describeErr(n.it, spec, fmt.Errorf("checking whether the recorded password signs the user in: %w", err))
+			r.progress.failed(n, spec.key, spec.name, err)
+			return err
+		}
+		if known && lostWrite && prev == nil {
+			// Found after a lost answer to this run's create, with this
+			// run's (generated or given) password: this run made it.
+			res.created = true
+		}
+		if !known {
+			var names []string
+			for _, ref := range n.it.Obj.Field("password").Str.Refs() {
+				names = append(names, ref.Name)
+			}
+			res.differs = append(res.differs, fmt.Sprintf("it was not created by apicenter with the recorded password, so %s may not be its password: pass --set %s=... with the real one", strings.Join(names, ", "), strings.Join(names, ",")))
+			if res.fields == nil {
+				res.fields = map[string]string{}
+			}
+			res.fields[PasswordUnknownField] = "true"
+			r.mu.Lock()
+			r.unknownPasswords = append(r.unknownPasswords, fmt.Sprintf("%s of user %q (%s)", strings.Join(names, ", "), spec.key, n.it.Name))
+			r.mu.Unlock()
+		}
 	}
 	r.mu.Lock()
 	n.ok = true
@@ -391,6 +454,9 @@ func (r *run) settleValue(n *node) error {
 		return inputErr("%s: %s needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set %s=VALUE", n.it.Pos, name, name)
 	}
 	p := r.opts.Prompter
+	// One question at a time: an object converging may ask too.
+	r.promptMu.Lock()
+	defer r.promptMu.Unlock()
 	r.progress.ask()
 	defer r.progress.answered()
 	validate := func(s string) error { return r.checkValue(n, s) }
@@ -546,4 +612,55 @@ func joinKey(parts []string) string {
 		s += p
 	}
 	return s
+}
+
+// converge updates a found object that differs from the input in fields
+// apicenter owns: with --yes at once, at a terminal after asking
+// ((C)ontinue updates, (p) leaves it as it is, (a) updates this and the
+// rest, (q)uits), and without either it only reports (the warning of a
+// found object). Each update is shown.
+func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
+	what := fmt.Sprintf("%s %q", n.it.Obj.Kind, s.name)
+	if !r.opts.Yes {
+		if r.opts.Prompter == nil {
+			return nil
+		}
+		r.promptMu.Lock()
+		all := r.convergeAll
+		if !all {
+			r.progress.ask()
+			ch, err := r.opts.Prompter.Choose("update "+n.it.Name, fmt.Sprintf("%s differs: %s; (C)ontinue updates it, (p) leaves it, (a) updates it and the rest", what, strings.Join(res.differs, "; ")), s.key)
+			r.progress.answered()
+			if err != nil {
+				r.promptMu.Unlock()
+				return err
+			}
+			switch ch {
+			case prompter.Provide:
+				r.promptMu.Unlock()
+				return nil
+			case prompter.AutoAccept:
+				r.convergeAll = true
+			case prompter.Quit:
+				r.promptMu.Unlock()
+				return exitcode.Wrap(exitcode.Quit, errors.New("quit"))
+			}
+		}
+		r.promptMu.Unlock()
+	}
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = res.converge(ctx); err == nil || !transient(err) {
+			break
+		}
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
+	if err != nil {
+		return describeErr(n.it, s, fmt.Errorf("updating what differs (%s): %w", strings.Join(res.differs, "; "), err))
+	}
+	for _, d := range res.differs {
+		r.progress.note("updated %s (%s): %s", what, n.it.Name, d)
+	}
+	res.differs = nil
+	return nil
 }

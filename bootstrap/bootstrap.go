@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 
 	"github.com/apicenter/apicenter/inputs"
@@ -77,6 +78,39 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Input == nil {
 		return nil, exitcode.Wrap(exitcode.Usage, errors.New("no input: pass --mulesoft, --mulesoft_policy or --input FILE"))
 	}
+	opts = withDefaults(opts)
+	r, err := newRun(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.progress.stop()
+	// Runs sharing the output directory take turns: the next one finds
+	// what this one records instead of creating it again.
+	lock, err := outputs.Lock(r.outPath, func() {
+		r.progress.note("waiting for another run that is writing %s ...", r.outPath)
+	})
+	if err != nil {
+		return nil, usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
+	}
+	defer lock.Close()
+	if err := r.prepare(ctx); err != nil {
+		return nil, err
+	}
+	err = r.apply(ctx)
+	res := &Result{Output: r.snapshot(), Path: r.outPath}
+	res.Created, res.Found = r.progress.counts()
+	if err == nil && len(r.unknownPasswords) > 0 {
+		sort.Strings(r.unknownPasswords)
+		err = inputErr("the recorded password does not sign in: %s; these users were there before apicenter: pass their real passwords with --set, or remove the users and run again", strings.Join(r.unknownPasswords, "; "))
+	}
+	if err == nil && opts.Input.Next != nil {
+		res.Next, err = r.expand(opts.Input.Next)
+	}
+	return res, err
+}
+
+// withDefaults fills in the options left empty.
+func withDefaults(opts Options) Options {
 	if opts.IO == nil {
 		opts.IO = &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
 	}
@@ -92,21 +126,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if opts.OutputDir == "" {
 		opts.OutputDir = outputs.DefaultDir
 	}
-	r, err := newRun(opts)
-	if err != nil {
-		return nil, err
-	}
-	defer r.progress.stop()
-	if err := r.prepare(ctx); err != nil {
-		return nil, err
-	}
-	err = r.apply(ctx)
-	res := &Result{Output: r.snapshot(), Path: r.outPath}
-	res.Created, res.Found = r.progress.counts()
-	if err == nil && opts.Input.Next != nil {
-		res.Next, err = r.expand(opts.Input.Next)
-	}
-	return res, err
+	return opts
 }
 
 // commandFor returns the command that runs f, for messages.

@@ -25,6 +25,10 @@ type found struct {
 	fields  map[string]string
 	// differs lists the ways a found object differs from the spec.
 	differs []string
+	// converge, when set with differs, updates the object in the org to
+	// what the spec says in the fields that differ, leaving every other
+	// field as the org has it.
+	converge func(context.Context) error
 }
 
 // ensure finds the object it describes by its natural key or creates it.
@@ -287,6 +291,12 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		f := found{id: as.Id, created: created, fields: map[string]string{"name": as.Name, "issuer": as.Issuer, "audience": strings.Join(as.Audiences, " ")}}
 		if !created && !slices.Contains(as.Audiences, aud) {
 			f.differs = append(f.differs, fmt.Sprintf("its audiences are %v, the input says %q", as.Audiences, aud))
+			f.converge = func(ctx context.Context) error {
+				body := *as
+				body.Audiences = []string{aud}
+				_, _, err := c.AuthorizationServer.UpdateAuthorizationServer(ctx, as.Id, body)
+				return err
+			}
 		}
 		return f
 	}
@@ -374,7 +384,18 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			have = p.Conditions.Clients.Include
 		}
 		if !created && !sameSet(have, clients) {
-			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v (change it in the Okta admin console, or delete it and run again)", have, clients))
+			f.differs = append(f.differs, fmt.Sprintf("it applies to the clients %v, the input says %v", have, clients))
+			f.converge = func(ctx context.Context) error {
+				body := *p
+				cond := okta.PolicyRuleConditions{}
+				if p.Conditions != nil {
+					cond = *p.Conditions
+				}
+				cond.Clients = &okta.ClientPolicyCondition{Include: clients}
+				body.Conditions = &cond
+				_, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicy(ctx, server, p.Id, body)
+				return err
+			}
 		}
 		return f
 	}
@@ -443,9 +464,43 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		if cond.GrantTypes == nil || !sameSet(cond.GrantTypes.Include, grants) {
 			f.differs = append(f.differs, fmt.Sprintf("it allows other grant types than %v", grants))
 		}
-		if rl.Actions != nil && rl.Actions.Token != nil && rl.Actions.Token.AccessTokenLifetimeMinutesPtr != nil {
+		_, lifetimeNamed := s.num["accessTokenLifetimeMinutes"]
+		if lifetimeNamed && rl.Actions != nil && rl.Actions.Token != nil && rl.Actions.Token.AccessTokenLifetimeMinutesPtr != nil {
 			if have := *rl.Actions.Token.AccessTokenLifetimeMinutesPtr; have != lifetime {
 				f.differs = append(f.differs, fmt.Sprintf("its access tokens live %d minutes, the input says %d", have, lifetime))
+			}
+		}
+		if len(f.differs) > 0 {
+			f.converge = func(ctx context.Context) error {
+				body := *rl
+				c2 := *cond
+				c2.Scopes = &okta.OAuth2ScopesMediationPolicyRuleCondition{Include: scopes}
+				people := okta.PolicyPeopleCondition{}
+				if cond.People != nil {
+					people = *cond.People
+				}
+				people.Groups = &okta.GroupCondition{Include: groups}
+				c2.People = &people
+				c2.GrantTypes = &okta.GrantTypePolicyRuleCondition{Include: grants}
+				body.Conditions = &c2
+				if lifetimeNamed {
+					actions := okta.AuthorizationServerPolicyRuleActions{}
+					if rl.Actions != nil {
+						actions = *rl.Actions
+					}
+					tok := okta.TokenAuthorizationServerPolicyRuleAction{}
+					if actions.Token != nil {
+						tok = *actions.Token
+					}
+					// The SDK sends AccessTokenLifetimeMinutes over the Ptr
+					// when it is not 0 (OKTA-API.md): set both.
+					tok.AccessTokenLifetimeMinutesPtr = &lifetime
+					tok.AccessTokenLifetimeMinutes = lifetime
+					actions.Token = &tok
+					body.Actions = &actions
+				}
+				_, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+				return err
 			}
 		}
 		return f
@@ -644,6 +699,15 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outp
 		}
 		if !created && !sameSet(have, scopes) {
 			f.differs = append(f.differs, fmt.Sprintf("its scopes are %v, the input says %v", have, scopes))
+			f.converge = func(ctx context.Context) error {
+				body := *to
+				body.Scopes = nil
+				for _, sc := range scopes {
+					body.Scopes = append(body.Scopes, &okta.Scope{Type: sc})
+				}
+				_, _, err := c.TrustedOrigin.UpdateOrigin(ctx, to.Id, body)
+				return err
+			}
 		}
 		return f
 	}

@@ -220,7 +220,7 @@ func (p *progress) counts() (created, found int) {
 	return created, found
 }
 
-func (p *progress) summary(nodes []*node, outPath string) {
+func (p *progress) summary(nodes []*node, outPath string, saveErr error) {
 	p.stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -238,7 +238,9 @@ func (p *progress) summary(nodes []*node, outPath string) {
 		}
 		counts[l.status]++
 		if !any {
-			if _, err := os.Stat(outPath); err == nil {
+			if saveErr != nil {
+				fmt.Fprintf(p.w, "\nSummary (NOT all recorded: writing %s failed: %v):\n", outPath, saveErr)
+			} else if _, err := os.Stat(outPath); err == nil {
 				fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
 			} else {
 				fmt.Fprintf(p.w, "\nSummary (nothing was recorded):\n")

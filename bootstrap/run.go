@@ -40,11 +40,27 @@ type run struct {
 	// goroutine settling values touches it.
 	autoAccept bool
 
+	// promptMu serialises the questions of objects converging; convergeAll
+	// is set by (a) at one of them.
+	promptMu    sync.Mutex
+	convergeAll bool
+
 	memoMu sync.Mutex
 	memos  map[string]*memoEntry
 
-	mu  sync.Mutex // guards out and every node's result
+	mu  sync.Mutex // guards out, saveErr and every node's result
 	out *outputs.File
+	// saveErr is the error of the last save of out, nil once a save
+	// succeeds (each save writes everything recorded so far).
+	saveErr error
+	// unknownPasswords name the users found whose recorded password does
+	// not sign them in.
+	unknownPasswords []string
+	// planning says the run only reads (apicenter plan): writes to the org
+	// are refused by its transport, the output file is never written, and
+	// what it would do is collected in planned.
+	planning bool
+	planned  map[*node]PlanEntry
 }
 
 // node is an item of the input and what became of it.
@@ -273,8 +289,12 @@ func (r *run) prepare(ctx context.Context) error {
 		r.out.Input = r.f.Name
 	}
 
+	transport := r.opts.Transport
+	if r.planning {
+		transport = readOnlyTransport{base: transport}
+	}
 	c, err := r.opts.NewClient(ctx, oktaclient.Config{
-		OrgURL: org.URL, Token: org.Token, Transport: r.opts.Transport, MaxInFlight: r.opts.Concurrency,
+		OrgURL: org.URL, Token: org.Token, Transport: transport, MaxInFlight: r.opts.Concurrency,
 		OnRateLimitWait: func(endpoint string, wait time.Duration) {
 			r.progress.note("waiting up to %s: the org's rate limit for %s is used up", wait.Round(time.Second), endpoint)
 		},
@@ -287,8 +307,16 @@ func (r *run) prepare(ctx context.Context) error {
 	if err := checkOrg(ctx, c, org); err != nil {
 		return err
 	}
+	if r.planning {
+		return nil
+	}
 	if err := outputs.CheckWritable(filepath.Dir(r.outPath)); err != nil {
 		return usageErr("cannot write the output file %s, which records what is created: %v (choose another --output-dir)", r.outPath, err)
+	}
+	if n, err := outputs.RemoveStaleTemps(r.outPath, time.Now()); err != nil {
+		return usageErr("%v", err)
+	} else if n > 0 {
+		r.progress.note("removed %d temporary file(s) of %s left by a killed run", n, r.outPath)
 	}
 	return nil
 }
@@ -390,6 +418,9 @@ func (r *run) expand(t *inputs.Template) (string, error) {
 // saveLocked rewrites the output file with the objects in input-file
 // order. Call with r.mu held.
 func (r *run) saveLocked() error {
+	if r.planning {
+		return nil
+	}
 	order := map[string]int{}
 	for _, n := range r.nodes {
 		order[n.it.Name] = n.index
@@ -397,8 +428,9 @@ func (r *run) saveLocked() error {
 	sort.SliceStable(r.out.Objects, func(i, j int) bool {
 		return order[r.out.Objects[i].Name] < order[r.out.Objects[j].Name]
 	})
-	if err := r.out.Save(r.outPath); err != nil {
-		return exitcode.Wrap(exitcode.Failure, err)
+	r.saveErr = r.out.Save(r.outPath)
+	if r.saveErr != nil {
+		return exitcode.Wrap(exitcode.Failure, fmt.Errorf("%s: %w", r.outPath, r.saveErr))
 	}
 	return nil
 }

@@ -242,6 +242,9 @@ func (r *resolver) lookup(ref inputs.Ref) (string, error) {
 		if !ok {
 			return "", inputErr("%s has no value %s: run `%s` to completion", path, ref.Name, commandFor(f))
 		}
+		if user := unknownPasswordOf(f, out, ref.Name); user != nil {
+			return "", inputErr("%s: %s is not the password of user %q (%s), which was there before apicenter: run `%s --set %s=...` with its real password", path, ref.Name, user.Key, user.Name, commandFor(f), ref.Name)
+		}
 		return v.Value, nil
 	}
 	o := out.Object(ref.Name)
@@ -324,4 +327,27 @@ func WriteSettings(w io.Writer, settings []Setting, format string) error {
 		return err
 	}
 	return usageErr("unknown format %q: use env, json or yaml", format)
+}
+
+// unknownPasswordOf returns the recorded user of f whose password is value
+// name and was recorded as unknown, or nil.
+func unknownPasswordOf(f *inputs.File, out *outputs.File, name string) *outputs.Object {
+	for _, it := range f.Items {
+		if it.Obj == nil || it.Obj.Kind != inputs.KindUser {
+			continue
+		}
+		pw := it.Obj.Field("password")
+		if pw == nil || pw.Str == nil {
+			continue
+		}
+		for _, ref := range pw.Str.Refs() {
+			if ref.Name != name {
+				continue
+			}
+			if o := out.Object(it.Name); o != nil && o.Fields[PasswordUnknownField] == "true" {
+				return o
+			}
+		}
+	}
+	return nil
 }

@@ -190,8 +190,10 @@ var Kinds = map[Kind]KindInfo{
 		Key:      []string{"server", "name"},
 	},
 	KindPolicy: {
-		Spec:     map[string]FieldType{"server": TString, "name": TString, "description": TString, "priority": TInt, "clients": TList},
-		Required: []string{"server", "name", "clients"},
+		Spec: map[string]FieldType{"server": TString, "name": TString, "description": TString, "priority": TInt, "clients": TList},
+		// The org refuses a policy without a description (400 E0000001), so
+		// an input without one fails at load, before any request.
+		Required: []string{"server", "name", "description", "clients"},
 		Fields:   []string{"id", "name"},
 		Key:      []string{"server", "name"},
 	},

@@ -104,6 +104,7 @@ func TestBrokenInputs(t *testing.T) {
 		{"missing spec", head + "  - object: G\n    kind: group\n", "object G has no spec"},
 		{"unknown spec key", head + "  - object: G\n    kind: group\n    spec: {name: x, colour: red}\n", `broken.yaml:4:21: unknown key "colour"`},
 		{"missing required spec key", head + "  - object: U\n    kind: user\n    spec: {login: a@b.c}\n", `user U: spec is missing "firstName"`},
+		{"policy without description", head + "  - object: P\n    kind: policy\n    spec: {server: s, name: n, clients: [c]}\n", `policy P: spec is missing "description"`},
 		{"list where string", head + "  - object: G\n    kind: group\n    spec: {name: [x]}\n", "broken.yaml:4:18: group.name must be a string"},
 		{"string where list", head + "  - object: O\n    kind: trustedOrigin\n    spec: {name: x, origin: http://a, scopes: CORS}\n", "trustedOrigin.scopes must be a list"},
 		{"int where number", head + "  - object: P\n    kind: policy\n    spec: {server: s, name: n, clients: [c], priority: first}\n", "policy.priority must be a whole number"},

@@ -10,10 +10,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -198,6 +200,34 @@ func CheckWritable(dir string) error {
 	}
 	tmp.Close()
 	return os.Remove(tmp.Name())
+}
+
+// StaleTempAge is how old a temporary file of Save must be to count as
+// left by a killed run: Save renames its file within milliseconds, so an
+// older one belongs to no run in progress.
+const StaleTempAge = time.Minute
+
+// RemoveStaleTemps removes the temporary files Save leaves behind when a
+// run is killed between creating and renaming one (.<file>.*.tmp, mode
+// 0600, holding secrets) that are older than StaleTempAge, and returns
+// how many it removed.
+func RemoveStaleTemps(path string, now time.Time) (int, error) {
+	matches, err := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"))
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, m := range matches {
+		fi, err := os.Lstat(m)
+		if err != nil || !fi.Mode().IsRegular() || now.Sub(fi.ModTime()) < StaleTempAge {
+			continue
+		}
+		if err := os.Remove(m); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("removing %s, left by a killed run: %w", m, err)
+		}
+		removed++
+	}
+	return removed, nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSaveLoadRoundTripPrivateAndAtomic(t *testing.T) {
@@ -69,6 +70,45 @@ func TestLoadMissingAndDamaged(t *testing.T) {
 		_, err := Load(p)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("damaged file %q: err = %v, want one line with %q", tt.content, err, tt.want)
+		}
+	}
+}
+
+// TestRemoveStaleTemps checks that the temporary files a killed run left
+// beside an output file are removed, and that a fresh one (a Save of a
+// run in progress) and other files are kept.
+func TestRemoveStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "mulesoft.yaml")
+	now := time.Now()
+	files := []struct {
+		name     string
+		age      time.Duration
+		wantGone bool
+	}{
+		{".mulesoft.yaml.123.tmp", time.Hour, true},
+		{".mulesoft.yaml.456.tmp", 2 * StaleTempAge, true},
+		{".mulesoft.yaml.789.tmp", 0, false},              // a Save in progress
+		{".mulesoft_policy.yaml.1.tmp", time.Hour, false}, // another input's
+		{"mulesoft.yaml", time.Hour, false},
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, now.Add(-f.age), now.Add(-f.age)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := RemoveStaleTemps(path, now)
+	if err != nil || n != 2 {
+		t.Fatalf("RemoveStaleTemps = %d, %v; want 2, nil", n, err)
+	}
+	for _, f := range files {
+		_, err := os.Stat(filepath.Join(dir, f.name))
+		if gone := errors.Is(err, os.ErrNotExist); gone != f.wantGone {
+			t.Errorf("%s: gone = %v, want %v", f.name, gone, f.wantGone)
 		}
 	}
 }

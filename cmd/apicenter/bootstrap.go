@@ -60,7 +60,13 @@ rules, OIDC apps, trusted origins and app group assignments.
 
 ` + list.String() + `
 Each object is looked up by its natural key first: a second run creates
-nothing. Each value not given by --set, the environment, .env or an earlier
+nothing. A found object that differs from the input in a field apicenter
+owns (a server's audience, a policy's clients, a rule's scopes, groups,
+grant types and token lifetime, a trusted origin's scopes) is changed back
+and each change is shown: with --yes at once, at a terminal after asking
+(C/p/a/q); without either it is only reported. Fields the input does not
+name are never touched. 'apicenter plan' shows all this without changing
+anything; 'apicenter destroy' deletes what a bootstrap created. Each value not given by --set, the environment, .env or an earlier
 output is shown at a terminal: (C)ontinue, (p)rovide, (a)uto-accept, (q)uit.
 Without a terminal, pass --yes to accept the defaults.
 

@@ -152,20 +152,25 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	}
 
 	// Without its output file, a run finds everything, recovers the
-	// introspection client's secret from the org, and warns that it cannot
-	// know the users' passwords.
+	// introspection client's secret from the org, and says that it does
+	// not know the users' passwords (the new ones do not sign them in):
+	// exit 3, and get-settings refuses to print them.
 	must(t, os.Rename(filepath.Join(dir, "outputs", "mulesoft.yaml"), filepath.Join(dir, "mulesoft.yaml.bak")))
-	r4 := run("bootstrap", "--mulesoft", "--yes")
-	if !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) {
-		t.Errorf("run without the output file:\n%s", r4.errOut)
+	r4 := runCLI(t, "bootstrap", "--mulesoft", "--yes")
+	if r4.code != exitcode.Input || !strings.Contains(r4.errOut, "0 created, 8 found") || !strings.Contains(r4.errOut, `warning: user "silver.user@example.com" exists but it was not created by apicenter with the recorded password, so SILVER_PASSWORD may not be its password`) ||
+		!strings.Contains(r4.errOut, `the recorded password does not sign in: GOLD_PASSWORD of user "gold.user@example.com" (GOLD_USER); SILVER_PASSWORD of user "silver.user@example.com" (SILVER_USER)`) {
+		t.Errorf("run without the output file: exit %d\n%s", r4.code, r4.errOut)
+	}
+	if r := runCLI(t, "get-settings", "--mulesoft"); r.code != exitcode.Input || !strings.Contains(r.errOut, `SILVER_PASSWORD is not the password of user "silver.user@example.com"`) {
+		t.Errorf("get-settings of unknown passwords: exit %d\n%s", r.code, r.errOut)
 	}
 	if again := parseEnv(t, run("get-settings", "--mulesoft_introspect").out); again["INTROSPECT_CLIENT_SECRET"] != intro["INTROSPECT_CLIENT_SECRET"] || again["INTROSPECT_CLIENT_ID"] != intro["INTROSPECT_CLIENT_ID"] {
 		t.Errorf("the introspection client was not recovered: %v", again)
 	}
 	must(t, os.Rename(filepath.Join(dir, "mulesoft.yaml.bak"), filepath.Join(dir, "outputs", "mulesoft.yaml")))
 
-	// A found object that differs from the input in a way that matters is
-	// reported, and left alone.
+	// A rule edited as in the admin console is changed back by the next
+	// bootstrap --yes, and each change is shown.
 	out, err := outputs.Load(filepath.Join(dir, "outputs", "mulesoft_policy.yaml"))
 	must(t, err)
 	server, rule := "", out.Object("SILVER_RULE")
@@ -180,11 +185,19 @@ func TestMulesoftWalkthrough(t *testing.T) {
 	_, _, err = c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID, *rl)
 	must(t, err)
 	r3 := run("bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID)
-	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]; it was left unchanged`) {
-		t.Errorf("no warning about the changed rule:\n%s", r3.errOut)
+	if !strings.Contains(r3.errOut, `updated rule "silver access to planets" (SILVER_RULE): it grants the scopes [openid], the input says [http://myapp.com/scp/silver openid]`) {
+		t.Errorf("the changed rule's scopes are not shown:\n%s", r3.errOut)
 	}
-	if !strings.Contains(r3.errOut, `warning: rule "silver access to planets" exists but its access tokens live 5 minutes, the input says 60; it was left unchanged`) {
-		t.Errorf("no warning about the changed token lifetime:\n%s", r3.errOut)
+	if !strings.Contains(r3.errOut, `updated rule "silver access to planets" (SILVER_RULE): its access tokens live 5 minutes, the input says 60`) {
+		t.Errorf("the changed token lifetime is not shown:\n%s", r3.errOut)
+	}
+	rl, _, err = c.AuthorizationServer.GetAuthorizationServerPolicyRule(t.Context(), server, policy, rule.ID)
+	must(t, err)
+	if !sameStrings(rl.Conditions.Scopes.Include, []string{"http://myapp.com/scp/silver", "openid"}) || rl.Actions.Token.AccessTokenLifetimeMinutesPtr == nil || *rl.Actions.Token.AccessTokenLifetimeMinutesPtr != 60 {
+		t.Errorf("the rule was not changed back: scopes %v, lifetime %v", rl.Conditions.Scopes.Include, rl.Actions.Token.AccessTokenLifetimeMinutesPtr)
+	}
+	if r := runCLI(t, "bootstrap", "--mulesoft_policy", "--yes", "--set", "AUTHN_CLIENT_ID="+clientID); strings.Contains(r.errOut, "updated ") || r.code != 0 {
+		t.Errorf("a run after converging changed something again: exit %d\n%s", r.code, r.errOut)
 	}
 
 	// The token is in no file written and in no output (--reveal aside).
@@ -294,4 +307,12 @@ settings:
 	if r = runCLI(t, "get-settings", "--input", "gw.yaml"); r.code != exitcode.Usage {
 		t.Errorf("--input without --settings: exit %d", r.code)
 	}
+}
+
+// sameStrings reports whether a and b hold the same strings in any order.
+func sameStrings(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
 }

@@ -88,6 +88,8 @@ whole flow runs on one machine (apicenter demo).
 	root.AddCommand(
 		newDevOrgCmd(ios),
 		newBootstrapCmd(ios),
+		newPlanCmd(ios),
+		newDestroyCmd(ios),
 		newGetSettingsCmd(ios),
 		newAppCmd(ios),
 		newGatewayCmd(ios),

@@ -20,6 +20,10 @@ func TestRootExitCodes(t *testing.T) {
 	}{
 		{"version", []string{"--version"}, exitcode.OK, "apicenter version", ""},
 		{"help documents exit codes", []string{"--help"}, exitcode.OK, "130  interrupted", ""},
+		{"help documents plan's exit code", []string{"--help"}, exitcode.OK, "6    plan: a bootstrap would create or change something", ""},
+		{"plan --help documents its exit codes", []string{"plan", "--help"}, exitcode.OK, "6    changes: a bootstrap would create objects, or objects differ", ""},
+		{"plan without an input is a usage error", []string{"plan"}, exitcode.Usage, "", "pass exactly one of --"},
+		{"plan with a bad format is a usage error", []string{"plan", "--mulesoft", "--format", "xml"}, exitcode.Usage, "", `--format "xml": use text or json`},
 		{"unknown flag is a usage error", []string{"--nope"}, exitcode.Usage, "", "unknown flag: --nope"},
 		{"unknown command is a usage error", []string{"nope"}, exitcode.Usage, "", "unknown command"},
 		{"completion for a shell", []string{"completion", "bash"}, exitcode.OK, "bash completion", ""},

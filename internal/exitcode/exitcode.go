@@ -15,6 +15,7 @@ const (
 	Input       = 3   // a malformed input file, or a value that is missing or invalid
 	Org         = 4   // the Okta org refused or failed a request (auth, 4xx, 5xx, 429, network)
 	Quit        = 5   // the user answered (q)uit at a prompt; progress is kept in the output file
+	Changes     = 6   // apicenter plan: a bootstrap would create or change something (not an error)
 	Interrupted = 130 // Ctrl-C or SIGINT/SIGTERM; progress is kept in the output file
 )
 
@@ -26,6 +27,7 @@ const Help = `Exit codes:
   3    a malformed input file, or a value that is missing or invalid
   4    the Okta org refused or failed a request (auth, 4xx, 5xx, 429, network)
   5    quit at a prompt (what was created is kept in the output file)
+  6    plan: a bootstrap would create or change something (0: nothing to do)
   130  interrupted by Ctrl-C or a signal (what was created is kept in the output file)`
 
 // Error carries an exit code with an error.

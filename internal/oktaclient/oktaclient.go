@@ -60,21 +60,31 @@ type Client struct {
 // http is accepted only for loopback hosts (127.0.0.0/8, ::1, localhost).
 func NormalizeOrgURL(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
+	shown := redactUserinfo(raw)
 	s = strings.TrimRight(s, "/")
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("org URL %q is not a URL like https://dev-123456.okta.com", raw)
+		return "", fmt.Errorf("org URL %q is not a URL like https://dev-123456.okta.com", shown)
 	}
 	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("org URL %q must be just scheme://host[:port], with no path, query or user", raw)
+		return "", fmt.Errorf("org URL %q must be just scheme://host[:port], with no path, query or user", shown)
 	}
 	if first, rest, ok := strings.Cut(u.Hostname(), "."); ok && strings.HasSuffix(first, "-admin") {
-		return "", fmt.Errorf("org URL %q is the admin console's: use the org's own, %s://%s.%s", raw, u.Scheme, strings.TrimSuffix(first, "-admin"), rest)
+		return "", fmt.Errorf("org URL %q is the admin console's: use the org's own, %s://%s.%s", shown, u.Scheme, strings.TrimSuffix(first, "-admin"), rest)
 	}
 	if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-		return "", fmt.Errorf("org URL %q: plain http is accepted only for loopback addresses (127.0.0.1, ::1, localhost); use https", raw)
+		return "", fmt.Errorf("org URL %q: plain http is accepted only for loopback addresses (127.0.0.1, ::1, localhost); use https", shown)
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// userinfo is the user[:password]@ part of a URL.
+var userinfo = regexp.MustCompile(`//[^/?#]*@`)
+
+// redactUserinfo replaces the user and password of a URL by "REDACTED",
+// so that an error never echoes a password given in the org URL.
+func redactUserinfo(raw string) string {
+	return userinfo.ReplaceAllString(raw, "//REDACTED@")
 }
 
 // IsLoopback reports whether host names the local machine.

@@ -28,7 +28,9 @@ func TestNormalizeOrgURL(t *testing.T) {
 		{"dev-1.okta.com", "", "is not a URL"},
 		{"ftp://dev-1.okta.com", "", "is not a URL"},
 		{"https://dev-1.okta.com/oauth2/default", "", "no path"},
-		{"https://u:p@dev-1.okta.com", "", "no path, query or user"},
+		{"https://u:p@dev-1.okta.com", "", `org URL "https://REDACTED@dev-1.okta.com" must be just scheme://host[:port], with no path, query or user`},
+		{"http://u:s3cret@example.com", "", `org URL "http://REDACTED@example.com"`},
+		{"http://u:s3cret@ex ample.com", "", `org URL "http://REDACTED@ex ample.com" is not a URL`},
 		{"https://dev-1-admin.okta.com", "", `org URL "https://dev-1-admin.okta.com" is the admin console's: use the org's own, https://dev-1.okta.com`},
 		{"https://acme-admin.oktapreview.com/", "", "use the org's own, https://acme.oktapreview.com"},
 	}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/apicenter/apicenter/bootstrap"
+	"github.com/apicenter/apicenter/inputs"
+	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/orgenv"
+	"github.com/apicenter/apicenter/internal/prompter"
+	"github.com/apicenter/apicenter/outputs"
+)
+
+// destroyOptions are the dependencies and flags of `apicenter destroy`.
+type destroyOptions struct {
+	IO        *iostreams.IOStreams
+	Prompter  func(*iostreams.IOStreams) prompter.Prompter
+	LookupEnv func(string) (string, bool)
+
+	Embedded     map[string]*bool // --mulesoft, --mulesoft_policy, ...
+	InputFile    string
+	Yes          bool
+	IncludeFound bool
+	OrgURL       string
+	OutputDir    string
+	EnvFile      string
+	EnvFileSet   bool
+}
+
+func newDestroyCmd(ios *iostreams.IOStreams) *cobra.Command {
+	opts := &destroyOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
+	names := inputs.Embedded()
+	cmd := &cobra.Command{
+		Use:   "destroy (--" + strings.Join(names, " | --") + " | --input FILE)",
+		Short: "Delete from the org what a bootstrap created",
+		Long: `Delete from the Okta org the objects a bootstrap of an input created and
+recorded in <output-dir>/<input>.yaml, in reverse dependency order,
+deactivating first where Okta requires it (apps, authorization servers,
+users).
+
+Objects the bootstrap only found (Everyone, a group or user that was
+already there) are kept unless --include-found; a group the input marks
+as existing is always kept. At a terminal each deletion is asked about:
+(C)ontinue deletes, (p) keeps, (a) deletes this and the rest, (q)uits.
+Without a terminal, pass --yes.
+
+Each deletion is recorded in the output file as it happens: a destroy
+stopped by q, Ctrl-C, a kill or an error continues where it stopped when
+run again, and an object already gone counts as deleted. When nothing
+apicenter created is left, the output file is removed.
+
+Inputs that need another (mulesoft_policy needs mulesoft) can be destroyed
+in either order: deleting an authorization server deletes its policies and
+rules, and destroy says what the other input's file still records.
+
+` + orgEnvHelp + `
+
+` + exitcode.Help,
+		Example: `  apicenter destroy --mulesoft_policy
+  apicenter destroy --mulesoft --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts.EnvFileSet = c.Flags().Changed("env-file")
+			n := 0
+			for _, name := range names {
+				if *opts.Embedded[name] {
+					n++
+				}
+			}
+			if opts.InputFile != "" {
+				n++
+			}
+			if n != 1 {
+				return &flagError{fmt.Errorf("pass exactly one of --%s or --input FILE (see 'apicenter destroy --help')", strings.Join(names, ", --"))}
+			}
+			return runDestroy(c.Context(), opts)
+		},
+	}
+	setFlagNormalization(cmd.Flags(), names)
+	f := cmd.Flags()
+	for _, n := range names {
+		opts.Embedded[n] = f.Bool(n, false, "destroy what a bootstrap of inputs/"+n+".yaml created")
+	}
+	f.StringVar(&opts.InputFile, "input", "", "destroy what a bootstrap of your own input `FILE` created")
+	f.BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking (for CI)")
+	f.BoolVar(&opts.IncludeFound, "include-found", false, "also delete the objects the bootstrap found (not Everyone)")
+	f.StringVar(&opts.OrgURL, "org-url", "", "the Okta org `URL` (https://...; http only for loopback)")
+	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files")
+	f.StringVar(&opts.EnvFile, "env-file", ".env", "the .env `FILE` to read (optional when not given)")
+	return cmd
+}
+
+func runDestroy(ctx context.Context, opts *destroyOptions) error {
+	var in *inputs.File
+	var err error
+	for n, on := range opts.Embedded {
+		if *on {
+			in, err = inputs.LoadEmbedded(n)
+		}
+	}
+	if opts.InputFile != "" {
+		in, err = inputs.LoadFile(opts.InputFile)
+	}
+	if err != nil {
+		return exitcode.Wrap(exitcode.Input, err)
+	}
+	env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
+	if err != nil {
+		return exitcode.Wrap(exitcode.Usage, err)
+	}
+	var p prompter.Prompter
+	if opts.IO.CanPrompt() && !opts.Yes {
+		p = opts.Prompter(opts.IO)
+	} else if !opts.Yes {
+		return &flagError{fmt.Errorf("destroy deletes objects: at no terminal, pass --yes")}
+	}
+	_, err = bootstrap.Destroy(ctx, bootstrap.DestroyOptions{
+		Options: bootstrap.Options{
+			IO:        opts.IO,
+			Prompter:  p,
+			Input:     in,
+			OrgURL:    opts.OrgURL,
+			Env:       env,
+			Yes:       opts.Yes,
+			OutputDir: opts.OutputDir,
+		},
+		IncludeFound: opts.IncludeFound,
+	})
+	return err
+}
