@@ -89,6 +89,7 @@ func TestBootstrapRefusesBrokenInputsAndSettings(t *testing.T) {
 		// /proc takes no new directory, even from root; reading finds no
 		// earlier output there, so only writing fails.
 		{name: "output directory that cannot be written", args: []string{"--mulesoft", "--yes", "--output-dir", "/proc/apicenter-outputs"}, code: exitcode.Usage, want: "cannot write the output file /proc/apicenter-outputs/mulesoft.yaml, which records what is created: mkdir /proc/apicenter-outputs: no such file or directory (choose another --output-dir)"},
+		{name: "output directory that is a file", args: []string{"--mulesoft", "--yes", "--output-dir", "afile"}, files: map[string]string{"afile": "not a directory\n"}, code: exitcode.Usage, want: "not a directory (choose another --output-dir)"},
 		{name: "output directory that cannot be written, literal object", args: []string{"--input", "in.yaml", "--yes", "--output-dir", "/proc/apicenter-outputs"}, files: map[string]string{"in.yaml": "items:\n  - object: G\n    kind: group\n    spec: {name: unrecordable}\n"}, code: exitcode.Usage, want: "cannot write the output file /proc/apicenter-outputs/in.yaml"},
 		{name: "output of another org", args: []string{"--mulesoft", "--yes"}, files: map[string]string{"outputs/mulesoft.yaml": "input: mulesoft\norgUrl: https://other.okta.com\n"}, code: exitcode.Usage, want: "outputs/mulesoft.yaml was written for the org https://other.okta.com"},
 		// the org

@@ -122,7 +122,9 @@ func TestStartFailureStopsEverything(t *testing.T) {
 		wantErr   string
 		wantCode  int
 	}{
-		{"output dir is a file", context.Background(), notADir, "not a directory", exitcode.Input},
+		// The same exit code and hint as any other output directory that
+		// cannot be written (bootstrap's --output-dir).
+		{"output dir is a file", context.Background(), notADir, "not a directory (choose another --output-dir)", exitcode.Usage},
 		{"interrupted", cancelled, "", "context canceled", exitcode.Interrupted},
 	}
 	for _, tt := range tests {
