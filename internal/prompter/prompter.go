@@ -16,17 +16,22 @@ const (
 	Continue   Choice = iota // use the value shown (the default: Enter)
 	Provide                  // ask for a new value
 	AutoAccept               // use this and every remaining value without asking
-	Quit                     // stop; what was created so far is kept
+	Quit                     // stop; what was created so far is kept (also Ctrl-D)
 )
 
 // ErrInterrupted is returned when the user presses Ctrl-C at a prompt.
 var ErrInterrupted = errors.New("interrupted")
 
+// ErrQuit is returned by Input when the user ends the input (Ctrl-D)
+// instead of answering: a quit, as q is at Choose (where Ctrl-D is Quit).
+var ErrQuit = errors.New("quit")
+
 // Prompter asks the user about values. Implementations must only be used
 // when stdin and stdout are terminals.
 type Prompter interface {
 	// Choose shows a value (name, a hint saying what it is, and the value
-	// as it should be displayed, secrets already masked) and asks what to do.
+	// as it should be displayed, secrets already masked) and asks what to
+	// do: one key, without Enter.
 	Choose(name, hint, shown string) (Choice, error)
 	// Input asks for a new value for name. validate, if not nil, is run on
 	// each answer and the question repeats until it passes. secret hides the

@@ -13,9 +13,10 @@ import (
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// ChooseQuestion is the question Choose asks after showing a value. Tests of
-// commands that prompt wait for it before answering.
-const ChooseQuestion = "(C)ontinue, (p)rovide a new value, (a)uto-accept all, (q)uit?"
+// ChooseQuestion is the question Choose asks after showing a value: each
+// choice is one key, without Enter. Tests of commands that prompt wait for
+// it before answering.
+const ChooseQuestion = "(C)ontinue, (p)rovide, (a)uto-accept, (q)uit"
 
 // ErrNotTerminal is returned by the Prompter of streams that are not terminals.
 var ErrNotTerminal = errors.New("cannot prompt: stdin and stdout are not both terminals")
@@ -70,22 +71,15 @@ func (p *surveyPrompter) Restore() {
 
 // Choose shows the value as
 //
-//	NAME: hint
-//	  value: shown
-//	? (C)ontinue, (p)rovide a new value, (a)uto-accept all, (q)uit?
+//	  hint
+//	? NAME = shown  (C)ontinue, (p)rovide, (a)uto-accept, (q)uit
 //
-// and reads one of c, p, a, q (or the whole word, any case); Enter is
-// Continue. Any other answer is refused and the question repeats.
+// and reads one key: c, p, a or q (any case), Enter for c, Ctrl-D for q.
+// Any other letter is refused and the question repeats. The answered line
+// names the choice: "? NAME = shown  continue".
 func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
-	header := name
-	if hint != "" {
-		header += ": " + hint
-	}
-	if _, err := fmt.Fprintf(p.out, "%s\n  value: %s\n", header, shown); err != nil {
-		return Quit, fmt.Errorf("prompt for %s: %w", name, err)
-	}
 	var answer string
-	q := &survey.Input{Message: ChooseQuestion}
+	q := &choiceQuestion{message: name + " = " + shown, hint: hint}
 	err := survey.AskOne(q, &answer, p.opts(survey.WithValidator(validateChoice))...)
 	if err != nil {
 		return Quit, p.askError(name, err)
@@ -95,17 +89,14 @@ func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
 }
 
 // Input asks for a new value of name. A secret is read without echo
-// (survey shows a mask character per key instead).
+// (a mask character per key instead). Ctrl-D returns an error wrapping
+// ErrQuit.
 func (p *surveyPrompter) Input(name, hint string, secret bool, validate func(string) error) (string, error) {
 	msg := "New value for " + name
 	if hint != "" {
 		msg += " (" + hint + ")"
 	}
-	msg += ":"
-	var q survey.Prompt = &survey.Input{Message: msg}
-	if secret {
-		q = &survey.Password{Message: msg}
-	}
+	q := &lineQuestion{message: msg + ":", short: "New value for " + name + ":", secret: secret}
 	opts := p.opts()
 	if validate != nil {
 		opts = append(opts, survey.WithValidator(func(ans interface{}) error {
@@ -124,14 +115,14 @@ func (p *surveyPrompter) opts(extra ...survey.AskOpt) []survey.AskOpt {
 	return append([]survey.AskOpt{survey.WithStdio(p.in, p.out, p.errOut), survey.WithShowCursor(true)}, extra...)
 }
 
-// askError maps survey's errors: Ctrl-C, and the end of input (the terminal
-// went away), are ErrInterrupted.
+// askError maps survey's errors: Ctrl-C is ErrInterrupted; Ctrl-D, and
+// the end of input (the terminal went away), are ErrQuit.
 func (p *surveyPrompter) askError(name string, err error) error {
 	switch {
 	case errors.Is(err, terminal.InterruptErr):
 		return ErrInterrupted
-	case errors.Is(err, io.EOF):
-		return fmt.Errorf("prompt for %s: end of input: %w", name, ErrInterrupted)
+	case errors.Is(err, errEndOfInput), errors.Is(err, io.EOF):
+		return fmt.Errorf("prompt for %s: end of input: %w", name, ErrQuit)
 	default:
 		return fmt.Errorf("prompt for %s: %w", name, err)
 	}
@@ -155,7 +146,7 @@ func parseChoice(answer string) (Choice, bool) {
 func validateChoice(ans interface{}) error {
 	s, _ := ans.(string)
 	if _, ok := parseChoice(s); !ok {
-		return fmt.Errorf("answer c (or Enter), p, a or q, not %q", s)
+		return fmt.Errorf("press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not %q", s)
 	}
 	return nil
 }

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"slices"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apicenter/apicenter/internal/iostreams"
 	"github.com/apicenter/apicenter/internal/prompter"
@@ -17,23 +19,30 @@ type chooseResult struct {
 	err    error
 }
 
+// TestChooseThroughPty answers Choose in a real pseudo-terminal. Each key
+// is sent alone, without Enter: Choose returning proves that one key is
+// an answer. The screen afterwards holds only the answered line, naming
+// the choice.
 func TestChooseThroughPty(t *testing.T) {
+	const arrowUp, arrowLeft = "\x1b[A", "\x1bOD"
 	tests := []struct {
 		name    string
 		keys    []string // each typed once the prompt reads the terminal
 		want    prompter.Choice
 		wantErr error
-		screen  string // on the screen afterwards
+		screen  string // the last line on the screen afterwards
+		refusal string // on the screen afterwards
 	}{
-		{"Enter continues", []string{ptytest.Enter}, prompter.Continue, nil, ""},
-		{"c continues", []string{"c" + ptytest.Enter}, prompter.Continue, nil, ""},
-		{"p provides", []string{"p" + ptytest.Enter}, prompter.Provide, nil, ""},
-		{"P in capitals provides", []string{"P" + ptytest.Enter}, prompter.Provide, nil, ""},
-		{"a auto-accepts", []string{"a" + ptytest.Enter}, prompter.AutoAccept, nil, ""},
-		{"q quits", []string{"q" + ptytest.Enter}, prompter.Quit, nil, ""},
-		{"quit spelt out quits", []string{"quit" + ptytest.Enter}, prompter.Quit, nil, ""},
-		{"Ctrl-C interrupts", []string{ptytest.CtrlC}, prompter.Quit, prompter.ErrInterrupted, ""},
-		{"a wrong letter asks again", []string{"x" + ptytest.Enter, "a" + ptytest.Enter}, prompter.AutoAccept, nil, `answer c (or Enter), p, a or q, not "x"`},
+		{"Enter continues", []string{ptytest.Enter}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", ""},
+		{"c continues", []string{"c"}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", ""},
+		{"p provides", []string{"p"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", ""},
+		{"P in capitals provides", []string{"P"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", ""},
+		{"a auto-accepts", []string{"a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", ""},
+		{"q quits", []string{"q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
+		{"Ctrl-D quits, it does not accept the default", []string{ptytest.CtrlD}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
+		{"Ctrl-C interrupts", []string{ptytest.CtrlC}, prompter.Quit, prompter.ErrInterrupted, "? SILVER_GROUP = silver-users (default)  " + prompter.ChooseQuestion, ""},
+		{"a wrong letter asks again", []string{"x", "a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", `X Sorry, your reply was invalid: press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`},
+		{"arrow keys are not letters", []string{arrowUp + arrowLeft + "q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,11 +51,10 @@ func TestChooseThroughPty(t *testing.T) {
 			p := prompter.New(term.IOStreams())
 			done := make(chan chooseResult, 1)
 			go func() {
-				c, err := p.Choose("SILVER_GROUP", "the silver group's name", "silver-users")
+				c, err := p.Choose("SILVER_GROUP", "the silver group's name", "silver-users (default)")
 				done <- chooseResult{c, err}
 			}()
-			term.Expect("SILVER_GROUP: the silver group's name")
-			term.Expect("value: silver-users")
+			term.Expect("the silver group's name")
 			for i, k := range tt.keys {
 				if i > 0 {
 					term.Expect("Sorry, your reply was invalid")
@@ -61,12 +69,128 @@ func TestChooseThroughPty(t *testing.T) {
 			if r.choice != tt.want {
 				t.Errorf("Choose = %v, want %v", r.choice, tt.want)
 			}
-			if tt.screen != "" {
-				if !strings.Contains(term.Transcript(), tt.screen) {
-					t.Errorf("output does not say %q:\n%s", tt.screen, term.Transcript())
-				}
+			term.Expect("\n") // the answered line is ended
+			screen := term.Screen()
+			lines := strings.Split(screen, "\n")
+			if last := lines[len(lines)-1]; last != tt.screen {
+				t.Errorf("the answered line is %q, want %q\n%s", last, tt.screen, screen)
+			}
+			if tt.wantErr == nil && strings.Contains(screen, "the silver group's name") {
+				t.Errorf("the hint is left on the screen after the answer:\n%s", screen)
+			}
+			if tt.refusal != "" && !strings.Contains(screen, tt.refusal) {
+				t.Errorf("the screen does not say %q:\n%s", tt.refusal, screen)
 			}
 		})
+	}
+}
+
+// TestChooseThenNextQuestionPty answers two questions in a row: one key
+// answers one question only, and the screen keeps one line per answer.
+func TestChooseThenNextQuestionPty(t *testing.T) {
+	term := ptytest.New(t)
+	p := prompter.New(term.IOStreams())
+	done := make(chan []prompter.Choice, 1)
+	go func() {
+		var got []prompter.Choice
+		for _, name := range []string{"A", "B", "C"} {
+			c, err := p.Choose(name, "the value "+name, strings.ToLower(name))
+			if err != nil {
+				break
+			}
+			got = append(got, c)
+		}
+		done <- got
+	}()
+	for _, k := range []string{"c", "p", ptytest.Enter} {
+		term.Expect(prompter.ChooseQuestion)
+		term.Answer(k)
+	}
+	got := receive(t, done)
+	if want := []prompter.Choice{prompter.Continue, prompter.Provide, prompter.Continue}; !slices.Equal(got, want) {
+		t.Errorf("choices = %v, want %v", got, want)
+	}
+	term.WaitScreen("C = c  continue")
+	if want := "? A = a  continue\n? B = b  provide\n? C = c  continue"; term.Screen() != want {
+		t.Errorf("screen:\n%s\nwant:\n%s", term.Screen(), want)
+	}
+}
+
+// TestPromptWrapsPty asks with a long hint and a long refusal in a
+// terminal 60 columns wide: every line fits, and each is broken between
+// words (every word of the hint and of the refusal is whole on one line).
+func TestPromptWrapsPty(t *testing.T) {
+	const (
+		cols    = 60
+		hint    = "redirect URI of the web app (give the same to Mulesoft when it creates the app's client, in Exchange)"
+		refusal = "must not be empty: the web app needs a redirect URI that Okta accepts for its client, an absolute URL"
+	)
+	term := ptytest.New(t, ptytest.Size(cols, 30))
+	p := prompter.New(term.IOStreams())
+	notEmpty := func(s string) error {
+		if s == "" {
+			return errors.New(refusal)
+		}
+		return nil
+	}
+	type answers struct {
+		choice prompter.Choice
+		value  string
+		err    error
+	}
+	done := make(chan answers, 1)
+	go func() {
+		c, err := p.Choose("REDIRECT_URI", hint, "http://localhost:8080/cb (default)")
+		if err != nil {
+			done <- answers{err: err}
+			return
+		}
+		v, err := p.Input("REDIRECT_URI", hint, false, notEmpty)
+		done <- answers{c, v, err}
+	}()
+	term.Expect(prompter.ChooseQuestion)
+	checkWrapped(t, term.Screen(), cols, hint)
+	term.Answer("x")
+	term.Expect("Sorry, your reply was invalid")
+	term.Expect(prompter.ChooseQuestion)
+	checkWrapped(t, term.Screen(), cols, hint, `press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`)
+	term.Answer("p")
+	term.Expect("New value for REDIRECT_URI")
+	term.AnswerLine("")
+	term.Expect("Sorry, your reply was invalid")
+	term.Expect("New value for REDIRECT_URI")
+	term.Expect("):")
+	checkWrapped(t, term.Screen(), cols, "New value for REDIRECT_URI ("+hint+"):", refusal)
+	term.AnswerLine("http://localhost:9090/cb")
+	r := receive(t, done)
+	if r.err != nil || r.choice != prompter.Provide || r.value != "http://localhost:9090/cb" {
+		t.Fatalf("answers = %+v", r)
+	}
+}
+
+// checkWrapped fails unless every line of screen fits in cols columns and
+// every word of each text is whole on a line of the screen, in order.
+func checkWrapped(t *testing.T, screen string, cols int, texts ...string) {
+	t.Helper()
+	var words []string
+	for _, l := range strings.Split(screen, "\n") {
+		if n := utf8.RuneCountInString(l); n > cols {
+			t.Errorf("a line of %d columns on a screen of %d: %q", n, cols, l)
+		}
+		words = append(words, strings.Fields(l)...)
+	}
+	for _, text := range texts {
+		want := strings.Fields(text)
+		found := false
+		for i := range words {
+			if i+len(want) <= len(words) && slices.Equal(words[i:i+len(want)], want) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("the screen does not show %q with its words whole:\n%s", text, screen)
+		}
 	}
 }
 
@@ -96,6 +220,8 @@ func TestInputThroughPty(t *testing.T) {
 		{"a secret", true, noSpaces, []string{"S3cret-Passw0rd"}, "S3cret-Passw0rd", nil},
 		{"an invalid secret then a valid one", true, noSpaces, []string{"bad secret", "G00d-Secret"}, "G00d-Secret", nil},
 		{"Ctrl-C interrupts", false, noSpaces, []string{ptytest.CtrlC}, "", prompter.ErrInterrupted},
+		{"Ctrl-D quits, it does not take the line", false, nil, []string{"half" + ptytest.CtrlD}, "", prompter.ErrQuit},
+		{"Ctrl-D at a secret quits", true, nil, []string{ptytest.CtrlD}, "", prompter.ErrQuit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,7 +238,7 @@ func TestInputThroughPty(t *testing.T) {
 					term.Expect("a group name without spaces, please")
 				}
 				term.Expect("New value for GOLD_GROUP (the gold group's name):")
-				if line == ptytest.CtrlC {
+				if strings.HasSuffix(line, ptytest.CtrlC) || strings.HasSuffix(line, ptytest.CtrlD) {
 					term.Answer(line)
 				} else {
 					term.AnswerLine(line)
@@ -125,7 +251,22 @@ func TestInputThroughPty(t *testing.T) {
 			if r.value != tt.want {
 				t.Errorf("Input = %q, want %q", r.value, tt.want)
 			}
-			if tt.secret {
+			// The answered line: the value (a secret as a fixed mask, ^D
+			// for Ctrl-D), without the hint.
+			answered := "? New value for GOLD_GROUP: " + tt.want
+			switch {
+			case errors.Is(tt.wantErr, prompter.ErrQuit):
+				answered = "? New value for GOLD_GROUP: ^D"
+			case tt.secret:
+				answered = "? New value for GOLD_GROUP: ********"
+			}
+			if tt.wantErr != prompter.ErrInterrupted {
+				term.WaitScreen(answered)
+				if lines := strings.Split(term.Screen(), "\n"); lines[len(lines)-1] != answered {
+					t.Errorf("the last line is %q, want the answered line %q\n%s", lines[len(lines)-1], answered, term.Screen())
+				}
+			}
+			if tt.secret && tt.wantErr == nil {
 				// Read what the prompt wrote after the last key, then check
 				// that no typed secret reached the terminal.
 				term.Expect(strings.Repeat("*", len(tt.lines[len(tt.lines)-1])))

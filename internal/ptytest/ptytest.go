@@ -40,11 +40,22 @@ const (
 // only bounds a test that would otherwise hang, it measures nothing.
 const Timeout = 10 * time.Second
 
-// The size of the terminal, wide enough that prompts do not wrap.
+// The default size of the terminal, wide enough that prompts do not wrap.
 const (
-	cols = 160
-	rows = 50
+	defaultCols = 160
+	defaultRows = 50
 )
+
+// Option sets up a Terminal.
+type Option func(*settings)
+
+type settings struct{ cols, rows int }
+
+// Size makes the terminal cols columns wide and rows rows high (the
+// program sees it through TIOCGWINSZ, as from a real terminal).
+func Size(cols, rows int) Option {
+	return func(s *settings) { s.cols, s.rows = cols, rows }
+}
 
 // Terminal is a pseudo-terminal with an expect console on its master side.
 // A goroutine reads everything the program writes, as soon as it is
@@ -62,9 +73,15 @@ type Terminal struct {
 	consumed   int           // how far Expect has matched in transcript
 }
 
-// New opens a pseudo-terminal for the duration of the test.
-func New(t testing.TB) *Terminal {
+// New opens a pseudo-terminal for the duration of the test, 160 by 50
+// unless Size says otherwise.
+func New(t testing.TB, opts ...Option) *Terminal {
 	t.Helper()
+	set := settings{cols: defaultCols, rows: defaultRows}
+	for _, o := range opts {
+		o(&set)
+	}
+	cols, rows := set.cols, set.rows
 	term := &Terminal{t: t, changed: make(chan struct{})}
 	term.screen = vt10x.New(vt10x.WithSize(cols, rows), vt10x.WithWriter(consoleWriter{term}))
 	c, err := expect.NewConsole(expect.WithStdout(term.screen, transcriptWriter{term}))
@@ -72,7 +89,7 @@ func New(t testing.TB) *Terminal {
 		t.Fatalf("ptytest: open pseudo-terminal: %v", err)
 	}
 	term.console = c
-	if err := pty.Setsize(c.Tty(), &pty.Winsize{Rows: rows, Cols: cols}); err != nil {
+	if err := pty.Setsize(c.Tty(), &pty.Winsize{Rows: uint16(rows), Cols: uint16(cols)}); err != nil {
 		_ = c.Close()
 		t.Fatalf("ptytest: set terminal size: %v", err)
 	}
@@ -187,6 +204,28 @@ func (c *Terminal) WaitFor(s string) {
 		case <-changed:
 		case <-timeout.C:
 			c.fail(fmt.Sprintf("waited for %q for %v", s, Timeout))
+		}
+	}
+}
+
+// WaitScreen waits until the rendered screen shows s (text the program
+// may have drawn in pieces, with colours, and redrawn), without moving
+// Expect's position. It fails the test if s is not shown within Timeout.
+func (c *Terminal) WaitScreen(s string) {
+	c.t.Helper()
+	timeout := time.NewTimer(Timeout)
+	defer timeout.Stop()
+	for {
+		c.mu.Lock()
+		changed := c.changed
+		c.mu.Unlock()
+		if strings.Contains(c.Screen(), s) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			c.fail(fmt.Sprintf("the screen did not show %q within %v", s, Timeout))
 		}
 	}
 }

@@ -1,0 +1,228 @@
+package prompter
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/AlecAivazis/survey/v2"
+	"github.com/AlecAivazis/survey/v2/terminal"
+
+	"github.com/apicenter/apicenter/internal/iostreams"
+)
+
+// The two questions apicenter asks are survey prompts of their own: survey
+// runs them (raw mode, validation, re-asking, the answered line) and its
+// Renderer erases what they drew, however many lines that was.
+
+// errEndOfInput is what a question returns when the user presses Ctrl-D.
+var errEndOfInput = errors.New("end of input")
+
+// invalidPrefix is how survey's error template starts a refusal.
+const invalidPrefix = "X Sorry, your reply was invalid: "
+
+// refusal is the Error of both questions: survey's refusal, wrapped at word
+// boundaries to the terminal's width.
+func refusal(r *survey.Renderer, config *survey.PromptConfig, invalid error) error {
+	width := iostreams.Width(r.Stdio().Out) - 1
+	msg := iostreams.Wrap(invalidPrefix+invalid.Error(), width, "  ")
+	return r.Error(config, errors.New(strings.TrimPrefix(msg, invalidPrefix)))
+}
+
+// choiceQuestion shows a value and takes one key: c, p, a or q (any case),
+// Enter for c, Ctrl-D for q. While it waits it shows
+//
+//	  hint, wrapped to the terminal's width
+//	? NAME = value (source)  (C)ontinue, (p)rovide, (a)uto-accept, (q)uit
+//
+// (the choices on a line of their own when the line would not fit), and
+// once answered only the answered line is left:
+//
+//	? NAME = value (source)  continue
+type choiceQuestion struct {
+	survey.Renderer
+	message string
+	hint    string
+}
+
+type choiceData struct {
+	Hint       string // wrapped, each line indented
+	Message    string
+	Sep        string // between the message and the choices
+	Choices    string
+	ShowAnswer bool
+	Answer     string
+	Config     *survey.PromptConfig
+}
+
+const choiceTemplate = `
+{{- if and .Hint (not .ShowAnswer)}}{{.Hint}}{{"\n"}}{{end}}
+{{- color .Config.Icons.Question.Format}}{{.Config.Icons.Question.Text}} {{color "reset"}}
+{{- color "default+hb"}}{{.Message}}{{color "reset"}}
+{{- if .ShowAnswer}}  {{color "cyan"}}{{.Answer}}{{color "reset"}}{{"\n"}}
+{{- else}}{{.Sep}}{{color "cyan"}}{{.Choices}}{{color "reset"}} {{end}}`
+
+func (q *choiceQuestion) data(config *survey.PromptConfig) choiceData {
+	width := iostreams.Width(q.Stdio().Out) - 1
+	d := choiceData{Message: q.message, Sep: "  ", Choices: ChooseQuestion, Config: config}
+	if q.hint != "" {
+		d.Hint = iostreams.Wrap("  "+q.hint, width, "  ")
+	}
+	line := utf8.RuneCountInString(config.Icons.Question.Text + " " + q.message + d.Sep + ChooseQuestion + " ")
+	if width > 0 && line > width {
+		d.Sep = "\n  "
+	}
+	return d
+}
+
+// Prompt draws the question and returns the key pressed, as a string for
+// the validator: "c" for Enter, "q" for Ctrl-D. Keys that are not letters,
+// digits or punctuation (arrows, Tab, Esc) are ignored.
+func (q *choiceQuestion) Prompt(config *survey.PromptConfig) (interface{}, error) {
+	if err := q.Render(choiceTemplate, q.data(config)); err != nil {
+		return "", err
+	}
+	rr := q.NewRuneReader()
+	_ = rr.SetTermMode()
+	defer func() { _ = rr.RestoreTermMode() }()
+	for {
+		r, _, err := rr.ReadRune()
+		if err != nil {
+			return "", err
+		}
+		if r == terminal.KeyEscape {
+			// The terminal reader hands over an escape sequence a byte
+			// at a time: skip ESC [ ... final or ESC O final (an arrow
+			// is ESC [ A: not a). A lone Esc is ignored.
+			if r, err = skipEscape(rr); err != nil {
+				return "", err
+			}
+		}
+		switch {
+		case r == terminal.KeyEscape || r == 0:
+		case r == terminal.KeyInterrupt:
+			_, _ = fmt.Fprint(q.Stdio().Out, "\r\n")
+			return "", terminal.InterruptErr
+		case r == terminal.KeyEndTransmission:
+			return "q", nil
+		case r == terminal.KeyEnter || r == '\n':
+			return "c", nil
+		case unicode.IsPrint(r) && r < unicode.MaxASCII && r != ' ':
+			return string(r), nil
+		}
+	}
+}
+
+// skipEscape reads what follows an Esc: the rest of an escape sequence,
+// returning 0, or the key pressed after a lone Esc.
+func skipEscape(rr *terminal.RuneReader) (rune, error) {
+	r, _, err := rr.ReadRune()
+	if err != nil || (r != '[' && r != 'O') {
+		return r, err
+	}
+	introducer := r
+	for {
+		r, _, err = rr.ReadRune()
+		if err != nil {
+			return 0, err
+		}
+		// SS3 (ESC O) has one final byte; CSI (ESC [) parameters are
+		// digits and ';' before a final byte in @ to ~.
+		if introducer == 'O' || (r >= 0x40 && r <= 0x7e) {
+			return 0, nil
+		}
+	}
+}
+
+// Cleanup leaves the answered line.
+func (q *choiceQuestion) Cleanup(config *survey.PromptConfig, val interface{}) error {
+	d := q.data(config)
+	s, _ := val.(string)
+	c, _ := parseChoice(s)
+	d.ShowAnswer, d.Answer = true, c.String()
+	return q.Render(choiceTemplate, d)
+}
+
+func (q *choiceQuestion) Error(config *survey.PromptConfig, invalid error) error {
+	return refusal(&q.Renderer, config, invalid)
+}
+
+// lineQuestion reads a line (a secret without echo: one mask character per
+// key). While it waits it shows the message wrapped to the terminal's
+// width; once answered, the short message and the answer (a secret as a
+// fixed mask):
+//
+//	? New value for NAME: typed value
+type lineQuestion struct {
+	survey.Renderer
+	message string // asked, with the hint
+	short   string // on the answered line
+	secret  bool
+}
+
+type lineData struct {
+	Message    string
+	ShowAnswer bool
+	Answer     string
+	Config     *survey.PromptConfig
+}
+
+const lineTemplate = `
+{{- color .Config.Icons.Question.Format}}{{.Config.Icons.Question.Text}} {{color "reset"}}
+{{- color "default+hb"}}{{.Message}} {{color "reset"}}
+{{- if .ShowAnswer}}{{color "cyan"}}{{.Answer}}{{color "reset"}}{{"\n"}}{{end}}`
+
+// Prompt reads a line. Ctrl-D ends the input: errEndOfInput.
+func (q *lineQuestion) Prompt(config *survey.PromptConfig) (interface{}, error) {
+	width := iostreams.Width(q.Stdio().Out) - 1
+	msg := iostreams.Wrap(config.Icons.Question.Text+" "+q.message, width, "  ")
+	msg = strings.TrimPrefix(msg, config.Icons.Question.Text+" ")
+	if err := q.Render(lineTemplate, lineData{Message: msg, Config: config}); err != nil {
+		return "", err
+	}
+	rr := q.NewRuneReader()
+	_ = rr.SetTermMode()
+	defer func() { _ = rr.RestoreTermMode() }()
+	var mask rune
+	if q.secret {
+		mask = config.HideCharacter
+	}
+	line, err := rr.ReadLine(mask, func(r rune, line []rune) ([]rune, bool, error) {
+		if r == terminal.KeyEndTransmission {
+			return line, true, errEndOfInput
+		}
+		return line, false, nil
+	})
+	if errors.Is(err, errEndOfInput) {
+		// The answered line, so that what follows starts on a line of its own.
+		_ = q.Render(lineTemplate, lineData{Message: q.short, ShowAnswer: true, Answer: "^D", Config: config})
+		return "", err
+	}
+	if err != nil {
+		return "", err
+	}
+	// ReadLine ended with a new line: go back up, so that the next Render
+	// (refusal or answer) erases this question.
+	q.NewCursor().Up(1)
+	shown := string(line)
+	if q.secret {
+		shown = strings.Repeat(string(mask), utf8.RuneCountInString(shown))
+	}
+	q.AppendRenderedText(shown)
+	return string(line), nil
+}
+
+// Cleanup leaves the answered line.
+func (q *lineQuestion) Cleanup(config *survey.PromptConfig, val interface{}) error {
+	answer, _ := val.(string)
+	if q.secret {
+		answer = strings.Repeat(string(config.HideCharacter), 8)
+	}
+	return q.Render(lineTemplate, lineData{Message: q.short, ShowAnswer: true, Answer: answer, Config: config})
+}
+
+func (q *lineQuestion) Error(config *survey.PromptConfig, invalid error) error {
+	return refusal(&q.Renderer, config, invalid)
+}
