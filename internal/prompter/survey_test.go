@@ -3,8 +3,8 @@ package prompter_test
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
