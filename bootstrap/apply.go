@@ -471,7 +471,7 @@ func (r *run) settleValue(n *node) error {
 	if v.Secret {
 		shown = mask(def)
 	}
-	choice, err := p.Choose(name, v.Hint, shown)
+	choice, err := p.Choose(name, v.Hint, shown+" ("+source+")")
 	if err != nil {
 		return promptErr(err)
 	}
@@ -495,6 +495,9 @@ func (r *run) settleValue(n *node) error {
 func promptErr(err error) error {
 	if errors.Is(err, prompter.ErrInterrupted) {
 		return exitcode.Wrap(exitcode.Interrupted, err)
+	}
+	if errors.Is(err, prompter.ErrQuit) { // Ctrl-D: as q
+		return exitcode.Wrap(exitcode.Quit, errors.New("quit"))
 	}
 	return exitcode.Wrap(exitcode.Failure, fmt.Errorf("prompt: %w", err))
 }

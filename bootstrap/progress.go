@@ -6,10 +6,12 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/term"
+
+	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
 // progress prints one line per value and object on stderr as it is
@@ -220,14 +222,22 @@ func (p *progress) counts() (created, found int) {
 	return created, found
 }
 
+// summaryWidth is the widest the summary may be: 80 columns, or the
+// terminal's width when that is narrower (but not below 40).
+const summaryWidth = 80
+
 func (p *progress) summary(nodes []*node, outPath string, saveErr error) {
 	p.stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	width := summaryWidth
+	if p.width != nil {
+		if w := p.width(); w >= 40 && w < width {
+			width = w
+		}
+	}
 	counts := map[string]int{}
-	var table strings.Builder
-	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	any := false
+	var rows [][]string
 	for _, n := range nodes {
 		if n.it.Obj == nil {
 			continue
@@ -237,26 +247,113 @@ func (p *progress) summary(nodes []*node, outPath string, saveErr error) {
 			l.status = "not run"
 		}
 		counts[l.status]++
-		if !any {
-			if saveErr != nil {
-				fmt.Fprintf(p.w, "\nSummary (NOT all recorded: writing %s failed: %v):\n", outPath, saveErr)
-			} else if _, err := os.Stat(outPath); err == nil {
-				fmt.Fprintf(p.w, "\nSummary (recorded in %s):\n", outPath)
-			} else {
-				fmt.Fprintf(p.w, "\nSummary (nothing was recorded):\n")
+		row := []string{l.status, string(n.it.Obj.Kind), n.it.Name}
+		if l.name != "" || l.id != "" {
+			row = append(row, l.name, l.id)
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return
+	}
+	var head string
+	switch {
+	case saveErr != nil:
+		head = fmt.Sprintf("Summary (NOT all recorded: writing %s failed: %v):", outPath, saveErr)
+	case fileExists(outPath):
+		head = fmt.Sprintf("Summary (recorded in %s):", outPath)
+	default:
+		head = "Summary (nothing was recorded):"
+	}
+	fmt.Fprintf(p.w, "\n%s\n", iostreams.Wrap(head, width, "  "))
+	for _, l := range summaryTable(rows, width) {
+		fmt.Fprintln(p.w, l)
+	}
+	fmt.Fprintf(p.w, "%d created, %d found, %d failed, %d not run\n", counts["created"], counts["found"], counts["failed"], counts["not run"])
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// The columns of the summary: status, kind, item (the input's name for the
+// object), the object's name (or natural key) and its id.
+const (
+	colStatus = iota
+	colKind
+	colItem
+	colName
+	colID
+)
+
+// summaryTable lays out rows (status, kind, item, then name and id when
+// known) in aligned columns indented by two spaces, each line at most
+// width columns. When the table is wider, names are shortened in the
+// middle ("solar sys…ospection"), keeping at least 20 columns of them;
+// when that is not enough, the kind column is left out (the item and the
+// progress lines above name it), then names and items shrink further. Ids
+// are never cut: they are what a user copies.
+func summaryTable(rows [][]string, width int) []string {
+	colWidth := func(c int) int {
+		w := 0
+		for _, r := range rows {
+			if c < len(r) {
+				w = max(w, utf8.RuneCountInString(r[c]))
 			}
-			any = true
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", l.status, n.it.Obj.Kind, n.it.Name, l.name, l.id)
+		return w
 	}
-	tw.Flush()
-	for _, l := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
-		// Objects not run have no name or id: no padding after them.
-		if l != "" {
-			fmt.Fprintln(p.w, strings.TrimRight(l, " "))
+	widths := make([]int, colID+1)
+	for c := range widths {
+		widths[c] = colWidth(c)
+	}
+	// total is the width of the widest line with the columns kept.
+	kept := []int{colStatus, colKind, colItem, colName, colID}
+	total := func() int {
+		t := 2
+		for i, c := range kept {
+			if i > 0 {
+				t += 2
+			}
+			t += widths[c]
+		}
+		return t
+	}
+	shrink := func(c, least int) {
+		if over := total() - width; over > 0 {
+			widths[c] = max(least, widths[c]-over, 0)
+			widths[c] = min(widths[c], colWidth(c))
 		}
 	}
-	if any {
-		fmt.Fprintf(p.w, "%d created, %d found, %d failed, %d not run\n", counts["created"], counts["found"], counts["failed"], counts["not run"])
+	shrink(colName, min(20, colWidth(colName)))
+	if total() > width {
+		kept = []int{colStatus, colItem, colName, colID}
+		widths[colName] = colWidth(colName)
+		shrink(colName, min(12, colWidth(colName)))
+		shrink(colItem, min(8, colWidth(colItem)))
 	}
+	var lines []string
+	for _, r := range rows {
+		var b strings.Builder
+		b.WriteString("  ")
+		for i, c := range kept {
+			if c >= len(r) {
+				break
+			}
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			cell := iostreams.Shorten(r[c], widths[c])
+			if c == colID {
+				cell = r[c]
+			}
+			b.WriteString(cell)
+			if pad := widths[c] - utf8.RuneCountInString(cell); pad > 0 {
+				b.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		lines = append(lines, strings.TrimRight(b.String(), " "))
+	}
+	return lines
 }

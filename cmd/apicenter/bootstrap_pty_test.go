@@ -37,7 +37,7 @@ var mulesoftValues = []string{
 // ptyStep is one value asked about and what the user types.
 type ptyStep struct {
 	name string // the value shown
-	key  string // typed at the (C)ontinue/(p)rovide/(a)uto-accept/(q)uit question
+	key  string // typed at the (C)ontinue/(p)rovide/(a)uto-accept/(q)uit question: one key
 	// inputs are typed in turn (each with Enter) at "New value for name"
 	// after p; each but the last is refused with refusal.
 	inputs  []string
@@ -68,10 +68,10 @@ func concat(parts ...[]ptyStep) []ptyStep {
 	return all
 }
 
-// TestBootstrapInteractive runs `apicenter bootstrap --mulesoft` in a real
-// pseudo-terminal against the local org, answering its prompts as a user
-// would, in-process and as the built binary.
-func TestBootstrapInteractive(t *testing.T) {
+// TestBootstrapInteractivePty runs `apicenter bootstrap --mulesoft` in a
+// real pseudo-terminal against the local org, answering its prompts as a
+// user would (one key each), in-process and as the built binary.
+func TestBootstrapInteractivePty(t *testing.T) {
 	quitKeys := []string{"authorizationServer:solar system API", "group:silver subscribers", "group:gold subscribers", "app:solar system token introspection"}
 	quitObjects := []string{"AUTH_SERVER", "SILVER_GROUP", "GOLD_GROUP", "INTROSPECT_CLIENT"}
 	interruptKeys := append(append([]string{}, quitKeys...), "user:silver.user@example.com")
@@ -105,6 +105,8 @@ func TestBootstrapInteractive(t *testing.T) {
 		// shown: text that must appear on the terminal (before the
 		// interrupt, with interruptAfter)
 		shown []string
+		// screen: lines on the rendered screen at the end
+		screen []string
 	}{
 		{
 			name:       "Enter accepts every value",
@@ -116,10 +118,10 @@ func TestBootstrapInteractive(t *testing.T) {
 		{
 			name: "p with an invalid value then a new one",
 			steps: concat(enterUntil("SILVER_GROUP_NAME"),
-				[]ptyStep{{name: "SILVER_GROUP_NAME", key: "p" + ptytest.Enter, inputs: []string{"", "silver club"}, refusal: "must not be empty"}},
+				[]ptyStep{{name: "SILVER_GROUP_NAME", key: "p", inputs: []string{"", "silver club"}, refusal: "must not be empty"}},
 				[]ptyStep{{name: "GOLD_GROUP_NAME", key: ptytest.Enter}, {name: "REDIRECT_URI", key: ptytest.Enter}, {name: "INTROSPECT_CLIENT_LABEL", key: ptytest.Enter}},
-				[]ptyStep{{name: "SILVER_USERNAME", key: "P" + ptytest.Enter, inputs: []string{"not an email", "ann@example.com"}, refusal: `"not an email" is not an email address`}},
-				[]ptyStep{{name: "SILVER_PASSWORD", key: "a" + ptytest.Enter}},
+				[]ptyStep{{name: "SILVER_USERNAME", key: "P", inputs: []string{"not an email", "ann@example.com"}, refusal: `"not an email" is not an email address`}},
+				[]ptyStep{{name: "SILVER_PASSWORD", key: "a"}},
 			),
 			wantCode:   exitcode.OK,
 			wantKeys:   []string{"group:silver club", "user:ann@example.com", "group:gold subscribers", "user:gold.user@example.com", "authorizationServer:solar system API", "app:solar system token introspection"},
@@ -129,8 +131,8 @@ func TestBootstrapInteractive(t *testing.T) {
 		{
 			name: "p with a secret: typed without echo, a weak one refused",
 			steps: concat(enterUntil("SILVER_PASSWORD"),
-				[]ptyStep{{name: "SILVER_PASSWORD", key: "p" + ptytest.Enter, inputs: []string{"weakpass", "Typed-Passw0rd-42"}, refusal: "a password needs at least 8 characters"}},
-				[]ptyStep{{name: "GOLD_USERNAME", key: "a" + ptytest.Enter}},
+				[]ptyStep{{name: "SILVER_PASSWORD", key: "p", inputs: []string{"weakpass", "Typed-Passw0rd-42"}, refusal: "a password needs at least 8 characters"}},
+				[]ptyStep{{name: "GOLD_USERNAME", key: "a"}},
 			),
 			wantCode:   exitcode.OK,
 			wantKeys:   mulesoftKeys,
@@ -140,14 +142,14 @@ func TestBootstrapInteractive(t *testing.T) {
 		},
 		{
 			name:       "a auto-accepts this and every remaining value",
-			steps:      concat(enterUntil("AUDIENCE"), []ptyStep{{name: "AUDIENCE", key: "a" + ptytest.Enter}}),
+			steps:      concat(enterUntil("AUDIENCE"), []ptyStep{{name: "AUDIENCE", key: "a"}}),
 			wantCode:   exitcode.OK,
 			wantKeys:   mulesoftKeys,
 			wantValues: map[string]string{"AUDIENCE": "api://solarsystem/default", "GOLD_GROUP_NAME": "gold subscribers/default"},
 		},
 		{
 			name:       "q quits and keeps what was created",
-			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q" + ptytest.Enter, recorded: quitObjects}}),
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "q", recorded: quitObjects}}),
 			wantCode:   exitcode.Quit,
 			wantKeys:   quitKeys,
 			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
@@ -179,9 +181,27 @@ func TestBootstrapInteractive(t *testing.T) {
 			shown: []string{"\r\x1b[K", `working on user "silver.user@example.com"`},
 		},
 		{
+			name:       "Ctrl-D at a question quits like q, keeping what was created",
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: ptytest.CtrlD, recorded: quitObjects}}),
+			wantCode:   exitcode.Quit,
+			wantKeys:   quitKeys,
+			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
+			wantValues: map[string]string{"INTROSPECT_CLIENT_LABEL": "solar system token introspection/default"},
+			screen:     []string{"? SILVER_USERNAME = silver.user@example.com (default)  quit"},
+		},
+		{
+			name:       "Ctrl-D in the binary at a new value quits, keeping what was created",
+			binary:     true,
+			steps:      concat(enterUntil("SILVER_USERNAME"), []ptyStep{{name: "SILVER_USERNAME", key: "p", inputs: []string{ptytest.CtrlD}, recorded: quitObjects}}),
+			wantCode:   exitcode.Quit,
+			wantKeys:   quitKeys,
+			absentKeys: []string{"user:silver.user@example.com", "user:gold.user@example.com"},
+			screen:     []string{"? SILVER_USERNAME = silver.user@example.com (default)  provide\n? New value for SILVER_USERNAME: ^D", "quit: what was created is recorded in outputs/mulesoft.yaml"},
+		},
+		{
 			name:       "q in the binary quits",
 			binary:     true,
-			steps:      concat(enterUntil("SILVER_SCOPE"), []ptyStep{{name: "SILVER_SCOPE", key: "Q" + ptytest.Enter}}),
+			steps:      concat(enterUntil("SILVER_SCOPE"), []ptyStep{{name: "SILVER_SCOPE", key: "Q"}}),
 			wantCode:   exitcode.Quit,
 			absentKeys: []string{"group:silver subscribers", "user:silver.user@example.com"},
 		},
@@ -213,7 +233,7 @@ func TestBootstrapInteractive(t *testing.T) {
 				proc = term.Run(func(ios *iostreams.IOStreams) int { return Execute(context.Background(), args, ios) })
 			}
 			for _, s := range tt.steps {
-				term.Expect(s.name + ": ")
+				term.Expect(s.name + " = ")
 				term.Expect(prompter.ChooseQuestion)
 				waitRecorded(t, outPath, s.recorded)
 				term.Answer(s.key)
@@ -222,7 +242,11 @@ func TestBootstrapInteractive(t *testing.T) {
 						term.Expect(s.refusal)
 					}
 					term.Expect("New value for " + s.name)
-					term.AnswerLine(in)
+					if in == ptytest.CtrlD {
+						term.Answer(in)
+					} else {
+						term.AnswerLine(in)
+					}
 				}
 			}
 			if tt.interruptAfter != nil {
@@ -249,9 +273,10 @@ func TestBootstrapInteractive(t *testing.T) {
 				t.Errorf("asked %d times, want at least %d", n, len(tt.steps))
 			}
 			if tt.wantCode == exitcode.OK {
-				// After (a), nothing more is asked; without it, every value is.
-				if n := strings.Count(transcript, "value: "); n != len(tt.steps) {
-					t.Errorf("%d values shown, want %d (one per step)", n, len(tt.steps))
+				// After (a), nothing more is asked; without it, every value
+				// is, once (no key was refused).
+				if n := strings.Count(transcript, prompter.ChooseQuestion); n != len(tt.steps) {
+					t.Errorf("%d values asked about, want %d (one per step)", n, len(tt.steps))
 				}
 			}
 
@@ -322,6 +347,11 @@ func TestBootstrapInteractive(t *testing.T) {
 					t.Errorf("%q was not shown on the terminal", s)
 				}
 			}
+			for _, s := range tt.screen {
+				if !strings.Contains(term.Screen(), s) {
+					t.Errorf("the screen does not show %q:\n%s", s, term.Screen())
+				}
+			}
 			for _, s := range tt.neverShown {
 				if strings.Contains(transcript, s) {
 					t.Errorf("%q was shown on the terminal", s)
@@ -389,11 +419,11 @@ func waitRecorded(t *testing.T, path string, names []string) {
 	}
 }
 
-// TestBootstrapPolicyInteractive runs `bootstrap --mulesoft_policy` in a
+// TestBootstrapPolicyInteractivePty runs `bootstrap --mulesoft_policy` in a
 // pseudo-terminal: the client Mulesoft registered has no default, so its id
 // and secret are asked for directly (an empty id refused, the secret typed
 // without echo), and they reach get-settings.
-func TestBootstrapPolicyInteractive(t *testing.T) {
+func TestBootstrapPolicyInteractivePty(t *testing.T) {
 	srv := devorgtest.Start(t)
 	requireManagementAPI(t, srv)
 	dir := orgEnv(t, srv)
@@ -414,9 +444,9 @@ func TestBootstrapPolicyInteractive(t *testing.T) {
 	term.AnswerLine(id)
 	term.Expect("New value for AUTHN_CLIENT_SECRET")
 	term.AnswerLine(secret)
-	term.Expect("GATEWAY_URI: ")
+	term.Expect("GATEWAY_URI = ")
 	term.Expect(prompter.ChooseQuestion)
-	term.Answer("a" + ptytest.Enter)
+	term.Answer("a")
 	proc.ExpectExit(exitcode.OK)
 
 	if strings.Contains(term.Transcript(), secret) {
@@ -456,10 +486,10 @@ func TestSignalAtAPrompt(t *testing.T) {
 	cmd := exec.Command(bin, "bootstrap", "--mulesoft")
 	cmd.Dir = dir
 	proc := term.Start(cmd)
-	term.Expect("AUTH_SERVER_NAME: ")
+	term.Expect("AUTH_SERVER_NAME = ")
 	term.Expect(prompter.ChooseQuestion)
 	term.Answer(ptytest.Enter)
-	term.Expect("AUDIENCE: ")
+	term.Expect("AUDIENCE = ")
 	term.Expect(prompter.ChooseQuestion)
 	term.WaitRaw()
 	proc.Signal(syscall.SIGTERM)
