@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -292,68 +293,68 @@ const (
 // width columns. When the table is wider, names are shortened in the
 // middle ("solar sys…ospection"), keeping at least 20 columns of them;
 // when that is not enough, the kind column is left out (the item and the
-// progress lines above name it), then names and items shrink further. Ids
-// are never cut: they are what a user copies.
+// progress lines above name it); on a narrower terminal still, each name
+// goes on a line of its own under its item. Ids are never cut: they are
+// what a user copies.
 func summaryTable(rows [][]string, width int) []string {
-	colWidth := func(c int) int {
-		w := 0
-		for _, r := range rows {
-			if c < len(r) {
-				w = max(w, utf8.RuneCountInString(r[c]))
-			}
+	full := make([]int, colID+1)
+	for _, r := range rows {
+		for c, cell := range r {
+			full[c] = max(full[c], utf8.RuneCountInString(cell))
 		}
-		return w
 	}
-	widths := make([]int, colID+1)
-	for c := range widths {
-		widths[c] = colWidth(c)
-	}
-	// total is the width of the widest line with the columns kept.
-	kept := []int{colStatus, colKind, colItem, colName, colID}
-	total := func() int {
-		t := 2
-		for i, c := range kept {
-			if i > 0 {
-				t += 2
-			}
-			t += widths[c]
+	total := func(cols []int, w []int) int {
+		t := 2 + 2*(len(cols)-1)
+		for _, c := range cols {
+			t += w[c]
 		}
 		return t
 	}
-	shrink := func(c, least int) {
-		if over := total() - width; over > 0 {
-			widths[c] = max(least, widths[c]-over, 0)
-			widths[c] = min(widths[c], colWidth(c))
+	minName := min(20, full[colName])
+	for _, cols := range [][]int{{colStatus, colKind, colItem, colName, colID}, {colStatus, colItem, colName, colID}} {
+		w := slices.Clone(full)
+		w[colName] -= max(0, total(cols, w)-width)
+		if w[colName] >= minName {
+			return summaryLines(rows, cols, w, nil)
 		}
 	}
-	shrink(colName, min(20, colWidth(colName)))
-	if total() > width {
-		kept = []int{colStatus, colItem, colName, colID}
-		widths[colName] = colWidth(colName)
-		shrink(colName, min(12, colWidth(colName)))
-		shrink(colItem, min(8, colWidth(colItem)))
-	}
+	// Names on lines of their own; items shortened only if even the
+	// status, item and id do not fit.
+	cols := []int{colStatus, colItem, colID}
+	w := slices.Clone(full)
+	w[colItem] = max(min(8, full[colItem]), w[colItem]-max(0, total(cols, w)-width))
+	indent := 2 + w[colStatus] + 2
+	w[colName] = max(8, width-indent)
+	return summaryLines(rows, cols, w, func(name string) string {
+		return strings.Repeat(" ", indent) + iostreams.Shorten(name, w[colName])
+	})
+}
+
+// summaryLines renders rows in the columns cols of widths w; nameLine, if
+// not nil, renders a row's name on a line after it.
+func summaryLines(rows [][]string, cols []int, w []int, nameLine func(string) string) []string {
 	var lines []string
 	for _, r := range rows {
 		var b strings.Builder
 		b.WriteString("  ")
-		for i, c := range kept {
+		for i, c := range cols {
 			if c >= len(r) {
 				break
 			}
 			if i > 0 {
 				b.WriteString("  ")
 			}
-			cell := iostreams.Shorten(r[c], widths[c])
-			if c == colID {
-				cell = r[c]
+			cell := r[c]
+			if c != colID {
+				cell = iostreams.Shorten(cell, w[c])
 			}
 			b.WriteString(cell)
-			if pad := widths[c] - utf8.RuneCountInString(cell); pad > 0 {
-				b.WriteString(strings.Repeat(" ", pad))
-			}
+			b.WriteString(strings.Repeat(" ", max(0, w[c]-utf8.RuneCountInString(cell))))
 		}
 		lines = append(lines, strings.TrimRight(b.String(), " "))
+		if nameLine != nil && colName < len(r) && r[colName] != "" {
+			lines = append(lines, nameLine(r[colName]))
+		}
 	}
 	return lines
 }

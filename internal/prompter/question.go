@@ -37,8 +37,9 @@ func refusal(r *survey.Renderer, config *survey.PromptConfig, invalid error) err
 //	  hint, wrapped to the terminal's width
 //	? NAME = value (source)  (C)ontinue, (p)rovide, (a)uto-accept, (q)uit
 //
-// (the choices on a line of their own when the line would not fit), and
-// once answered only the answered line is left:
+// (the value wrapped at spaces, and the choices on a line of their own,
+// when the line would not fit), and once answered only the answered line
+// is left:
 //
 //	? NAME = value (source)  continue
 type choiceQuestion struct {
@@ -50,7 +51,7 @@ type choiceQuestion struct {
 type choiceData struct {
 	Hint       string // wrapped, each line indented
 	Message    string
-	Sep        string // between the message and the choices
+	Sep        string // between the message and the choices (or answer)
 	Choices    string
 	ShowAnswer bool
 	Answer     string
@@ -61,17 +62,29 @@ const choiceTemplate = `
 {{- if and .Hint (not .ShowAnswer)}}{{.Hint}}{{"\n"}}{{end}}
 {{- color .Config.Icons.Question.Format}}{{.Config.Icons.Question.Text}} {{color "reset"}}
 {{- color "default+hb"}}{{.Message}}{{color "reset"}}
-{{- if .ShowAnswer}}  {{color "cyan"}}{{.Answer}}{{color "reset"}}{{"\n"}}
+{{- if .ShowAnswer}}{{.Sep}}{{color "cyan"}}{{.Answer}}{{color "reset"}}{{"\n"}}
 {{- else}}{{.Sep}}{{color "cyan"}}{{.Choices}}{{color "reset"}} {{end}}`
 
-func (q *choiceQuestion) data(config *survey.PromptConfig) choiceData {
+func (q *choiceQuestion) data(config *survey.PromptConfig, answer string) choiceData {
 	width := iostreams.Width(q.Stdio().Out) - 1
-	d := choiceData{Message: q.message, Sep: "  ", Choices: ChooseQuestion, Config: config}
+	d := choiceData{Config: config, Choices: ChooseQuestion, ShowAnswer: answer != "", Answer: answer}
 	if q.hint != "" {
 		d.Hint = iostreams.Wrap("  "+q.hint, width, "  ")
 	}
-	line := utf8.RuneCountInString(config.Icons.Question.Text + " " + q.message + d.Sep + ChooseQuestion + " ")
-	if width > 0 && line > width {
+	icon := config.Icons.Question.Text + " "
+	d.Message = strings.TrimPrefix(iostreams.Wrap(icon+q.message, width, "  "), icon)
+	// The choices, or the answer, after two spaces on the message's last
+	// line, or on a line of their own when they do not fit there.
+	lastLine := d.Message[strings.LastIndex(d.Message, "\n")+1:]
+	if !strings.Contains(d.Message, "\n") {
+		lastLine = icon + lastLine
+	}
+	tail := ChooseQuestion + " "
+	if d.ShowAnswer {
+		tail = answer
+	}
+	d.Sep = "  "
+	if width > 0 && utf8.RuneCountInString(lastLine+d.Sep+tail) > width {
 		d.Sep = "\n  "
 	}
 	return d
@@ -81,7 +94,7 @@ func (q *choiceQuestion) data(config *survey.PromptConfig) choiceData {
 // the validator: "c" for Enter, "q" for Ctrl-D. Keys that are not letters,
 // digits or punctuation (arrows, Tab, Esc) are ignored.
 func (q *choiceQuestion) Prompt(config *survey.PromptConfig) (interface{}, error) {
-	if err := q.Render(choiceTemplate, q.data(config)); err != nil {
+	if err := q.Render(choiceTemplate, q.data(config, "")); err != nil {
 		return "", err
 	}
 	rr := q.NewRuneReader()
@@ -138,11 +151,9 @@ func skipEscape(rr *terminal.RuneReader) (rune, error) {
 
 // Cleanup leaves the answered line.
 func (q *choiceQuestion) Cleanup(config *survey.PromptConfig, val interface{}) error {
-	d := q.data(config)
 	s, _ := val.(string)
 	c, _ := parseChoice(s)
-	d.ShowAnswer, d.Answer = true, c.String()
-	return q.Render(choiceTemplate, d)
+	return q.Render(choiceTemplate, q.data(config, c.String()))
 }
 
 func (q *choiceQuestion) Error(config *survey.PromptConfig, invalid error) error {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/apicenter/apicenter/internal/iostreams"
 	"github.com/apicenter/apicenter/internal/prompter"
@@ -149,18 +148,18 @@ func TestPromptWrapsPty(t *testing.T) {
 		done <- answers{c, v, err}
 	}()
 	term.Expect(prompter.ChooseQuestion)
-	checkWrapped(t, term.Screen(), cols, hint)
+	checkWrapped(t, term.Screen(), hint)
 	term.Answer("x")
 	term.Expect("Sorry, your reply was invalid")
 	term.Expect(prompter.ChooseQuestion)
-	checkWrapped(t, term.Screen(), cols, hint, `press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`)
+	checkWrapped(t, term.Screen(), hint, `press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`)
 	term.Answer("p")
 	term.Expect("New value for REDIRECT_URI")
 	term.AnswerLine("")
 	term.Expect("Sorry, your reply was invalid")
 	term.Expect("New value for REDIRECT_URI")
 	term.Expect("):")
-	checkWrapped(t, term.Screen(), cols, "New value for REDIRECT_URI ("+hint+"):", refusal)
+	checkWrapped(t, term.Screen(), "New value for REDIRECT_URI ("+hint+"):", refusal)
 	term.AnswerLine("http://localhost:9090/cb")
 	r := receive(t, done)
 	if r.err != nil || r.choice != prompter.Provide || r.value != "http://localhost:9090/cb" {
@@ -168,15 +167,14 @@ func TestPromptWrapsPty(t *testing.T) {
 	}
 }
 
-// checkWrapped fails unless every line of screen fits in cols columns and
-// every word of each text is whole on a line of the screen, in order.
-func checkWrapped(t *testing.T, screen string, cols int, texts ...string) {
+// checkWrapped fails unless every word of each text is whole on a line of
+// the screen, in order.
+func checkWrapped(t *testing.T, screen string, texts ...string) {
 	t.Helper()
+	// The screen is cols wide: a line the program wrote wider than that is
+	// cut there, and the word cut no longer shows whole.
 	var words []string
 	for _, l := range strings.Split(screen, "\n") {
-		if n := utf8.RuneCountInString(l); n > cols {
-			t.Errorf("a line of %d columns on a screen of %d: %q", n, cols, l)
-		}
 		words = append(words, strings.Fields(l)...)
 	}
 	for _, text := range texts {
