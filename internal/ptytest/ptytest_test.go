@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"golang.org/x/term"
@@ -13,7 +14,7 @@ import (
 	"github.com/apicenter/apicenter/internal/ptytest"
 )
 
-func TestStartBinary(t *testing.T) {
+func TestPtyStartBinary(t *testing.T) {
 	tests := []struct {
 		name   string
 		script string
@@ -43,7 +44,7 @@ func TestStartBinary(t *testing.T) {
 	}
 }
 
-func TestRunInProcess(t *testing.T) {
+func TestPtyRunInProcess(t *testing.T) {
 	c := ptytest.New(t)
 	p := c.Run(func(ios *iostreams.IOStreams) int {
 		if !ios.CanPrompt() {
@@ -71,5 +72,35 @@ func TestRunInProcess(t *testing.T) {
 	p.ExpectExit(7)
 	if got := c.Screen(); got != "press a key:\ngot '\\x03'" {
 		t.Errorf("screen = %q", got)
+	}
+}
+
+// TestPtySize runs stty, which asks the kernel for the terminal's size, on
+// terminals of the default and of a set size; a program wider than the
+// screen is cut at its edge on the screen, not in the transcript.
+func TestPtySize(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []ptytest.Option
+		want string
+	}{
+		{"default", nil, "50 160"},
+		{"60 columns", []ptytest.Option{ptytest.Size(60, 20)}, "20 60"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := ptytest.New(t, tt.opts...)
+			c.Start(exec.Command("/bin/sh", "-c", `stty size; printf '%070d\n' 7`)).ExpectExit(0)
+			c.Expect(tt.want)
+			c.WaitScreen(tt.want)
+			long := fmt.Sprintf("%070d", 7)
+			if !strings.Contains(c.Transcript(), long) {
+				t.Errorf("the transcript lacks the 70 columns written")
+			}
+			if onOneLine := strings.Contains(c.Screen(), long); onOneLine != (tt.opts == nil) {
+				t.Errorf("70 columns on one screen line: %v, want %v\n%s", onOneLine, tt.opts == nil, c.Screen())
+			}
+		})
 	}
 }
