@@ -64,11 +64,14 @@ nothing. A found object that differs from the input in a field apicenter
 owns (a server's audience, a policy's clients, a rule's scopes, groups,
 grant types and token lifetime, a trusted origin's scopes) is changed back
 and each change is shown: with --yes at once, at a terminal after asking
-(C/p/a/q); without either it is only reported. Fields the input does not
+(one key: c updates, p leaves it, a updates the rest too, q quits); without
+either it is only reported. Fields the input does not
 name are never touched. 'apicenter plan' shows all this without changing
 anything; 'apicenter destroy' deletes what a bootstrap created. Each value not given by --set, the environment, .env or an earlier
-output is shown at a terminal: (C)ontinue, (p)rovide, (a)uto-accept, (q)uit.
-Without a terminal, pass --yes to accept the defaults.
+output is shown at a terminal and answered with one key, without Enter:
+c (or Enter) continues, p provides a new value, a auto-accepts this and the
+rest, q (or Ctrl-D) quits, keeping what was created (exit 5). Without a
+terminal, pass --yes to accept the defaults.
 
 Everything found or created is recorded, as soon as it exists, in
 <output-dir>/<input>.yaml (mode 0600; it holds client secrets and passwords,

@@ -46,8 +46,9 @@ users).
 
 Objects the bootstrap only found (Everyone, a group or user that was
 already there) are kept unless --include-found; a group the input marks
-as existing is always kept. At a terminal each deletion is asked about:
-(C)ontinue deletes, (p) keeps, (a) deletes this and the rest, (q)uits.
+as existing is always kept. At a terminal each deletion is asked about,
+one key without Enter: c (or Enter) deletes, p keeps, a deletes this and
+the rest, q (or Ctrl-D) quits.
 Without a terminal, pass --yes.
 
 Each deletion is recorded in the output file as it happens: a destroy

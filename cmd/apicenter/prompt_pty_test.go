@@ -89,9 +89,10 @@ func TestBootstrapProgressWaitsForQuestionPty(t *testing.T) {
 }
 
 // TestBootstrapHintsWrapPty runs the binary in a pty 60 columns wide: the
-// long hint of REDIRECT_URI and the refusals are broken between words to
-// fit, Ctrl-D at the new value quits (exit 5, what was created kept), and
-// the summary fits in the 60 columns.
+// long hint of REDIRECT_URI, the refusals, the answered lines and the
+// final error are broken between words to fit, Ctrl-D at the new value
+// quits (exit 5, what was created kept), and the summary fits in the 60
+// columns.
 func TestBootstrapHintsWrapPty(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -134,8 +135,10 @@ func TestBootstrapHintsWrapPty(t *testing.T) {
 	term.Answer(ptytest.CtrlD)
 	proc.ExpectExit(exitcode.Quit)
 	term.WaitScreen("? New value for REDIRECT_URI: ^D")
-	// The answered lines too are broken between words.
-	wrappedOnScreen(t, term.Screen(), "? SILVER_SCOPE = http://myapp.com/scp/silver (default) continue", "? REDIRECT_URI = http://localhost:8080/authorization-code/callback (default) provide")
+	// The answered lines, and the error that ends the run, too are broken
+	// between words.
+	wrappedOnScreen(t, term.Screen(), "? SILVER_SCOPE = http://myapp.com/scp/silver (default) continue", "? REDIRECT_URI = http://localhost:8080/authorization-code/callback (default) provide",
+		"apicenter: quit: what was created is recorded in outputs/mulesoft.yaml; run the same command again to continue")
 
 	lines := summaryLines(t, term.Transcript())
 	for _, l := range lines {
@@ -279,5 +282,26 @@ func wrappedOnScreen(t *testing.T, screen string, texts ...string) {
 		if !found {
 			t.Errorf("the screen does not show %q with its words whole:\n%s", text, screen)
 		}
+	}
+}
+
+// TestBootstrapStdinNotATerminalPty pipes keys into the binary while its
+// output is a terminal: it does not prompt (nor read the keys as answers),
+// and a value that needs an answer is an error naming --yes and --set.
+func TestBootstrapStdinNotATerminalPty(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := binary(t)
+	srv := devorgtest.Start(t)
+	dir := orgEnv(t, srv)
+	term := ptytest.New(t)
+	cmd := exec.Command(bin, "bootstrap", "--mulesoft")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader("c\nc\na\n")
+	term.Start(cmd).ExpectExit(exitcode.Input)
+	wrappedOnScreen(t, term.Screen(), "AUTH_SERVER_NAME needs an answer and there is no terminal to ask at: pass --yes to accept the defaults, or --set AUTH_SERVER_NAME=VALUE")
+	if strings.Contains(term.Transcript(), prompter.ChooseQuestion) {
+		t.Errorf("asked with stdin not a terminal:\n%s", term.Screen())
 	}
 }

@@ -52,7 +52,9 @@ func Execute(ctx context.Context, args []string, ios *iostreams.IOStreams) int {
 	if errors.As(err, &flagErr) || isCobraUsageError(err) {
 		code = exitcode.Usage
 	}
-	fmt.Fprintf(ios.ErrOut, "apicenter: %v\n", err)
+	// On a terminal, a long error breaks between words; in a log it stays
+	// one line.
+	fmt.Fprintln(ios.ErrOut, iostreams.Wrap("apicenter: "+err.Error(), iostreams.Width(ios.ErrOut)-1, "  "))
 	return code
 }
 

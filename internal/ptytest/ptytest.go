@@ -294,12 +294,19 @@ func (p *Process) Signal(sig os.Signal) {
 // Start runs cmd with the terminal as its stdin, stdout, stderr and
 // controlling terminal, in a session of its own: Ctrl-C typed while the
 // terminal is in cooked mode is a SIGINT to the program, as in a shell.
-// cmd's Env and Dir are the caller's to set.
+// cmd's Env and Dir are the caller's to set, and so is its Stdin: one set
+// (a pipe, as in `echo c | apicenter ...`) is kept.
 func (c *Terminal) Start(cmd *exec.Cmd) *Process {
 	c.t.Helper()
 	tty := c.Tty()
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	ctty := 0 // the child's fd that is the terminal
+	if cmd.Stdin == nil {
+		cmd.Stdin = tty
+	} else {
+		ctty = 1
+	}
+	cmd.Stdout, cmd.Stderr = tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: ctty}
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("ptytest: start %s: %v", cmd.Path, err)
 	}

@@ -26,12 +26,17 @@ func TestPtyStartBinary(t *testing.T) {
 		{"a line typed in cooked mode", `printf "name? "; read x; echo "hello $x"; exit 3`, "name? ", "world" + ptytest.Enter, "hello world", 3},
 		{"Ctrl-C in cooked mode is SIGINT", `echo ready; exec sleep 30`, "ready", ptytest.CtrlC, "", 128 + 2},
 		{"stdin and stdout are a terminal", `test -t 0 && test -t 1 && echo both-ttys`, "both-ttys", "", "", 0},
+		{"stdin from a pipe, stdout a terminal", `test -t 0 || { test -t 1 && read x && echo "piped $x"; }`, "piped hello", "", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := ptytest.New(t)
-			p := c.Start(exec.Command("/bin/sh", "-c", tt.script))
+			cmd := exec.Command("/bin/sh", "-c", tt.script)
+			if strings.Contains(tt.name, "pipe") {
+				cmd.Stdin = strings.NewReader("hello\n")
+			}
+			p := c.Start(cmd)
 			c.Expect(tt.expect)
 			if tt.send != "" {
 				c.Send(tt.send)
