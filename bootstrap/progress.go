@@ -231,10 +231,11 @@ func (p *progress) summary(nodes []*node, outPath string, saveErr error) {
 	p.stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	width := summaryWidth
+	width, termWidth := summaryWidth, 0
 	if p.width != nil {
-		if w := p.width(); w >= 40 && w < width {
-			width = w
+		termWidth = p.width()
+		if termWidth >= 40 && termWidth < width {
+			width = termWidth
 		}
 	}
 	counts := map[string]int{}
@@ -266,7 +267,9 @@ func (p *progress) summary(nodes []*node, outPath string, saveErr error) {
 	default:
 		head = "Summary (nothing was recorded):"
 	}
-	fmt.Fprintf(p.w, "\n%s\n", iostreams.Wrap(head, width, "  "))
+	// The heading (a path, an error) breaks between words on a terminal;
+	// in a log it stays one line, as errors do.
+	fmt.Fprintf(p.w, "\n%s\n", iostreams.Wrap(head, termWidth-1, "  "))
 	for _, l := range summaryTable(rows, width) {
 		fmt.Fprintln(p.w, l)
 	}
