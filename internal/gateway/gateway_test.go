@@ -110,8 +110,12 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				wantError  string // the WWW-Authenticate error attribute; "" for none
 				wantInDesc string
 			}{
-				{name: "no token", path: "/planets", wantStatus: 401, wantError: "invalid_request"},
-				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401, wantError: "invalid_request"},
+				// RFC 6750 section 3.1: no error attribute without bearer
+				// credentials; 400 invalid_request for a malformed request.
+				{name: "no token", path: "/planets", wantStatus: 401},
+				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401},
+				{name: "bearer without a token", path: "/planets", auth: "Bearer ", wantStatus: 400, wantError: "invalid_request"},
+				{name: "bearer with two tokens", path: "/planets", auth: "Bearer a b", wantStatus: 400, wantError: "invalid_request"},
 				{name: "malformed token", path: "/planets", auth: "Bearer not.a.jwt", wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
@@ -184,8 +188,11 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 							t.Errorf("WWW-Authenticate = %q, want scope=%q", h, gold)
 						}
 						var e map[string]string
-						if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] == "" {
-							t.Errorf("body = %s, want a JSON error", body)
+						if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] != tt.wantError || e["error_description"] == "" {
+							t.Errorf("body = %s, want a JSON error %q with a description", body, tt.wantError)
+						}
+						if tt.wantError == "" && h != `Bearer realm="apicenter"` {
+							t.Errorf("WWW-Authenticate = %q, want the bare challenge", h)
 						}
 					}
 				})
