@@ -179,7 +179,12 @@ func (g *Gateway) protect(rt Route, next *proxy) http.Handler {
 			return
 		case err != nil:
 			g.logf("gateway: %s %s: checking the token: %v", r.Method, r.URL.Path, err)
-			g.refuse(w, r, Refusal{Kind: Unreachable, Description: "authorization server unreachable", Route: rt}, "")
+			desc := "the authorization server could not be reached to check the token"
+			var ase *authServerError
+			if errors.As(err, &ase) {
+				desc = ase.Answer()
+			}
+			g.refuse(w, r, Refusal{Kind: Unreachable, Description: desc, Route: rt}, "")
 			return
 		}
 		if !g.profile.Allows(rt, tok) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -441,5 +442,73 @@ func TestExampleConfigIsTheMulesoftOne(t *testing.T) {
 	}
 	if c.Mode != ModeIntrospect || c.Introspection.ClientSecret != "shh" {
 		t.Errorf("config %+v", c)
+	}
+}
+
+// TestAuthServerAnswersNameTheSetting: an authorization server that answers
+// the gateway's own request with 404 or 401 is a wrong issuer or a wrong
+// introspection client, and the 502 and the log say so; only a network
+// failure is "could not be reached".
+func TestAuthServerAnswersNameTheSetting(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	token := as.mint(as.claims(silver), nil, as.kid)
+	tests := []struct {
+		name                string
+		mode                Mode
+		issuer, secret      string
+		wantBody, wantNotIn string
+		wantLog             string
+	}{
+		{name: "introspection, wrong issuer (404)", mode: ModeIntrospect, issuer: as.issuer() + "x", secret: as.secret,
+			wantBody: "answered 404 Not Found to its introspection request; no authorization server there: check the issuer", wantNotIn: "reached",
+			wantLog: "the introspection endpoint " + as.issuer() + "x/v1/introspect answered 404 Not Found"},
+		{name: "introspection, wrong client secret (401)", mode: ModeIntrospect, issuer: as.issuer(), secret: "wrong",
+			wantBody: "answered 401 Unauthorized to its introspection request; the authorization server refused the introspection client: check its client id and secret", wantNotIn: "reached",
+			wantLog: "answered 401 Unauthorized"},
+		{name: "jwt, wrong issuer (404 on discovery)", mode: ModeJWT, issuer: as.issuer() + "x", secret: as.secret,
+			wantBody: "answered 404 Not Found to its discovery request; no authorization server there: check the issuer", wantNotIn: "reached",
+			wantLog: "the discovery endpoint " + as.issuer() + "x/.well-known/openid-configuration answered 404"},
+		{name: "network failure", mode: ModeIntrospect, issuer: closed.URL + "/oauth2/default", secret: as.secret,
+			wantBody: "the authorization server could not be reached to check the token", wantLog: "connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log strings.Builder
+			var mu sync.Mutex
+			c := MulesoftConfig(up.srv.URL, tt.issuer, "api://test", as.clientID, tt.secret, silver, gold)
+			c.Mode = tt.mode
+			c.ErrorLog = func(format string, args ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintf(&log, format+"\n", args...)
+			}
+			g, err := New(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := newServer(t, g)
+			resp, body := get(t, gw+"/planets", "Bearer "+token)
+			if resp.StatusCode != http.StatusBadGateway {
+				t.Fatalf("status %d, want 502: %s", resp.StatusCode, body)
+			}
+			var e map[string]string
+			if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e["error_description"], tt.wantBody) {
+				t.Errorf("body %s, want it to say %q", body, tt.wantBody)
+			}
+			if tt.wantNotIn != "" && strings.Contains(body, tt.wantNotIn) {
+				t.Errorf("body %s says %q", body, tt.wantNotIn)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.Contains(log.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, log.String())
+			}
+			if strings.Contains(log.String(), tt.secret) && tt.secret != "" {
+				t.Errorf("the log holds the client secret:\n%s", log.String())
+			}
+		})
 	}
 }

@@ -148,7 +148,9 @@ const (
 	InsufficientScope
 	// NotFound: no route for the request.
 	NotFound
-	// Unreachable: the authorization server could not be asked.
+	// Unreachable: the authorization server could not be asked, or
+	// answered the gateway's own request with an error (a wrong issuer or
+	// introspection client); the Description says which.
 	Unreachable
 	// UpstreamFailed: the upstream API did not answer.
 	UpstreamFailed
@@ -266,7 +268,7 @@ func refuseRFC6750(w http.ResponseWriter, r *http.Request, why Refusal) {
 	case k == NotFound:
 		writeJSONError(w, http.StatusNotFound, "not_found", why.Description)
 	case k == Unreachable:
-		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server could not be reached to check the token")
+		writeJSONError(w, http.StatusBadGateway, "bad_gateway", why.Description)
 	default: // UpstreamFailed
 		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the upstream API did not answer")
 	}
