@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -264,6 +265,12 @@ func (c *Config) complete(where string, lookup func(string) (string, bool)) erro
 // parseYAML decodes the reference YAML, refusing unknown keys.
 func parseYAML(path string, b []byte) (Config, error) {
 	var c Config
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err == nil {
+		if err := checkKeys(path, &doc, reflect.TypeFor[Config](), ""); err != nil {
+			return Config{}, err
+		}
+	}
 	dec := yaml.NewDecoder(strings.NewReader(string(b)))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
