@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
 )
 
 // swagProfile emulates Software AG webMethods API Gateway (GATEWAYS.md
