@@ -38,12 +38,8 @@ routes:
 // challenge), while the reference profile answers the same requests as it
 // always has (401 and 403 with challenges).
 func TestMulesoftProfileWithLocalOrgTokens(t *testing.T) {
-	org := mulesofttest.Start(t, localRedirect, "http://127.0.0.1:9")
+	org, silverTok, goldTok, revokedTok := localOrgTokens(t)
 	s := org.App
-	silverTok := mulesofttest.SignIn(t, org.Settings, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], "openid", s["SILVER_SCOPE"]).AccessToken
-	goldTok := mulesofttest.SignIn(t, org.Settings, s["GOLD_USERNAME"], s["GOLD_PASSWORD"], "openid", s["SILVER_SCOPE"], s["GOLD_SCOPE"]).AccessToken
-	revokedTok := mulesofttest.SignIn(t, org.Settings, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], "openid", s["SILVER_SCOPE"]).AccessToken
-	revoke(t, org, revokedTok)
 
 	up := newUpstream(t)
 	env := map[string]string{"TEST_MULESOFT_INTROSPECT_SECRET": org.Introspect["INTROSPECT_CLIENT_SECRET"]}
