@@ -178,6 +178,7 @@ func Profiles() []Profile {
 		kongProfile(),
 		swagProfile(),
 		apigeeProfile(),
+		tykProfile(),
 	}
 }
 
