@@ -39,7 +39,7 @@ var tykValues = map[string]string{
 }
 
 // renderTyk renders a template with values, as get-settings does.
-func renderTyk(t *testing.T, path string, values map[string]string) []byte {
+func renderTyk(t testing.TB, path string, values map[string]string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -67,7 +67,7 @@ func renderTyk(t *testing.T, path string, values map[string]string) []byte {
 }
 
 // tykArtifacts are the rendered API definition and policies.
-func tykArtifacts(t *testing.T, values map[string]string) []Artifact {
+func tykArtifacts(t testing.TB, values map[string]string) []Artifact {
 	return []Artifact{
 		{Name: "api.json", Data: renderTyk(t, tykAPITemplate, values)},
 		{Name: "policies.json", Data: renderTyk(t, tykPoliciesTemplate, values)},
@@ -421,6 +421,17 @@ func TestTykDecide(t *testing.T) {
 	if got := pol.decide(route["GET /solar-system/moons"], map[string]any{"sub": "u", "pol": "solar-system-gold", "scp": arr(s)}); got != ok {
 		t.Errorf("pol gold and scope silver, moons: %q", got)
 	}
+}
+
+// tykBenchConfig is BenchmarkGateway's tyk case: the rendered artifacts
+// for the authorization server as and the upstream api.
+func tykBenchConfig(b *testing.B, as *authServer, api string) Config {
+	c, err := loadTyk(tykArtifacts(b, map[string]string{"AUTH_SERVER.issuer": as.issuer(), "SILVER_SCOPE": silver, "GOLD_SCOPE": gold, "UPSTREAM_URI": api}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.Profile = "tyk"
+	return c
 }
 
 // tykBody is Tyk's error template filled with message.
