@@ -419,6 +419,14 @@ func (a *tykAPI) routes() []Route {
 			}
 		}
 	}
+	// ServeMux lets a GET route take HEAD requests; Tyk does not unless
+	// HEAD is listed, so HEAD gets a route of its own.
+	for _, k := range keys {
+		if h := (key{k.url, http.MethodHead}); k.method == http.MethodGet && !seen[h] {
+			seen[h] = true
+			keys = append(keys, h)
+		}
+	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].url != keys[j].url {
 			return keys[i].url < keys[j].url

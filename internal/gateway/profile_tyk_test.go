@@ -251,8 +251,11 @@ func TestTykLoad(t *testing.T) {
 	s, g := tykValues["SILVER_SCOPE"], tykValues["GOLD_SCOPE"]
 	want := []string{
 		"GET /solar-system/asteroids " + g + "," + s, "GET /solar-system/asteroids/ " + g + "," + s,
+		"HEAD /solar-system/asteroids", "HEAD /solar-system/asteroids/",
 		"GET /solar-system/moons " + g, "GET /solar-system/moons/ " + g,
+		"HEAD /solar-system/moons", "HEAD /solar-system/moons/",
 		"GET /solar-system/planets " + g + "," + s, "GET /solar-system/planets/ " + g + "," + s,
+		"HEAD /solar-system/planets", "HEAD /solar-system/planets/",
 		"/solar-system/",
 	}
 	if !slices.Equal(got, want) {
@@ -489,6 +492,7 @@ func TestTykGateway(t *testing.T) {
 		{name: "the token without Bearer", path: "/planets", auth: silverTok, wantStatus: 200, wantBody: `{"path":"/planets"}`},
 		{name: "gold, a path no policy grants", path: "/comets", auth: "Bearer " + goldTok, wantStatus: 403, wantBody: tykBody("Access to this resource has been disallowed")},
 		{name: "gold, POST", path: "/planets", auth: "Bearer " + goldTok, method: http.MethodPost, wantStatus: 403, wantBody: tykBody("Access to this resource has been disallowed")},
+		{name: "gold, HEAD (not in the policy's methods)", path: "/planets", auth: "Bearer " + goldTok, method: http.MethodHead, wantStatus: 403},
 		{name: "no token", path: "/planets", wantStatus: 400, wantBody: tykBody("Authorization field missing")},
 		{name: "no token, a path no policy grants", path: "/comets", wantStatus: 400, wantBody: tykBody("Authorization field missing")},
 		{name: "another issuer (not checked)", path: "/planets", auth: "Bearer " + with(func(c map[string]any) { c["iss"] = "https://evil.example.com/oauth2/default" }, "openid", silver), wantStatus: 200, wantBody: `{"path":"/planets"}`},
