@@ -45,7 +45,8 @@ import (
 //   - the access: the policies' access rights merged (allowed_urls of the
 //     same API united); the API not among them: 403 "Access to this API has
 //     been disallowed"; allowed_urls that do not hold the path and method:
-//     403 "Access to this resource has been disallowed"; none: every path;
+//     403 "Access to this resource has been disallowed" (HEAD too, unless
+//     listed); none: every path;
 //   - the answers: {"error": "..."} as templates/error.json writes it, with
 //     Content-Type application/json and X-Generator: tyk.io; a path outside
 //     the listen path: 404 "Not Found" (text); the upstream failing: 500
