@@ -27,40 +27,34 @@ func Width(w any) int {
 
 // Wrap breaks s at spaces into lines of at most width columns, starting
 // every line but the first with indent. A word longer than a line keeps a
-// line to itself (a URL is never cut). Newlines in s start new lines;
+// line to itself (a URL is never cut); the space a line is broken at is
+// dropped, every other space kept. Newlines in s start new lines;
 // width <= 0 leaves the lines as they are (indent still applies).
 func Wrap(s string, width int, indent string) string {
 	var b strings.Builder
 	col := 0
-	newLine := func() {
-		b.WriteString("\n")
-		b.WriteString(indent)
-		col = utf8.RuneCountInString(indent)
-	}
 	for p, para := range strings.Split(s, "\n") {
 		if p > 0 {
-			newLine()
+			b.WriteString("\n")
+			b.WriteString(indent)
+			col = utf8.RuneCountInString(indent)
 		}
-		// Spaces that start the first line (an indent of the caller's) are kept.
-		if p == 0 {
-			lead := len(para) - len(strings.TrimLeft(para, " "))
-			b.WriteString(para[:lead])
-			col += lead
-		}
-		lineStart := true
-		for _, word := range strings.Fields(para) {
+		hasWord := false // the line holds a word: it may be broken
+		for i, word := range strings.Split(para, " ") {
 			n := utf8.RuneCountInString(word)
 			switch {
-			case lineStart:
-			case width > 0 && col+1+n > width:
-				newLine()
+			case i == 0:
+			case width > 0 && col+1+n > width && hasWord && word != "":
+				b.WriteString("\n")
+				b.WriteString(indent)
+				col = utf8.RuneCountInString(indent)
 			default:
 				b.WriteString(" ")
 				col++
 			}
 			b.WriteString(word)
 			col += n
-			lineStart = false
+			hasWord = hasWord || word != ""
 		}
 	}
 	return b.String()

@@ -17,6 +17,9 @@ func TestWrap(t *testing.T) {
 		{"newlines start lines", "first\nsecond line", 40, "> ", "first\n> second line"},
 		{"no width: no wrapping", "one two three", 0, "", "one two three"},
 		{"exactly the width", "abc def", 7, "", "abc def"},
+		{"spaces inside a line are kept", "a  b   c", 40, "", "a  b   c"},
+		{"a long first word after an indent stays on the first line", "  averylongword short", 8, "  ", "  averylongword\n  short"},
+		{"spaces inside a line are kept without a width", "a  b", 0, "", "a  b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
