@@ -214,15 +214,40 @@ func (q *lineQuestion) Prompt(config *survey.PromptConfig) (interface{}, error) 
 	if err != nil {
 		return "", err
 	}
-	// ReadLine ended with a new line: go back up, so that the next Render
-	// (refusal or answer) erases this question.
-	q.NewCursor().Up(1)
 	shown := string(line)
 	if q.secret {
 		shown = strings.Repeat(string(mask), utf8.RuneCountInString(shown))
 	}
+	// ReadLine leaves the cursor at the start of the row after the one the
+	// answer started on. The next Render (refusal or answered line) erases
+	// upwards from the last row of the question, so go there: up one row,
+	// or down when the answer ran onto more rows (survey's own Input
+	// always goes up, and then erases the line above the question).
+	lastLine := msg[strings.LastIndex(msg, "\n")+1:]
+	if !strings.Contains(msg, "\n") {
+		lastLine = config.Icons.Question.Text + " " + lastLine
+	}
+	switch rows := extraRows(lastLine+" "+shown, iostreams.Width(q.Stdio().Out)); {
+	case rows == 0:
+		q.NewCursor().Up(1)
+	case rows > 1:
+		q.NewCursor().Down(rows - 1)
+	}
 	q.AppendRenderedText(shown)
 	return string(line), nil
+}
+
+// extraRows is how many rows beyond its first a line of text takes on a
+// terminal width columns wide, as survey's Renderer counts them.
+func extraRows(line string, width int) int {
+	n := terminal.StringWidth(line)
+	if width <= 0 || n <= width {
+		return 0
+	}
+	if n%width == 0 {
+		return n/width - 1
+	}
+	return n / width
 }
 
 // Cleanup leaves the answered line.

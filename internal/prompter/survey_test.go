@@ -160,10 +160,19 @@ func TestPromptWrapsPty(t *testing.T) {
 	term.Expect("New value for REDIRECT_URI")
 	term.Expect("):")
 	checkWrapped(t, term.Screen(), "New value for REDIRECT_URI ("+hint+"):", refusal)
-	term.AnswerLine("http://localhost:9090/cb")
+	// An answer that runs onto a second row: the answered line replaces
+	// the question, and only it (the line above stays).
+	const long = "http://localhost:9090/authorization-code/callback/of/the/solar-system/web/app"
+	term.AnswerLine(long)
 	r := receive(t, done)
-	if r.err != nil || r.choice != prompter.Provide || r.value != "http://localhost:9090/cb" {
+	if r.err != nil || r.choice != prompter.Provide || r.value != long {
 		t.Fatalf("answers = %+v", r)
+	}
+	term.WaitScreen("? New value for REDIRECT_URI: ")
+	screen := term.Screen()
+	checkWrapped(t, screen, "? REDIRECT_URI = http://localhost:8080/cb (default) provide", refusal, "? New value for REDIRECT_URI:")
+	if strings.Contains(screen, "New value for REDIRECT_URI (") {
+		t.Errorf("the question is left on the screen after its answer:\n%s", screen)
 	}
 }
 
