@@ -78,9 +78,9 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-proxy-server", true),
 		chromedp.UserDataDir(t.TempDir()),
-		// chromium's own temporary files (org.chromium.Chromium.*) stay in
-		// the test's directory, removed even when chromium is killed.
-		chromedp.Env("TMPDIR=" + t.TempDir()),
+		// chromium's own temporary files (org.chromium.Chromium.*) go to a
+		// directory of the test's, removed even when chromium is killed.
+		chromedp.Env("TMPDIR=" + chromiumTempDir(t)),
 		chromedp.WindowSize(1200, 900),
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
@@ -239,4 +239,17 @@ func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, s
 	d.click("signout")
 	d.click("show-planets")
 	d.expect("signed-out-no-token", []string{"You need an access token: sign in first."}, "Mercury")
+}
+
+// chromiumTempDir is a directory for chromium's temporary files, removed
+// at the test's end. Not t.TempDir(): chromium's socket paths under it
+// would pass the 108-byte limit of a Unix socket's path.
+func chromiumTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
