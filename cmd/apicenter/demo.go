@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apicenter/apicenter/internal/demo"
+	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/flow"
 	"github.com/apicenter/apicenter/internal/iostreams"
@@ -26,11 +27,15 @@ type demoOptions struct {
 	Gateway   string
 	Port      int
 	OutputDir string
+	// Latency and Faults are the local org's (as dev-org's flags).
+	Latency devorg.LatencyModel
+	Faults  devorg.FaultOptions
 }
 
 func newDemoCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &demoOptions{IO: ios}
 	gateways := flow.Gateways()
+	var latency, faults string
 	cmd := &cobra.Command{
 		Use:   "demo [--gateway NAME] [--port PORT] [--output-dir DIR]",
 		Short: "Run the whole flow on one machine: local org, bootstrap, API, gateway, web app",
@@ -58,6 +63,10 @@ temporary output directory (it holds the passwords and client secrets) is
 removed on every exit: Ctrl-C, SIGTERM, SIGHUP, a failed start, and a closed
 output pipe ('make demo | tee log' then Ctrl-C).
 
+--latency and --faults are dev-org's (see 'apicenter dev-org --help'): watch
+the flow at real Okta's pace (--latency recorded), or a bootstrap retrying
+through faults.
+
 Exit codes:
   0    stopped by Ctrl-C, SIGTERM or SIGHUP once running
   1    a part failed to start (the message names it), or to stop
@@ -69,6 +78,13 @@ Exit codes:
 			if opts.Port < 0 || opts.Port > 65535 {
 				return &flagError{fmt.Errorf("--port %d: must be between 0 and 65535", opts.Port)}
 			}
+			var err error
+			if opts.Latency, err = devorg.ParseLatency(latency); err != nil {
+				return &flagError{fmt.Errorf("--latency: %w", err)}
+			}
+			if opts.Faults, err = devorg.ParseFaults(faults); err != nil {
+				return &flagError{fmt.Errorf("--faults: %w", err)}
+			}
 			if !slices.Contains(gateways, opts.Gateway) {
 				return &flagError{fmt.Errorf("--gateway %s: not a gateway with a demo (one of: %s)", opts.Gateway, strings.Join(gateways, ", "))}
 			}
@@ -78,6 +94,8 @@ Exit codes:
 	cmd.Flags().StringVar(&opts.Gateway, "gateway", demo.DefaultGateway, "the gateway `NAME` whose flow to run: "+strings.Join(gateways, ", "))
 	cmd.Flags().IntVar(&opts.Port, "port", 0, "`PORT` of the web app on 127.0.0.1 (0 picks a free one)")
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "keep the bootstrap's output files in `DIR` (default: a temporary directory removed at exit)")
+	cmd.Flags().StringVar(&latency, "latency", "", "delay the local org's answers: a `duration` (200ms) or \"recorded\" (real Okta's per-endpoint medians)")
+	cmd.Flags().StringVar(&faults, "faults", "", "inject faults in the local org: a fraction (0.1) or rate=0.1,seed=7,kinds=429+500+close+close-after")
 	return cmd
 }
 
@@ -97,7 +115,8 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 	if err != nil {
 		return &flagError{fmt.Errorf("--port %d: %w", opts.Port, err)}
 	}
-	d, err := demo.Start(ctx, demo.Options{Gateway: opts.Gateway, AppListener: ln, OutputDir: opts.OutputDir, IO: opts.IO})
+	d, err := demo.Start(ctx, demo.Options{Gateway: opts.Gateway, AppListener: ln, OutputDir: opts.OutputDir, IO: opts.IO,
+		Org: devorg.Options{Latency: opts.Latency, Faults: opts.Faults}})
 	if err != nil {
 		if exitcode.Of(err) == exitcode.Interrupted {
 			// Not bootstrap's "run the same command again to continue": the
