@@ -215,3 +215,29 @@ func TestCloseIsIdempotent(t *testing.T) {
 		t.Errorf("the temporary output directory %s: %v, want it removed", d.OutputDir, err)
 	}
 }
+
+// TestREADMEListsEveryGateway: the README's gateways table has a row, with
+// its bootstrap flag and demo flag, for every gateway the demo runs.
+func TestREADMEListsEveryGateway(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "| ") {
+			rows = append(rows, l)
+		}
+	}
+	for _, gw := range flow.Gateways() {
+		found := false
+		for _, r := range rows {
+			if strings.Contains(r, "`--"+gw+"`") && strings.Contains(r, "`--gateway "+gw+"`") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("README.md's gateways table has no row with `--%s` and `--gateway %s`", gw, gw)
+		}
+	}
+}
