@@ -126,9 +126,9 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 		return fmt.Errorf("demo: %w", err)
 	}
 	s := d.Settings.App
-	profile := "the reference gateway's own behaviour"
+	profile := "as the reference gateway does (RFC 6750)"
 	if d.Profile != "" {
-		profile = "as " + d.Profile + " does"
+		profile = "as " + d.Profile + " does (apicenter gateway --profile " + d.Profile + ")"
 	}
 	fmt.Fprintf(opts.IO.Out, `
 The API Center web app:  %s
