@@ -80,11 +80,12 @@ func TestDemoRemovesItsTempDirOnEveryExit(t *testing.T) {
 			seen := make(chan struct{})
 			go func() {
 				sc := bufio.NewScanner(r)
+				found := false
 				for sc.Scan() {
 					out.Write([]byte(sc.Text() + "\n"))
-					if tt.waitFor != "" && strings.Contains(sc.Text(), tt.waitFor) && seen != nil {
+					if tt.waitFor != "" && !found && strings.Contains(sc.Text(), tt.waitFor) {
+						found = true
 						close(seen)
-						seen = nil
 					}
 				}
 			}()
