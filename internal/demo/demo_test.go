@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/exitcode"
@@ -44,6 +45,13 @@ func TestDemoFlow(t *testing.T) {
 					t.Logf("progress:\n%s", progress.String())
 				}
 			}()
+			// An input that takes UPSTREAM_URI renders it into the native
+			// configuration: the gateway forwards where that says. (Read
+			// before any request: the parts write progress when they serve.)
+			if in, _ := inputs.LoadEmbedded(gw); in != nil && in.Item("UPSTREAM_URI") != nil &&
+				strings.Contains(progress.String(), "not to the configuration's upstream") {
+				t.Errorf("the native configuration does not name the demo's API as its upstream:\n%s", progress.String())
+			}
 			if d.Gateway != gw {
 				t.Errorf("Gateway = %q, want %q", d.Gateway, gw)
 			}
