@@ -37,7 +37,7 @@ func newDemoCmd(ios *iostreams.IOStreams) *cobra.Command {
 	gateways := flow.Gateways()
 	var latency, faults string
 	cmd := &cobra.Command{
-		Use:   "demo [--gateway NAME] [--port PORT] [--output-dir DIR]",
+		Use:   "demo",
 		Short: "Run the whole flow on one machine: local org, bootstrap, API, gateway, web app",
 		Long: `Run the whole flow of a gateway on this machine, with no Okta account and no
 gateway product:
@@ -73,6 +73,9 @@ Exit codes:
   2    a bad or busy --port, or an unknown --gateway
   3, 4 a bootstrap step failed, with bootstrap's exit code (see its --help)
   130  Ctrl-C or a signal while starting (nothing is left running)`,
+		Example: `  apicenter demo
+  apicenter demo --gateway kong --port 8080
+  make demo ARGS='--port 8080 --gateway kong'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.Port < 0 || opts.Port > 65535 {
@@ -95,7 +98,7 @@ Exit codes:
 	cmd.Flags().IntVar(&opts.Port, "port", 0, "`PORT` of the web app on 127.0.0.1 (0 picks a free one)")
 	cmd.Flags().StringVar(&opts.OutputDir, "output-dir", "", "keep the bootstrap's output files in `DIR` (default: a temporary directory removed at exit)")
 	cmd.Flags().StringVar(&latency, "latency", "", "delay the local org's answers: a `duration` (200ms) or \"recorded\" (real Okta's per-endpoint medians)")
-	cmd.Flags().StringVar(&faults, "faults", "", "inject faults in the local org: a fraction (0.1) or rate=0.1,seed=7,kinds=429+500+close+close-after")
+	cmd.Flags().StringVar(&faults, "faults", "", "inject faults in the local org: a fraction (0.1) or a `SPEC` such as rate=0.1,seed=7,kinds=429+500")
 	return cmd
 }
 
