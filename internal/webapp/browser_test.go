@@ -136,7 +136,7 @@ type pageDriver struct {
 	appURL string
 	shots  string
 	n      int
-	// keepShots: copy the screenshots to APICENTER_SCREENSHOTS.
+	// keepShots: take screenshots, and copy them to APICENTER_SCREENSHOTS.
 	keepShots bool
 }
 
@@ -158,7 +158,7 @@ func (d *pageDriver) text() string {
 }
 
 // expect asserts the page shows every want and none of absent, then saves
-// a screenshot named after the state.
+// a screenshot named after the state (with keepShots).
 func (d *pageDriver) expect(state string, want []string, absent ...string) {
 	d.t.Helper()
 	body := d.text()
@@ -171,6 +171,9 @@ func (d *pageDriver) expect(state string, want []string, absent ...string) {
 		if strings.Contains(body, a) {
 			d.t.Errorf("%s: the page shows %q", state, a)
 		}
+	}
+	if !d.keepShots {
+		return // one gateway's screenshots are enough, and each costs time
 	}
 	png, err := chromedp.Run(d.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
@@ -223,8 +226,8 @@ func (d *pageDriver) signIn(u browserUser) {
 // silver, gold, sign-out.
 // The refusal is explained in the gateway's terms: the app names the
 // gateway (its GATEWAY setting, when set) and the status it answered.
-// keepShots lets APICENTER_SCREENSHOTS keep its screenshots (one gateway's
-// are the README's).
+// keepShots takes screenshots, which APICENTER_SCREENSHOTS keeps (one
+// gateway's are the README's).
 func runBrowserScenario(t *testing.T, appURL string, silver, gold browserUser, silverScope, goldScope, gateway string, keepShots bool) {
 	refused := "The gateway refused GET /moons (403 "
 	if gateway != "" {
