@@ -181,6 +181,7 @@ func Profiles() []Profile {
 		kongProfile(),
 		swagProfile(),
 		apigeeProfile(),
+		tykProfile(),
 	}
 }
 
