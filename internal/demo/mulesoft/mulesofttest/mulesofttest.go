@@ -1,6 +1,6 @@
 // Package mulesofttest sets up, for tests, a local org the way the article's
-// Mulesoft flow leaves a real one, with internal/demo/mulesoft (what
-// `apicenter demo` runs): the real bootstrapper in-process, through the real
+// Mulesoft flow leaves a real one, with internal/flow (what `apicenter demo`
+// runs): the real bootstrapper in-process, through the real
 // okta SDK, against internal/devorg on 127.0.0.1. It also signs the users in
 // headlessly, as the app would, with golang.org/x/oauth2.
 package mulesofttest
@@ -21,8 +21,10 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/flow"
 )
 
 // Org is a bootstrapped local org and the settings `get-settings` prints:
@@ -42,15 +44,26 @@ func Start(t testing.TB, redirectURI, gatewayURI string) *Org {
 	org := devorgtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := mulesoft.Bootstrap(ctx, mulesoft.Options{
-		OrgURL:      org.URL,
-		Token:       org.Token,
-		RedirectURI: redirectURI,
-		GatewayURI:  gatewayURI,
-		OutputDir:   t.TempDir(),
-	})
+	fl, err := flow.New("mulesoft")
 	if err != nil {
 		t.Fatal(err)
+	}
+	o := flow.Options{OrgURL: org.URL, Token: org.Token, OutputDir: t.TempDir(),
+		Values: map[string]string{"REDIRECT_URI": redirectURI, "GATEWAY_URI": gatewayURI}}
+	if err := fl.Run(ctx, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := &mulesoft.Settings{}
+	if s.App, err = fl.App(o); err != nil {
+		t.Fatal(err)
+	}
+	in, err := bootstrap.Settings("mulesoft_introspect", bootstrap.SettingsOptions{OutputDir: o.OutputDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Introspect = map[string]string{}
+	for _, kv := range in {
+		s.Introspect[kv.Key] = kv.Value
 	}
 	return &Org{Org: org, Settings: s}
 }
