@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -658,9 +659,17 @@ func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
 	if err != nil {
 		return describeErr(n.it, s, fmt.Errorf("updating what differs (%s): %w", strings.Join(res.differs, "; "), err))
 	}
-	for _, d := range res.differs {
+	fixes := res.fixes
+	if fixes == nil {
+		fixes = res.differs
+	}
+	for _, d := range fixes {
 		r.progress.note("updated %s (%s): %s", what, n.it.Name, d)
 	}
-	res.differs = nil
+	if res.fixes == nil {
+		res.differs = nil
+	} else {
+		res.differs = slices.DeleteFunc(res.differs, func(d string) bool { return slices.Contains(res.fixes, d) })
+	}
 	return nil
 }

@@ -29,6 +29,9 @@ type found struct {
 	// what the spec says in the fields that differ, leaving every other
 	// field as the org has it.
 	converge func(context.Context) error
+	// fixes lists the differences converge changes back, when it is not
+	// all of differs (an app's missing secret is only reported).
+	fixes []string
 }
 
 // ensure finds the object it describes by its natural key or creates it.
@@ -329,8 +332,19 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 
 func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, name := s.str["server"], s.str["name"]
+	desc, descNamed := s.str["description"]
 	result := func(sc *okta.OAuth2Scope, created bool) found {
-		return found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
+		f := found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
+		if !created && descNamed && sc.Description != desc {
+			f.differs = append(f.differs, fmt.Sprintf("its description is %q, the input says %q", sc.Description, desc))
+			f.converge = func(ctx context.Context) error {
+				body := *sc
+				body.Description = desc
+				_, _, err := c.AuthorizationServer.UpdateOAuth2Scope(ctx, server, sc.Id, body)
+				return err
+			}
+		}
+		return f
 	}
 	if prev != nil && len(s.siblings) > 1 {
 		v, err := s.memo("scopes "+server, func() (any, error) {
@@ -584,6 +598,9 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		if secret == "" {
 			f.differs = append(f.differs, "it has no active client secret")
 		}
+		if !created {
+			appDrift(c, s, app, &f)
+		}
 		return f
 	}
 	// A found app's secret: the one recorded, else the first active one.
@@ -685,6 +702,72 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		}
 	}
 	return result(app, secret, true), nil
+}
+
+// appDrift adds to f how a found app differs from the spec in the fields
+// apicenter owns and the spec names (grant types, response types, redirect
+// URIs), and how to change them back, leaving every other field as the org
+// has it.
+func appDrift(c *okta.Client, s spec, app *okta.OpenIdConnectApplication, f *found) {
+	var oc okta.OpenIdConnectApplicationSettingsClient
+	if app.Settings != nil && app.Settings.OauthClient != nil {
+		oc = *app.Settings.OauthClient
+	}
+	var haveGrants, haveResponses []string
+	for _, g := range oc.GrantTypes {
+		if g != nil {
+			haveGrants = append(haveGrants, string(*g))
+		}
+	}
+	for _, r := range oc.ResponseTypes {
+		if r != nil {
+			haveResponses = append(haveResponses, string(*r))
+		}
+	}
+	var diffs []string
+	if grants, ok := s.list["grantTypes"]; ok && !sameSet(haveGrants, grants) {
+		diffs = append(diffs, fmt.Sprintf("its grant types are %v, the input says %v", haveGrants, grants))
+	}
+	if responses, ok := s.list["responseTypes"]; ok && !sameSet(haveResponses, responses) {
+		diffs = append(diffs, fmt.Sprintf("its response types are %v, the input says %v", haveResponses, responses))
+	}
+	if uris, ok := s.list["redirectUris"]; ok && !sameSet(oc.RedirectUris, uris) {
+		diffs = append(diffs, fmt.Sprintf("its redirect URIs are %v, the input says %v", oc.RedirectUris, uris))
+	}
+	if len(diffs) == 0 {
+		return
+	}
+	f.differs = append(f.differs, diffs...)
+	f.fixes = diffs
+	f.converge = func(ctx context.Context) error {
+		body := *app
+		settings := okta.OpenIdConnectApplicationSettings{}
+		if app.Settings != nil {
+			settings = *app.Settings
+		}
+		client := oc
+		if grants, ok := s.list["grantTypes"]; ok {
+			client.GrantTypes = nil
+			for _, g := range grants {
+				gt := okta.OAuthGrantType(g)
+				client.GrantTypes = append(client.GrantTypes, &gt)
+			}
+		}
+		if responses, ok := s.list["responseTypes"]; ok {
+			client.ResponseTypes = nil
+			for _, r := range responses {
+				rt := okta.OAuthResponseType(r)
+				client.ResponseTypes = append(client.ResponseTypes, &rt)
+			}
+		}
+		if uris, ok := s.list["redirectUris"]; ok {
+			client.RedirectUris = uris
+		}
+		settings.OauthClient = &client
+		body.Settings = &settings
+		_, _, err := c.Application.UpdateApplication(ctx, app.Id, &body)
+		return err
+	}
 }
 
 // ---- trusted origins
