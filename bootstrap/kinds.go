@@ -312,20 +312,56 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServer, []candidate, error) {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServer{}
+		var cs []candidate
+		for _, as := range list {
+			if as.Name == name {
+				byID[as.Id] = as
+				cs = append(cs, candidate{as.Id, timeOf(as.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	byID, cs, err := named(ctx)
 	if err != nil {
 		return found{}, err
 	}
-	for _, as := range list {
-		if as.Name == name {
-			return result(as, false), nil
-		}
+	if len(cs) > 0 {
+		return result(byID[oldestOf(cs).id], false), nil
 	}
 	as, _, err := c.AuthorizationServer.CreateAuthorizationServer(ctx, okta.AuthorizationServer{Name: name, Description: s.str["description"], Audiences: []string{aud}})
 	if err != nil {
+		if !alreadyExists(err) && !transient(err) {
+			return found{}, err
+		}
+		byID, cs, err2 := named(ctx)
+		if err2 != nil || len(cs) == 0 {
+			return found{}, err
+		}
+		return result(byID[oldestOf(cs).id], false), nil
+	}
+	keep, mine, err := keepOldest(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
+			return resp, err
+		}
+		return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
+	})
+	if err != nil {
 		return found{}, err
 	}
-	return result(as, true), nil
+	if mine {
+		return result(as, true), nil
+	}
+	return result(byID[keep], false), nil
 }
 
 // ---- scopes
@@ -422,15 +458,28 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			return found{}, err
 		}
 	}
-	if !s.parentNew {
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServerPolicy, []candidate, error) {
 		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServerPolicy{}
+		var cs []candidate
+		for _, p := range list {
+			if p.Name == name {
+				byID[p.Id] = p
+				cs = append(cs, candidate{p.Id, timeOf(p.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	if !s.parentNew {
+		byID, cs, err := named(ctx)
 		if err != nil {
 			return found{}, err
 		}
-		for _, p := range list {
-			if p.Name == name {
-				return result(p, false), nil
-			}
+		if len(cs) > 0 {
+			return result(byID[oldestOf(cs).id], false), nil
 		}
 	}
 	body := okta.AuthorizationServerPolicy{
@@ -447,7 +496,21 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 	if err != nil {
 		return found{}, err
 	}
-	return result(p, true), nil
+	var byID map[string]*okta.AuthorizationServerPolicy
+	keep, mine, err := keepOldest(ctx, p.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if mine {
+		return result(p, true), nil
+	}
+	return result(byID[keep], false), nil
 }
 
 // ---- rules
@@ -478,6 +541,10 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		if cond.GrantTypes == nil || !sameSet(cond.GrantTypes.Include, grants) {
 			f.differs = append(f.differs, fmt.Sprintf("it allows other grant types than %v", grants))
 		}
+		priority, priorityNamed := s.num["priority"]
+		if priorityNamed && rl.PriorityPtr != nil && *rl.PriorityPtr != priority {
+			f.differs = append(f.differs, fmt.Sprintf("its priority is %d, the input says %d", *rl.PriorityPtr, priority))
+		}
 		_, lifetimeNamed := s.num["accessTokenLifetimeMinutes"]
 		if lifetimeNamed && rl.Actions != nil && rl.Actions.Token != nil && rl.Actions.Token.AccessTokenLifetimeMinutesPtr != nil {
 			if have := *rl.Actions.Token.AccessTokenLifetimeMinutesPtr; have != lifetime {
@@ -497,6 +564,9 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 				c2.People = &people
 				c2.GrantTypes = &okta.GrantTypePolicyRuleCondition{Include: grants}
 				body.Conditions = &c2
+				if priorityNamed {
+					body.Priority, body.PriorityPtr = priority, okta.Int64Ptr(priority)
+				}
 				if lifetimeNamed {
 					actions := okta.AuthorizationServerPolicyRuleActions{}
 					if rl.Actions != nil {
@@ -541,15 +611,28 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			return found{}, err
 		}
 	}
-	if !s.parentNew {
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServerPolicyRule, []candidate, error) {
 		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServerPolicyRule{}
+		var cs []candidate
+		for _, rl := range list {
+			if rl.Name == name {
+				byID[rl.Id] = rl
+				cs = append(cs, candidate{rl.Id, timeOf(rl.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	if !s.parentNew {
+		byID, cs, err := named(ctx)
 		if err != nil {
 			return found{}, err
 		}
-		for _, rl := range list {
-			if rl.Name == name {
-				return result(rl, false), nil
-			}
+		if len(cs) > 0 {
+			return result(byID[oldestOf(cs).id], false), nil
 		}
 	}
 	body := okta.AuthorizationServerPolicyRule{
@@ -569,15 +652,38 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			RefreshTokenWindowMinutesPtr:   okta.Int64Ptr(10080),
 		}},
 	}
-	if p, ok := s.num["priority"]; ok {
-		body.PriorityPtr = okta.Int64Ptr(p)
-	}
+	// Created last in the policy, then moved to its priority once it is
+	// the one kept: a concurrent run's duplicate, created last too and
+	// deleted, then never shifts the rules before it.
 	if m, ok := s.num["accessTokenLifetimeMinutes"]; ok {
 		body.Actions.Token.AccessTokenLifetimeMinutesPtr = okta.Int64Ptr(m)
 	}
 	rl, _, err := c.AuthorizationServer.CreateAuthorizationServerPolicyRule(ctx, server, policy, body)
 	if err != nil {
 		return found{}, err
+	}
+	var byID map[string]*okta.AuthorizationServerPolicyRule
+	keep, mine, err := keepOldest(ctx, rl.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if !mine {
+		return result(byID[keep], false), nil
+	}
+	if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
+		body := *rl
+		body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
+		moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+		if err != nil {
+			return found{}, err
+		}
+		rl = moved
 	}
 	return result(rl, true), nil
 }
@@ -650,14 +756,25 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 			return found{}, err
 		}
 	}
-	apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
+	named := func(ctx context.Context) ([]candidate, error) {
+		apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		var cs []candidate
+		for _, a := range apps {
+			if ga, ok := a.(*okta.Application); ok && ga.Label == label && ga.Status != "DELETED" {
+				cs = append(cs, candidate{ga.Id, timeOf(ga.Created)})
+			}
+		}
+		return cs, nil
+	}
+	cs, err := named(ctx)
 	if err != nil {
 		return found{}, err
 	}
-	for _, a := range apps {
-		if ga, ok := a.(*okta.Application); ok && ga.Label == label && ga.Status != "DELETED" {
-			return foundApp(ga.Id)
-		}
+	if len(cs) > 0 {
+		return foundApp(oldestOf(cs).id)
 	}
 	var grants []*okta.OAuthGrantType
 	for _, g := range s.list["grantTypes"] {
@@ -692,6 +809,18 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		return found{}, err
 	}
 	app := created.(*okta.OpenIdConnectApplication)
+	keep, mine, err := keepOldest(ctx, app.Id, named, func(ctx context.Context, id string) (*okta.Response, error) {
+		if resp, err := c.Application.DeactivateApplication(ctx, id); err != nil {
+			return resp, err
+		}
+		return c.Application.DeleteApplication(ctx, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if !mine {
+		return foundApp(keep)
+	}
 	secret := ""
 	if app.Credentials != nil && app.Credentials.OauthClient != nil {
 		secret = app.Credentials.OauthClient.ClientSecret

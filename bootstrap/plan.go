@@ -104,7 +104,9 @@ func checkRequest(k inputs.Kind) string {
 
 // freshRequests are the requests an object needs on a fresh org. parentNew
 // says whether the object's server or policy field refers to an object of
-// the same run.
+// the same run. A server, policy, rule or app is read again after its
+// create, to settle a race with a concurrent run (see keepOldest): one
+// request each that a lone run pays too.
 func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string {
 	const (
 		servers = "/api/v1/authorizationServers"
@@ -119,21 +121,21 @@ func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string
 	case inputs.KindUser:
 		return []string{"POST /api/v1/users"}
 	case inputs.KindAuthServer:
-		return []string{"GET " + servers, "POST " + servers}
+		return []string{"GET " + servers, "POST " + servers, "GET " + servers}
 	case inputs.KindScope:
 		return []string{"POST " + server + "/scopes"}
 	case inputs.KindPolicy:
 		if parentNew("server") {
-			return []string{"POST " + server + "/policies"}
+			return []string{"POST " + server + "/policies", "GET " + server + "/policies"}
 		}
-		return []string{"GET " + server + "/policies", "POST " + server + "/policies"}
+		return []string{"GET " + server + "/policies", "POST " + server + "/policies", "GET " + server + "/policies"}
 	case inputs.KindRule:
 		if parentNew("policy") {
-			return []string{"POST " + server + "/policies/{id}/rules"}
+			return []string{"POST " + server + "/policies/{id}/rules", "GET " + server + "/policies/{id}/rules"}
 		}
-		return []string{"GET " + server + "/policies/{id}/rules", "POST " + server + "/policies/{id}/rules"}
+		return []string{"GET " + server + "/policies/{id}/rules", "POST " + server + "/policies/{id}/rules", "GET " + server + "/policies/{id}/rules"}
 	case inputs.KindApp:
-		return []string{"GET /api/v1/apps", "POST /api/v1/apps"}
+		return []string{"GET /api/v1/apps", "POST /api/v1/apps", "GET /api/v1/apps"}
 	case inputs.KindTrustedOrigin:
 		return []string{"POST /api/v1/trustedOrigins"}
 	case inputs.KindGroupAssignment:

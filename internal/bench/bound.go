@@ -60,7 +60,9 @@ func TokenCheck(f *inputs.File) Endpoint {
 // none of its objects, from the bootstrapper's own plan (bootstrap.Plan):
 // the token check; for each object the lookup that must precede its create
 // (none where Okta enforces uniqueness and creating first is safe, none
-// under a parent created by the same run) and the create; each create after
+// under a parent created by the same run), the create, and for a server,
+// policy, rule or app the re-read that settles a race with a concurrent
+// run (one request each, which a lone run pays too); each create after
 // what it refers to, rules and policies one after another in priority
 // order. Values cost nothing (--yes).
 func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
