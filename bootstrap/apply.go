@@ -251,6 +251,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 
 	spec.siblings = r.siblings(n, spec)
 	spec.memo = r.memo
+	spec.since = time.Now()
 	var res found
 	// lostWrite says a create of this run may have been applied though its
 	// answer was lost: if the object is then found where a lookup came
@@ -267,6 +268,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		spec.parentNew = false
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
+	lostWrite = lostWrite || res.lost
 	if err == nil && lostWrite && !res.created && prev == nil && lookFirst[n.it.Obj.Kind] {
 		res.created, res.differs, res.converge = true, nil, nil
 	}
@@ -567,7 +569,7 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 		if f := it.Obj.Field(pf); f != nil {
 			for _, ref := range f.Str.Refs() {
 				if d := r.byName[ref.Name]; d != nil && d.created {
-					s.parentNew = true
+					s.parentNew, s.parentMine = true, true
 				}
 			}
 		}
@@ -595,8 +597,13 @@ type spec struct {
 	// progress lines.
 	key, name string
 	// parentNew says the object's server or policy was created by this
-	// run, so it cannot exist yet.
-	parentNew bool
+	// run, so it cannot exist yet. parentMine says the same, and stays set
+	// when a retry looks the object up after all.
+	parentNew, parentMine bool
+	// since is when this run first tried to find or create the object: an
+	// object of a kind with unique names found after a lost answer, and
+	// created since, is this run's (madeBy).
+	since time.Time
 	// siblings are the ids an earlier run recorded for objects of the same
 	// kind under the same parent: when there are several, one list request
 	// checks them all (memo shares its answer).

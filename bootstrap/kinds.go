@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
@@ -32,6 +33,19 @@ type found struct {
 	// fixes lists the differences converge changes back, when it is not
 	// all of differs (an app's missing secret is only reported).
 	fixes []string
+	// lost says the object was found after this run's create of it failed
+	// in a way that may have been applied (a 5xx, a dropped connection).
+	lost bool
+}
+
+// madeBy reports whether an object created at created (by the org's
+// clock, at millisecond precision), found after a create's answer was
+// lost, was made by this run's creates, sent since s.since, rather than
+// being there before: Okta enforces unique names for this kind, so
+// nothing else made it since but a concurrent run of the same input. It
+// assumes this machine's clock agrees with the org's.
+func madeBy(created *time.Time, s spec) bool {
+	return created != nil && !created.Before(s.since.Truncate(time.Millisecond)) && !created.After(time.Now())
 }
 
 // ensure finds the object it describes by its natural key or creates it.
@@ -221,7 +235,7 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	if err2 != nil || g2 == nil {
 		return found{}, err
 	}
-	return found{id: g2.Id, fields: fields(g2)}, nil
+	return found{id: g2.Id, created: madeBy(g2.Created, s), fields: fields(g2)}, nil
 }
 
 // ---- users
@@ -283,7 +297,10 @@ func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 	if err2 != nil {
 		return found{}, err
 	}
-	return result(u2, false), nil
+	f := result(u2, false)
+	// Whether this run made it is told by its password (see apply).
+	f.lost = !alreadyExists(err)
+	return f, nil
 }
 
 // ---- authorization servers
@@ -343,7 +360,9 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		if err2 != nil || len(cs) == 0 {
 			return found{}, err
 		}
-		return result(byID[oldestOf(cs).id], false), nil
+		f := result(byID[oldestOf(cs).id], false)
+		f.lost = !alreadyExists(err)
+		return f, nil
 	}
 	keep, mine, err := keepOldest(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
 		all, cs, err := named(ctx)
@@ -417,7 +436,8 @@ func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	}
 	for _, sc := range list {
 		if sc.Name == name {
-			return result(sc, false), nil
+			// Under a server this run created, only this run makes scopes.
+			return result(sc, s.parentMine), nil
 		}
 	}
 	return found{}, err
@@ -679,11 +699,19 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 	if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
 		body := *rl
 		body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
-		moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
-		if err != nil {
-			return found{}, err
+		// Failing that, the rule is still this run's: a later run moves
+		// it (a found rule's priority converges).
+		for attempt := 0; attempt < 4; attempt++ {
+			moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+			if err == nil {
+				rl = moved
+				break
+			}
+			if !transient(err) {
+				return found{}, err
+			}
+			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 		}
-		rl = moved
 	}
 	return result(rl, true), nil
 }
@@ -949,7 +977,7 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outp
 	}
 	for _, to := range list {
 		if to.Origin == origin {
-			return result(to, false), nil
+			return result(to, madeBy(to.Created, s)), nil
 		}
 	}
 	return found{}, err

@@ -53,9 +53,18 @@ func oldestOf(cs []candidate) candidate {
 // one. It returns the id of the object to keep, and whether it is mine.
 func keepOldest(ctx context.Context, mine string, list func(context.Context) ([]candidate, error), del func(context.Context, string) (*okta.Response, error)) (string, bool, error) {
 	time.Sleep(settleTick)
-	cs, err := list(ctx)
+	var cs []candidate
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if cs, err = list(ctx); err == nil || !transient(err) {
+			break
+		}
+		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+	}
 	if err != nil {
-		return "", false, err
+		// The object is this run's: keep it and say so, rather than fail
+		// and find it again as if it had been there before.
+		return mine, true, nil
 	}
 	oldest := oldestOf(cs)
 	if oldest.id == "" || oldest.id == mine {
