@@ -9,10 +9,18 @@ BIN     := bin/apicenter
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/apicenter
 
-## test: the whole suite, under the race detector (what .ci/run runs)
+## test: the whole suite, under the race detector (what .ci/run runs). It
+## runs in a temporary directory of its own and fails if the tests leave
+## anything there (a built binary, a demo's directory of secrets). The
+## directory is 755 as /tmp is: httpd's workers (as nobody) read the local
+## org's CA file the Apache tests write there.
 test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+	@tmp=$$(mktemp -d) && chmod 755 "$$tmp" && echo "TMPDIR=$$tmp $(GO) test -race -count=1 -timeout 20m ./..." && \
+	TMPDIR=$$tmp $(GO) test -race -count=1 -timeout 20m ./...; rc=$$?; \
+	left=$$(find "$$tmp" -mindepth 1 -maxdepth 1 | head -20); rm -rf "$$tmp"; \
+	if [ -n "$$left" ]; then echo "make test: the tests left these in the temporary directory:"; echo "$$left"; exit 1; fi; \
+	exit $$rc
 
 ## bench: the benchmarks (not part of `make test`); they print their figures.
 ## One package at a time, so that the timings do not share the CPUs.

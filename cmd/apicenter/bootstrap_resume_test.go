@@ -162,6 +162,7 @@ func (retrying) RoundTrip(r *http.Request) (*http.Response, error) {
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
@@ -175,6 +176,7 @@ func binary(t *testing.T) string {
 			buildErr = err
 			return
 		}
+		binDir = dir // removed by TestMain
 		binPath = filepath.Join(dir, "apicenter")
 		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
 		if err != nil {

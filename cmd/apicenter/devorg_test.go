@@ -23,15 +23,11 @@ import (
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// buildApicenter builds the real binary once per test.
+// buildApicenter is the real binary, built once for the package's tests
+// (binary).
 func buildApicenter(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "apicenter")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return binary(t)
 }
 
 // devOrgProcess is a running `apicenter dev-org`.

@@ -51,16 +51,22 @@ The config file (YAML):
     client_id: 0oa...
     client_secret_env: INTROSPECTION_CLIENT_SECRET  # the secret stays out of the file
   # jwks_url: ...                        # jwt mode; default from the issuer's discovery
-  # cache_ttl: 30s                       # checked tokens are reused, never past their exp
+  # cache_ttl: ` + gateway.DefaultCacheTTL.String() + `                       # how long a checked token's answer is reused, never past its exp
   # cache_size: 10000
   routes:
     - {method: GET, path: /planets, scopes: [http://myapp.com/scp/silver]}
     - {method: GET, path: /moons, scopes: [http://myapp.com/scp/gold]}
     - {method: GET, path: /asteroids}
 
-No token: 401 with WWW-Authenticate: Bearer realm="apicenter". A bad token:
-401 error="invalid_token". A token without the route's scopes: 403
-error="insufficient_scope". The upstream gets the token's subject in
+The answers follow RFC 6750. No bearer token (no Authorization header, or
+another scheme): 401 with WWW-Authenticate: Bearer realm="apicenter" and no
+error. A malformed bearer header: 400 error="invalid_request". A bad, expired
+or revoked token: 401 error="invalid_token". A token without the route's
+scopes: 403 error="insufficient_scope". A checked token's answer (the
+introspection's, or the JWT's verification) is reused for at most cache_ttl
+(` + gateway.DefaultCacheTTL.String() + ` by default) and never past the token's exp: in introspect mode a
+revoked token is refused within cache_ttl; in jwt mode it stays good until it
+expires. The upstream gets the token's subject in
 X-Apicenter-Subject and never the Authorization header. Once listening, the
 gateway prints its URL on stdout, and on stderr one line per request it
 decides on (never a token); it runs until Ctrl-C.

@@ -122,8 +122,18 @@ func TestGatewayCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_request"`) {
+		if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != `Bearer realm="apicenter"` {
 			t.Errorf("GET /planets without a token: %s %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
+		}
+		req, _ := http.NewRequest(http.MethodGet, url+"/planets", nil)
+		req.Header.Set("Authorization", "Bearer")
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_request"`) {
+			t.Errorf("GET /planets with a bare Bearer: %s %q", resp.Status, resp.Header.Get("WWW-Authenticate"))
 		}
 		if !strings.Contains(stderr.String(), "gateway: GET /planets -> 401 no token") {
 			t.Errorf("stderr lacks the access log line: %s", stderr)
@@ -237,6 +247,30 @@ func TestGatewayExampleReachesTheSolarSystem(t *testing.T) {
 // TestServerCommandsHelp: the --help of each serving command says what it
 // does, its flags, what it reads, and its own exit codes (Ctrl-C is the
 // normal stop: 0), not bootstrap's prompt and output-file codes.
+// TestGatewayDocsAgree: gateway --help and the README say what the code
+// does (the behaviour itself is tested in internal/gateway and in
+// TestGatewayCommand): the RFC 6750 challenge without credentials, 400 for
+// a malformed request, and the default cache_ttl.
+func TestGatewayDocsAgree(t *testing.T) {
+	ios, _, out, errOut := iostreams.Test()
+	if code := Execute(context.Background(), []string{"gateway", "--help"}, ios); code != exitcode.OK {
+		t.Fatalf("exit code %d: %s", code, errOut)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ttl := gateway.DefaultCacheTTL.String() + " by default"
+	for name, text := range map[string]string{"gateway --help": out.String(), "README.md": strings.Join(strings.Fields(string(readme)), " ")} {
+		text = strings.Join(strings.Fields(text), " ")
+		for _, want := range []string{`Bearer realm="apicenter"`, "400", "invalid_request", "invalid_token", "insufficient_scope", "cache_ttl", ttl, "never past the token's exp"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not say %q", name, want)
+			}
+		}
+	}
+}
+
 func TestServerCommandsHelp(t *testing.T) {
 	tests := []struct {
 		cmd  string

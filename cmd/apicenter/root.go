@@ -91,6 +91,7 @@ whole flow runs on one machine (apicenter demo).
 		newPlanCmd(ios),
 		newDestroyCmd(ios),
 		newGetSettingsCmd(ios),
+		newTokenCmd(ios),
 		newAppCmd(ios),
 		newGatewayCmd(ios),
 		newSolarSystemCmd(ios),

@@ -64,6 +64,9 @@ func TestSignInPageFocusInChromium(t *testing.T) {
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		// chromium's own temporary files (org.chromium.Chromium.*) stay in
+		// the test's directory, removed even when chromium is killed.
+		chromedp.Env("TMPDIR="+t.TempDir()),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-proxy-server", true))
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(alloc)

@@ -20,7 +20,8 @@ const benchConcurrency = 16
 
 // BenchmarkGateway measures GET /planets with a valid token at 16
 // concurrent connections, for the reference and mulesoft profiles in both
-// modes, on three sides: straight to the upstream (direct), through the
+// modes and for the profiles loaded from their native artifacts (tyk), on
+// three sides: straight to the upstream (direct), through the
 // gateway (introspection answers and verified JWTs cached), and through the
 // gateway's reverse proxy alone, without any check (bare proxy: the floor
 // of any proxy on the same machine, so that the figures tell the cost of the
@@ -30,87 +31,104 @@ const benchConcurrency = 16
 // p99s and the wall-clock times (the bound: 1.5x). Keep runs short:
 // go test ./internal/gateway -run '^$' -bench Gateway -benchtime 1s.
 func BenchmarkGateway(b *testing.B) {
+	var cases []benchCase
 	for _, profile := range []string{"", "mulesoft"} {
 		for _, mode := range []Mode{ModeIntrospect, ModeJWT} {
 			name := string(mode)
 			if profile != "" {
 				name = profile + "-" + name
 			}
-			b.Run(name, func(b *testing.B) {
-				as := newAuthServer(b)
-				api := httptest.NewServer(solarsystem.Handler())
-				b.Cleanup(api.Close)
-				c := MulesoftConfig(api.URL, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
+			cases = append(cases, benchCase{name: name, path: "/planets", config: func(b *testing.B, as *authServer, api string) Config {
+				c := MulesoftConfig(api, as.issuer(), "api://test", as.clientID, as.secret, silver, gold)
 				c.Mode = mode
 				c.Profile = profile
-				g, err := New(c)
-				if err != nil {
-					b.Fatal(err)
-				}
-				target, _ := url.Parse(api.URL)
-				bare := newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
-					b.Error(err)
-					w.WriteHeader(http.StatusBadGateway)
-				})
-				sides := []struct {
-					name string
-					url  string
-				}{
-					{"direct", api.URL + "/planets"},
-					{"proxy", newServer(b, bare) + "/planets"},
-					{"gateway", newServer(b, g) + "/planets"},
-				}
-				auth := "Bearer " + as.mint(as.claims(silver), nil, as.kid)
-				client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchConcurrency}}
-				b.Cleanup(client.CloseIdleConnections)
-				do := func(url string) error {
-					req, _ := http.NewRequest(http.MethodGet, url, nil)
-					req.Header.Set("Authorization", auth)
-					resp, err := client.Do(req)
-					if err != nil {
-						return err
-					}
-					// Read to the end, so that the connection is reused.
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("%s: %s", url, resp.Status)
-					}
-					return nil
-				}
-				// Warm the caches, the JWKS and every side's connections.
-				for _, sd := range sides {
-					if _, _ = loadTest(b, benchConcurrency, func() error { return do(sd.url) }); b.Failed() {
-						b.FailNow()
-					}
-				}
-
-				b.ResetTimer()
-				lat := make([][]time.Duration, len(sides))
-				wall := make([]time.Duration, len(sides))
-				for done := 0; done < b.N; done += benchRound {
-					n := min(benchRound, b.N-done)
-					for i, sd := range sides {
-						l, w := loadTest(b, n, func() error { return do(sd.url) })
-						lat[i], wall[i] = append(lat[i], l...), wall[i]+w
-					}
-				}
-				b.StopTimer()
-
-				for i, sd := range sides {
-					p50, p99 := percentile(lat[i], 50), percentile(lat[i], 99)
-					b.ReportMetric(ms(p50), sd.name+"-p50-ms")
-					b.ReportMetric(ms(p99), sd.name+"-p99-ms")
-					if i == 0 {
-						continue
-					}
-					b.ReportMetric(float64(p50)/float64(percentile(lat[0], 50)), sd.name+"-p50-x")
-					b.ReportMetric(float64(p99)/float64(percentile(lat[0], 99)), sd.name+"-p99-x")
-					b.ReportMetric(float64(wall[i])/float64(wall[0]), sd.name+"-time-x")
-				}
-			})
+				return c
+			}})
 		}
 	}
+	// Profiles loaded from their native artifacts.
+	cases = append(cases, benchCase{name: "tyk-jwt", path: "/solar-system/planets", config: tykBenchConfig})
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			as := newAuthServer(b)
+			api := httptest.NewServer(solarsystem.Handler())
+			b.Cleanup(api.Close)
+			c := bc.config(b, as, api.URL)
+			g, err := New(c)
+			if err != nil {
+				b.Fatal(err)
+			}
+			target, _ := url.Parse(api.URL)
+			bare := newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
+				b.Error(err)
+				w.WriteHeader(http.StatusBadGateway)
+			})
+			sides := []struct {
+				name string
+				url  string
+			}{
+				{"direct", api.URL + "/planets"},
+				{"proxy", newServer(b, bare) + "/planets"},
+				{"gateway", newServer(b, g) + bc.path},
+			}
+			auth := "Bearer " + as.mint(as.claims(silver), nil, as.kid)
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * benchConcurrency}}
+			b.Cleanup(client.CloseIdleConnections)
+			do := func(url string) error {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Header.Set("Authorization", auth)
+				resp, err := client.Do(req)
+				if err != nil {
+					return err
+				}
+				// Read to the end, so that the connection is reused.
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("%s: %s", url, resp.Status)
+				}
+				return nil
+			}
+			// Warm the caches, the JWKS and every side's connections.
+			for _, sd := range sides {
+				if _, _ = loadTest(b, benchConcurrency, func() error { return do(sd.url) }); b.Failed() {
+					b.FailNow()
+				}
+			}
+
+			b.ResetTimer()
+			lat := make([][]time.Duration, len(sides))
+			wall := make([]time.Duration, len(sides))
+			for done := 0; done < b.N; done += benchRound {
+				n := min(benchRound, b.N-done)
+				for i, sd := range sides {
+					l, w := loadTest(b, n, func() error { return do(sd.url) })
+					lat[i], wall[i] = append(lat[i], l...), wall[i]+w
+				}
+			}
+			b.StopTimer()
+
+			for i, sd := range sides {
+				p50, p99 := percentile(lat[i], 50), percentile(lat[i], 99)
+				b.ReportMetric(ms(p50), sd.name+"-p50-ms")
+				b.ReportMetric(ms(p99), sd.name+"-p99-ms")
+				if i == 0 {
+					continue
+				}
+				b.ReportMetric(float64(p50)/float64(percentile(lat[0], 50)), sd.name+"-p50-x")
+				b.ReportMetric(float64(p99)/float64(percentile(lat[0], 99)), sd.name+"-p99-x")
+				b.ReportMetric(float64(wall[i])/float64(wall[0]), sd.name+"-time-x")
+			}
+		})
+	}
+}
+
+// benchCase is one gateway configuration BenchmarkGateway measures: its
+// name, the gateway's path for GET /planets, and its config for an
+// authorization server and the upstream's URL.
+type benchCase struct {
+	name, path string
+	config     func(b *testing.B, as *authServer, api string) Config
 }
 
 // benchRound is the number of requests of one round of one side.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -264,12 +265,28 @@ func (c *Config) complete(where string, lookup func(string) (string, bool)) erro
 // parseYAML decodes the reference YAML, refusing unknown keys.
 func parseYAML(path string, b []byte) (Config, error) {
 	var c Config
-	dec := yaml.NewDecoder(strings.NewReader(string(b)))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("%s: %s", path, yamlError(err))
+	if err := decodeStrict(path, b, &c); err != nil {
+		return Config{}, err
 	}
 	return c, nil
+}
+
+// decodeStrict decodes the YAML file path (its content b) into dst, a
+// pointer, refusing an unknown key with its line, column and the valid
+// keys (checkKeys).
+func decodeStrict(path string, b []byte, dst any) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err == nil {
+		if err := checkKeys(path, &doc, reflect.TypeOf(dst), ""); err != nil {
+			return err
+		}
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("%s: %s", path, yamlError(err))
+	}
+	return nil
 }
 
 // MulesoftRoutes are the routes of the article's Mulesoft API: GET /planets

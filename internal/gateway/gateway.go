@@ -4,14 +4,15 @@
 //
 // How it checks tokens and answers depends on its profile (see Profile):
 // the reference profile, described here, or the emulation of a gateway
-// product. The reference's answers use RFC 6750's challenges: a request with
-// no bearer token (no Authorization header, or one that is not `Bearer
-// <token>`) gets 401 invalid_request; a bad, expired or foreign token gets
-// 401 invalid_token; a valid token without the route's scopes gets 403
-// insufficient_scope with the scopes needed. Every challenge carries an error
-// attribute, so a client can always tell why (RFC 6750 section 3.1 allows
-// leaving it out when there is no token at all; we do not, as the issue
-// asks). Every error body is JSON {"error", "error_description"}.
+// product. The reference's answers follow RFC 6750 section 3.1: a request
+// with no bearer credentials (no Authorization header, or another scheme)
+// gets 401 with `WWW-Authenticate: Bearer realm="apicenter"` and no error
+// attribute; a malformed bearer request (`Bearer` without a token, two
+// Authorization headers) gets 400 invalid_request; a bad, expired or
+// foreign token gets 401 invalid_token; a valid token without the route's
+// scopes gets 403 insufficient_scope with the scopes needed. Every error
+// body is JSON {"error", "error_description"} (only error_description
+// without credentials).
 //
 // In introspect mode an answer is reused for at most the cache TTL (30 s by
 // default) and never past the token's exp, so a revocation takes effect
@@ -178,7 +179,12 @@ func (g *Gateway) protect(rt Route, next *proxy) http.Handler {
 			return
 		case err != nil:
 			g.logf("gateway: %s %s: checking the token: %v", r.Method, r.URL.Path, err)
-			g.refuse(w, r, Refusal{Kind: Unreachable, Description: "authorization server unreachable", Route: rt}, "")
+			desc := "the authorization server could not be reached to check the token"
+			var ase *authServerError
+			if errors.As(err, &ase) {
+				desc = ase.Answer()
+			}
+			g.refuse(w, r, Refusal{Kind: Unreachable, Description: desc, Route: rt}, "")
 			return
 		}
 		if !g.profile.Allows(rt, tok) {
@@ -225,6 +231,18 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
+
+// bearerScheme reports whether r's Authorization header uses the Bearer
+// scheme (RFC 6750 section 2.1), well formed or not.
+func bearerScheme(r *http.Request) bool {
+	for _, v := range r.Header.Values("Authorization") {
+		scheme, _, _ := strings.Cut(strings.TrimSpace(v), " ")
+		if strings.EqualFold(scheme, "Bearer") {
+			return true
+		}
+	}
+	return false
+}
 
 // ErrNoToken is a request without a token, for a Profile's Credentials.
 var ErrNoToken = errors.New("no token")

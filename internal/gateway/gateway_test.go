@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -110,8 +111,12 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 				wantError  string // the WWW-Authenticate error attribute; "" for none
 				wantInDesc string
 			}{
-				{name: "no token", path: "/planets", wantStatus: 401, wantError: "invalid_request"},
-				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401, wantError: "invalid_request"},
+				// RFC 6750 section 3.1: no error attribute without bearer
+				// credentials; 400 invalid_request for a malformed request.
+				{name: "no token", path: "/planets", wantStatus: 401},
+				{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz", wantStatus: 401},
+				{name: "bearer without a token", path: "/planets", auth: "Bearer ", wantStatus: 400, wantError: "invalid_request"},
+				{name: "bearer with two tokens", path: "/planets", auth: "Bearer a b", wantStatus: 400, wantError: "invalid_request"},
 				{name: "malformed token", path: "/planets", auth: "Bearer not.a.jwt", wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, same kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, as.kid), wantStatus: 401, wantError: "invalid_token"},
 				{name: "signed by another key, unknown kid", path: "/planets", auth: "Bearer " + as.mint(as.claims(silver), otherKey, "other-kid"), wantStatus: 401, wantError: "invalid_token"},
@@ -184,8 +189,11 @@ func TestGatewayRefusesAndAccepts(t *testing.T) {
 							t.Errorf("WWW-Authenticate = %q, want scope=%q", h, gold)
 						}
 						var e map[string]string
-						if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] == "" {
-							t.Errorf("body = %s, want a JSON error", body)
+						if err := json.Unmarshal([]byte(body), &e); err != nil || e["error"] != tt.wantError || e["error_description"] == "" {
+							t.Errorf("body = %s, want a JSON error %q with a description", body, tt.wantError)
+						}
+						if tt.wantError == "" && h != `Bearer realm="apicenter"` {
+							t.Errorf("WWW-Authenticate = %q, want the bare challenge", h)
 						}
 					}
 				})
@@ -367,10 +375,11 @@ routes:
 		{name: "good", yaml: good, env: map[string]string{"GW_TEST_SECRET": "shh"}},
 		{name: "secret env unset", yaml: good, wantErr: "GW_TEST_SECRET is not set"},
 		{name: "bad mode", yaml: strings.Replace(good, "mode: introspect", "mode: magic", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "mode"},
-		{name: "unknown key", yaml: good + "colour: blue\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "colour"},
+		{name: "unknown key", yaml: good + "colour: blue\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `:12:1: unknown key "colour" (valid keys: audience, cache_size, cache_ttl, introspection, issuer, jwks_url, mode, profile, routes, upstream)`},
+		{name: "unknown introspection key", yaml: strings.Replace(good, "client_id:", "clientid:", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `:7:3: unknown key "clientid" in introspection (valid keys: client_id, client_secret_env, url)`},
 		{name: "bad duration", yaml: strings.Replace(good, "1m", "soon", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 5"},
 		{name: "relative path", yaml: strings.Replace(good, "path: /planets", "path: planets", 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0].path"},
-		{name: "unknown route key", yaml: good + "  - {method: GET, path: /moons, scope: [gold]}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "line 12: field scope not found"},
+		{name: "unknown route key", yaml: good + "  - {method: GET, path: /moons, scope: [gold]}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `:12:33: unknown key "scope" in routes[2] (valid keys: method, path, scopes)`},
 		{name: "same route twice", yaml: good + "  - {method: get, path: /planets}\n", env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: `routes[2]: pattern "GET /planets" conflicts`},
 		{name: "bad path pattern", yaml: strings.Replace(good, "path: /planets", `path: "/planets/{name"`, 1), env: map[string]string{"GW_TEST_SECRET": "x"}, wantErr: "routes[0]: parsing"},
 		{name: "empty file", yaml: "", wantErr: "the file is empty"},
@@ -386,7 +395,7 @@ routes:
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) {
 					t.Fatalf("err = %v, want it to name %s and mention %q", err, p, tt.wantErr)
 				}
-				if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, ".go:") {
+				if msg := err.Error(); strings.Contains(msg, "\n") || strings.Contains(msg, ".go:") || strings.Contains(msg, "gateway.") {
 					t.Errorf("err = %q, want one line naming the config, not our source", msg)
 				}
 				return
@@ -434,5 +443,73 @@ func TestExampleConfigIsTheMulesoftOne(t *testing.T) {
 	}
 	if c.Mode != ModeIntrospect || c.Introspection.ClientSecret != "shh" {
 		t.Errorf("config %+v", c)
+	}
+}
+
+// TestAuthServerAnswersNameTheSetting: an authorization server that answers
+// the gateway's own request with 404 or 401 is a wrong issuer or a wrong
+// introspection client, and the 502 and the log say so; only a network
+// failure is "could not be reached".
+func TestAuthServerAnswersNameTheSetting(t *testing.T) {
+	as := newAuthServer(t)
+	up := newUpstream(t)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	token := as.mint(as.claims(silver), nil, as.kid)
+	tests := []struct {
+		name                string
+		mode                Mode
+		issuer, secret      string
+		wantBody, wantNotIn string
+		wantLog             string
+	}{
+		{name: "introspection, wrong issuer (404)", mode: ModeIntrospect, issuer: as.issuer() + "x", secret: as.secret,
+			wantBody: "answered 404 Not Found to its introspection request; no authorization server there: check the issuer", wantNotIn: "reached",
+			wantLog: "the introspection endpoint " + as.issuer() + "x/v1/introspect answered 404 Not Found"},
+		{name: "introspection, wrong client secret (401)", mode: ModeIntrospect, issuer: as.issuer(), secret: "wrong",
+			wantBody: "answered 401 Unauthorized to its introspection request; the authorization server refused the introspection client: check its client id and secret", wantNotIn: "reached",
+			wantLog: "answered 401 Unauthorized"},
+		{name: "jwt, wrong issuer (404 on discovery)", mode: ModeJWT, issuer: as.issuer() + "x", secret: as.secret,
+			wantBody: "answered 404 Not Found to its discovery request; no authorization server there: check the issuer", wantNotIn: "reached",
+			wantLog: "the discovery endpoint " + as.issuer() + "x/.well-known/openid-configuration answered 404"},
+		{name: "network failure", mode: ModeIntrospect, issuer: closed.URL + "/oauth2/default", secret: as.secret,
+			wantBody: "the authorization server could not be reached to check the token", wantLog: "connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var log strings.Builder
+			var mu sync.Mutex
+			c := MulesoftConfig(up.srv.URL, tt.issuer, "api://test", as.clientID, tt.secret, silver, gold)
+			c.Mode = tt.mode
+			c.ErrorLog = func(format string, args ...any) {
+				mu.Lock()
+				defer mu.Unlock()
+				fmt.Fprintf(&log, format+"\n", args...)
+			}
+			g, err := New(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := newServer(t, g)
+			resp, body := get(t, gw+"/planets", "Bearer "+token)
+			if resp.StatusCode != http.StatusBadGateway {
+				t.Fatalf("status %d, want 502: %s", resp.StatusCode, body)
+			}
+			var e map[string]string
+			if err := json.Unmarshal([]byte(body), &e); err != nil || !strings.Contains(e["error_description"], tt.wantBody) {
+				t.Errorf("body %s, want it to say %q", body, tt.wantBody)
+			}
+			if tt.wantNotIn != "" && strings.Contains(body, tt.wantNotIn) {
+				t.Errorf("body %s says %q", body, tt.wantNotIn)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !strings.Contains(log.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, log.String())
+			}
+			if strings.Contains(log.String(), tt.secret) && tt.secret != "" {
+				t.Errorf("the log holds the client secret:\n%s", log.String())
+			}
+		})
 	}
 }

@@ -145,7 +145,7 @@ func (in *introspector) introspect(ctx context.Context, raw string) (answer, err
 		return answer{}, fmt.Errorf("introspection endpoint %s: %w", in.endpoint, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return answer{}, fmt.Errorf("introspection endpoint %s answered %s: %.200s", in.endpoint, resp.Status, body)
+		return answer{}, &authServerError{What: "introspection", URL: in.endpoint, Status: resp.StatusCode, Body: string(body)}
 	}
 	var r introspection
 	dec := json.NewDecoder(strings.NewReader(string(body)))

@@ -246,7 +246,7 @@ func (v *jwtVerifier) fetchLocked(ctx context.Context) error {
 			JWKSURI string `json:"jwks_uri"`
 		}
 		u := strings.TrimRight(v.issuer, "/") + "/.well-known/openid-configuration"
-		if err := v.getJSON(ctx, u, &disc); err != nil {
+		if err := v.getJSON(ctx, "discovery", u, &disc); err != nil {
 			return err
 		}
 		if disc.Issuer != v.issuer {
@@ -258,7 +258,7 @@ func (v *jwtVerifier) fetchLocked(ctx context.Context) error {
 		jwksURL = disc.JWKSURI
 	}
 	var set jose.JSONWebKeySet
-	if err := v.getJSON(ctx, jwksURL, &set); err != nil {
+	if err := v.getJSON(ctx, "JWKS", jwksURL, &set); err != nil {
 		return err
 	}
 	keys := make(map[string]*rsa.PublicKey)
@@ -281,7 +281,8 @@ func (v *jwtVerifier) fetchLocked(ctx context.Context) error {
 	return nil
 }
 
-func (v *jwtVerifier) getJSON(ctx context.Context, u string, dst any) error {
+// getJSON reads u's JSON answer into dst; what names the request in errors.
+func (v *jwtVerifier) getJSON(ctx context.Context, what, u string, dst any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err
@@ -293,7 +294,8 @@ func (v *jwtVerifier) getJSON(ctx context.Context, u string, dst any) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %s", u, resp.Status)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		return &authServerError{What: what, URL: u, Status: resp.StatusCode, Body: string(body)}
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(dst); err != nil {
 		return fmt.Errorf("GET %s: %w", u, err)

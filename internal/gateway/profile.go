@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -147,7 +148,9 @@ const (
 	InsufficientScope
 	// NotFound: no route for the request.
 	NotFound
-	// Unreachable: the authorization server could not be asked.
+	// Unreachable: the authorization server could not be asked, or
+	// answered the gateway's own request with an error (a wrong issuer or
+	// introspection client); the Description says which.
 	Unreachable
 	// UpstreamFailed: the upstream API did not answer.
 	UpstreamFailed
@@ -178,6 +181,7 @@ func Profiles() []Profile {
 		kongProfile(),
 		swagProfile(),
 		apigeeProfile(),
+		tykProfile(),
 	}
 }
 
@@ -241,14 +245,23 @@ func checkRoute(route Route) error {
 	return nil
 }
 
-// refuseRFC6750 answers as RFC 6750 says, always with an error attribute,
-// and a JSON body {"error", "error_description"}.
-func refuseRFC6750(w http.ResponseWriter, _ *http.Request, why Refusal) {
+// refuseRFC6750 answers as RFC 6750 section 3.1 says: a request with no
+// bearer credentials (no Authorization header, or another scheme such as
+// Basic) gets 401 and a challenge without an error attribute; a malformed
+// bearer request 400 invalid_request; a bad token 401 invalid_token; a
+// token without the route's scopes 403 insufficient_scope. The JSON body
+// says the same ({"error", "error_description"}; no error without
+// credentials).
+func refuseRFC6750(w http.ResponseWriter, r *http.Request, why Refusal) {
 	switch k := why.Kind; {
-	case k == NoToken:
-		challenge(w, http.StatusUnauthorized, "invalid_request", "an access token is required (Authorization: Bearer <token>)", nil)
+	case k == NoToken, k == BadRequest && !bearerScheme(r):
+		w.Header().Set("WWW-Authenticate", fmt.Sprintf("Bearer realm=%q", Realm))
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]string{"error_description": "an access token is required (Authorization: Bearer <token>)"})
 	case k == BadRequest:
-		challenge(w, http.StatusUnauthorized, "invalid_request", why.Description, nil)
+		challenge(w, http.StatusBadRequest, "invalid_request", why.Description, nil)
 	case k.TokenRefused():
 		challenge(w, http.StatusUnauthorized, "invalid_token", why.Description, nil)
 	case k == InsufficientScope:
@@ -256,7 +269,7 @@ func refuseRFC6750(w http.ResponseWriter, _ *http.Request, why Refusal) {
 	case k == NotFound:
 		writeJSONError(w, http.StatusNotFound, "not_found", why.Description)
 	case k == Unreachable:
-		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the authorization server could not be reached to check the token")
+		writeJSONError(w, http.StatusBadGateway, "bad_gateway", why.Description)
 	default: // UpstreamFailed
 		writeJSONError(w, http.StatusBadGateway, "bad_gateway", "the upstream API did not answer")
 	}

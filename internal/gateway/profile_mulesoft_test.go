@@ -38,12 +38,8 @@ routes:
 // challenge), while the reference profile answers the same requests as it
 // always has (401 and 403 with challenges).
 func TestMulesoftProfileWithLocalOrgTokens(t *testing.T) {
-	org := mulesofttest.Start(t, localRedirect, "http://127.0.0.1:9")
+	org, silverTok, goldTok, revokedTok := localOrgTokens(t)
 	s := org.App
-	silverTok := mulesofttest.SignIn(t, org.Settings, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], "openid", s["SILVER_SCOPE"]).AccessToken
-	goldTok := mulesofttest.SignIn(t, org.Settings, s["GOLD_USERNAME"], s["GOLD_PASSWORD"], "openid", s["SILVER_SCOPE"], s["GOLD_SCOPE"]).AccessToken
-	revokedTok := mulesofttest.SignIn(t, org.Settings, s["SILVER_USERNAME"], s["SILVER_PASSWORD"], "openid", s["SILVER_SCOPE"]).AccessToken
-	revoke(t, org, revokedTok)
 
 	up := newUpstream(t)
 	env := map[string]string{"TEST_MULESOFT_INTROSPECT_SECRET": org.Introspect["INTROSPECT_CLIENT_SECRET"]}
@@ -84,15 +80,15 @@ func TestMulesoftProfileWithLocalOrgTokens(t *testing.T) {
 		{name: "silver token, planets", path: "/planets", auth: "Bearer " + silverTok,
 			mulesoft: want{200, ""}, reference: want{200, ""}},
 		{name: "silver token in the query, planets", path: "/planets?access_token=" + url.QueryEscape(silverTok),
-			mulesoft: want{200, ""}, reference: want{401, "invalid_request"}},
+			mulesoft: want{200, ""}, reference: want{401, ""}},
 		{name: "gold token, moons (silver AND gold)", path: "/moons", auth: "Bearer " + goldTok,
 			mulesoft: want{200, ""}, reference: want{200, ""}},
 		{name: "silver token, moons", path: "/moons", auth: "Bearer " + silverTok,
 			mulesoft: want{403, "does not hold the scopes"}, reference: want{403, "insufficient_scope"}},
 		{name: "no token", path: "/planets",
-			mulesoft: want{400, "No token"}, reference: want{401, "invalid_request"}},
+			mulesoft: want{400, "No token"}, reference: want{401, ""}},
 		{name: "not a bearer header", path: "/planets", auth: "Basic dXNlcjpwYXNz",
-			mulesoft: want{400, "Invalid token format"}, reference: want{401, "invalid_request"}},
+			mulesoft: want{400, "Invalid token format"}, reference: want{401, ""}},
 		{name: "header and query at once", path: "/planets?access_token=" + url.QueryEscape(silverTok), auth: "Bearer " + silverTok,
 			mulesoft: want{400, "both"}, reference: want{200, ""}},
 		{name: "not a token", path: "/planets", auth: "Bearer not-a-token",
@@ -132,7 +128,7 @@ func TestMulesoftProfileWithLocalOrgTokens(t *testing.T) {
 						t.Error("the body repeats the token")
 					}
 				case "reference":
-					if w.inBody != "" {
+					if w.status == 401 || w.status == 403 {
 						if got := wwwAuthError(t, resp.Header.Get("WWW-Authenticate")); got != w.inBody {
 							t.Errorf("WWW-Authenticate error %q, want %q", got, w.inBody)
 						}

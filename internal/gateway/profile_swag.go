@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // swagProfile emulates Software AG webMethods API Gateway (GATEWAYS.md
@@ -230,10 +228,8 @@ func parseSwagAlias(f Artifact) (swagAlias, error) {
 // parseSwagAPIScopes reads api-scopes.yaml strictly.
 func parseSwagAPIScopes(f Artifact) (swagAPIScopes, error) {
 	var s swagAPIScopes
-	dec := yaml.NewDecoder(bytes.NewReader(f.Data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&s); err != nil {
-		return s, fmt.Errorf("%s: %s", f.Name, yamlError(err))
+	if err := decodeStrict(f.Name, f.Data, &s); err != nil {
+		return s, err
 	}
 	switch {
 	case s.API == "":

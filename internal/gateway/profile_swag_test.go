@@ -275,7 +275,7 @@ func TestSwagLoadErrors(t *testing.T) {
 		{"an API scope mapped to nothing", 1, `authServerScopes: ["http://myapp.com/scp/gold"]`, `authServerScopes: []`, "api-scopes.yaml: apiScopes[1].authServerScopes: none"},
 		{"a resource in two API scopes", 1, "{path: /moons, methods: [GET]}", "{path: /planets, methods: [GET]}", "api-scopes.yaml: apiScopes[1].resources[0]: GET /planets is already in apiScopes[0].resources[0]"},
 		{"a resource without methods", 1, "{path: /asteroids, methods: [GET]}", "{path: /asteroids}", "api-scopes.yaml: resources[0].methods: none"},
-		{"an unknown key", 1, "nativeEndpoint:", "endpoint:", "api-scopes.yaml: line 11: field endpoint not found"},
+		{"an unknown key", 1, "nativeEndpoint:", "endpoint:", `api-scopes.yaml:11:1: unknown key "endpoint" (valid keys: api, apiScopes, application, audience, authServerAlias, nativeEndpoint, resources)`},
 		{"no audience", 1, `audience: "api://solarsystem"`, "", "api-scopes.yaml: audience: missing"},
 		{"no application", 1, `clientId: "0oa8x2kq1tGZ3mVqW5d7"`, "", "api-scopes.yaml: application.clientId: missing"},
 		{"a native endpoint that is no URL", 1, `nativeEndpoint: "https://solar-system.example.com"`, `nativeEndpoint: "solar-system"`, "api-scopes.yaml: nativeEndpoint:"},

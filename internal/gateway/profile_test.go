@@ -48,8 +48,9 @@ func TestReferenceRefusals(t *testing.T) {
 		wantError   string // the challenge's error; "" for no challenge
 		wantInScope string
 	}{
-		{NoToken, 401, "invalid_request", ""},
-		{BadRequest, 401, "invalid_request", ""},
+		{NoToken, 401, "", ""},                   // RFC 6750 3.1: no error without bearer credentials
+		{BadRequest, 401, "", ""},                // the request below has no Authorization header
+		{BadRequest, 400, "invalid_request", ""}, // ... and with a bearer one
 		{Malformed, 401, "invalid_token", ""},
 		{WrongAlgorithm, 401, "invalid_token", ""},
 		{UnknownKey, 401, "invalid_token", ""},
@@ -66,12 +67,20 @@ func TestReferenceRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		w := httptest.NewRecorder()
-		refuseRFC6750(w, httptest.NewRequest(http.MethodGet, "/moons", nil), Refusal{Kind: tt.kind, Description: "why", Route: route})
+		r := httptest.NewRequest(http.MethodGet, "/moons", nil)
+		if tt.wantStatus == 400 {
+			r.Header.Set("Authorization", "Bearer")
+		}
+		refuseRFC6750(w, r, Refusal{Kind: tt.kind, Description: "why", Route: route})
 		if w.Code != tt.wantStatus {
 			t.Errorf("kind %d: status %d, want %d", tt.kind, w.Code, tt.wantStatus)
 		}
 		h := w.Header().Get("WWW-Authenticate")
-		if tt.wantError == "" {
+		if tt.wantError == "" && tt.wantStatus == 401 {
+			if h != `Bearer realm="apicenter"` {
+				t.Errorf("kind %d: WWW-Authenticate %q, want the bare challenge", tt.kind, h)
+			}
+		} else if tt.wantError == "" {
 			if h != "" {
 				t.Errorf("kind %d: WWW-Authenticate %q, want none", tt.kind, h)
 			}

@@ -65,10 +65,15 @@ func newProxy(target *url.URL, stripPrefix string, fail func(http.ResponseWriter
 				pr.Out.URL.Path = "/" + strings.TrimLeft(strings.TrimPrefix(pr.Out.URL.Path, stripPrefix), "/")
 				pr.Out.URL.RawPath = ""
 			}
+			// The client's own trusted headers go first, in every
+			// spelling; then the gateway's.
+			for k := range pr.Out.Header {
+				if trustedHeader(k) {
+					delete(pr.Out.Header, k)
+				}
+			}
 			pr.SetURL(target)
 			pr.SetXForwarded()
-			pr.Out.Header.Del("Authorization")
-			pr.Out.Header.Del(SubjectHeader)
 			if sub, ok := pr.In.Context().Value(subjectKey{}).(string); ok {
 				pr.Out.Header.Set(SubjectHeader, sub)
 			}
@@ -242,8 +247,7 @@ func (p *proxy) writeRequest(bw *bufio.Writer, r *http.Request, subject string) 
 	dropped := connectionHeaders(r.Header)
 	for k, vv := range r.Header {
 		switch {
-		case hopByHop(k), k == "Authorization", k == SubjectHeader, k == "Forwarded",
-			strings.HasPrefix(k, "X-Forwarded-"), dropped[k]:
+		case hopByHop(k), trustedHeader(k), dropped[k]:
 			continue
 		}
 		for _, v := range vv {
@@ -277,6 +281,42 @@ func writeHeader(bw *bufio.Writer, k, v string) {
 
 // hopByHop reports whether k (canonical) is a hop-by-hop header (RFC 9110
 // section 7.6.1), which a proxy does not forward.
+// trustedHeader reports whether k is, or reads as, a header the gateway
+// itself sets for the upstream (SubjectHeader, X-Forwarded-*, Forwarded) or
+// the client's credentials (Authorization): a client's own is never
+// forwarded. "Reads as": CGI, PHP and Rack turn X-Apicenter_Subject,
+// x_apicenter-subject and X-Apicenter-Subject alike into
+// HTTP_X_APICENTER_SUBJECT, so the comparison ignores case and takes '_'
+// for '-'; otherwise a low-privilege token plus a forged header would pass
+// as another subject.
+func trustedHeader(k string) bool {
+	return readsAs(k, "authorization") || readsAs(k, "forwarded") ||
+		readsAs(k, "x-apicenter-subject") ||
+		len(k) > len("x-forwarded-") && readsAs(k[:len("x-forwarded-")], "x-forwarded-")
+}
+
+// readsAs reports whether the header name k equals lower, a lower-case
+// name, ignoring case and taking '_' for '-' (without allocating: it runs
+// for each header of each request).
+func readsAs(k, lower string) bool {
+	if len(k) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c == '_':
+			c = '-'
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
 func hopByHop(k string) bool {
 	switch k {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",

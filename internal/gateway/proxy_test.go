@@ -99,6 +99,11 @@ func TestProxyForwards(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, gw+"/solar-system/planets?order=size", strings.NewReader(tt.body))
 			req.Header.Set("Authorization", "Bearer "+token)
 			req.Header.Set(SubjectHeader, "forged-by-client")
+			// Names CGI, PHP and Rack read as the same variable
+			// (HTTP_X_APICENTER_SUBJECT, HTTP_X_FORWARDED_FOR).
+			for _, k := range []string{"X-Apicenter_Subject", "X_Apicenter_Subject", "x_apicenter_subject", "X_Forwarded_For", "x_forwarded_host", "Forwarded"} {
+				req.Header[k] = []string{"forged-by-client"}
+			}
 			req.Header.Set("X-Request-Id", "r1")
 			req.Header.Set("X-Forwarded-For", "10.0.0.1")
 			req.Header.Set("Connection", "X-Private")
@@ -136,6 +141,13 @@ func TestProxyForwards(t *testing.T) {
 			for _, ch := range checks {
 				if ch.got != ch.want {
 					t.Errorf("upstream got %s %q, want %q", ch.what, ch.got, ch.want)
+				}
+			}
+			for k, vv := range got.header {
+				for _, v := range vv {
+					if v == "forged-by-client" {
+						t.Errorf("upstream got the client's %s: %q", k, v)
+					}
 				}
 			}
 		})

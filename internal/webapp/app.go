@@ -173,9 +173,7 @@ func (a *App) signIn(w http.ResponseWriter, r *http.Request) {
 	p, err := a.oidcProvider(r.Context())
 	if err != nil {
 		a.logf("webapp: discovery of %s: %v", a.cfg.Issuer, err)
-		a.render(w, http.StatusBadGateway, a.viewWith(a.sessions.get(r), errorNotice(
-			"The authorization server is unreachable.",
-			fmt.Sprintf("Could not read %s/.well-known/openid-configuration: %v", a.cfg.Issuer, shortErr(err)))))
+		a.render(w, http.StatusBadGateway, a.viewWith(a.sessions.get(r), a.discoveryNotice(err)))
 		return
 	}
 	sess := a.sessions.getOrCreate(w, r)
@@ -231,7 +229,7 @@ func (a *App) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := a.oidcProvider(r.Context())
 	if err != nil {
-		a.render(w, http.StatusBadGateway, a.viewWith(sess, errorNotice("The authorization server is unreachable.", shortErr(err))))
+		a.render(w, http.StatusBadGateway, a.viewWith(sess, a.discoveryNotice(err)))
 		return
 	}
 	ctx := oidc.ClientContext(r.Context(), a.client)
@@ -313,6 +311,20 @@ func randomToken() string {
 }
 
 // shortErr keeps an error to one readable line.
+// discoveryNotice explains a failed discovery of the issuer: a network
+// failure is an unreachable authorization server; an answer that is not
+// the issuer's metadata (a 404, another issuer) is a wrong ISSUER.
+func (a *App) discoveryNotice(err error) notice {
+	doc := a.cfg.Issuer + "/.well-known/openid-configuration"
+	var netErr *url.Error
+	if errors.As(err, &netErr) {
+		return errorNotice("The authorization server is unreachable.",
+			fmt.Sprintf("Could not read %s: %v", doc, shortErr(err)))
+	}
+	return errorNotice(fmt.Sprintf("The authorization server answered, but %s is not an OpenID issuer: check ISSUER in the app's settings.", a.cfg.Issuer),
+		fmt.Sprintf("%s answered: %v", doc, shortErr(err)))
+}
+
 func shortErr(err error) string {
 	s := strings.ReplaceAll(err.Error(), "\n", " ")
 	if len(s) > 300 {

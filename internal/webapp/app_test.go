@@ -70,6 +70,13 @@ func newHarnessFor(t *testing.T, as *authServer, gwAudience string) *harness {
 
 func newHarnessWithGateway(t *testing.T, as *authServer, gatewayURL string) *harness {
 	t.Helper()
+	return newHarnessWithEnv(t, as, gatewayURL, nil)
+}
+
+// newHarnessWithEnv is newHarnessWithGateway with some of the app's
+// settings changed.
+func newHarnessWithEnv(t *testing.T, as *authServer, gatewayURL string, change map[string]string) *harness {
+	t.Helper()
 	h := &harness{}
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
@@ -81,6 +88,9 @@ func newHarnessWithGateway(t *testing.T, as *authServer, gatewayURL string) *har
 		"SILVER_SCOPE": silverScope, "GOLD_SCOPE": goldScope,
 		"SILVER_USERNAME": "silver@example.com", "GOLD_USERNAME": "gold@example.com",
 		"SILVER_PASSWORD": "Never-Shown-1", "GOLD_PASSWORD": "Never-Shown-2",
+	}
+	for k, v := range change {
+		env[k] = v
 	}
 	cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
@@ -599,6 +609,19 @@ func TestAuthServerUnreachableExplained(t *testing.T) {
 	resp, body := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "The authorization server is unreachable.") ||
 		!strings.Contains(body, "/.well-known/openid-configuration") {
+		t.Fatalf("%s:\n%s", resp.Status, body)
+	}
+}
+
+// TestWrongIssuerExplained: an issuer that answers, but not as an OpenID
+// issuer (404 on its discovery), is a wrong ISSUER, not an unreachable
+// authorization server.
+func TestWrongIssuerExplained(t *testing.T) {
+	as := newAuthServer(t)
+	h := newHarnessWithEnv(t, as, "http://127.0.0.1:1", map[string]string{"ISSUER": as.issuer() + "/nothing-here"})
+	resp, body := do(t, browser(t), http.MethodPost, h.appURL+"/signin", url.Values{"as": {"silver"}})
+	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "is not an OpenID issuer: check ISSUER") ||
+		!strings.Contains(body, "404 Not Found") || strings.Contains(body, "unreachable") {
 		t.Fatalf("%s:\n%s", resp.Status, body)
 	}
 }

@@ -78,6 +78,9 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("no-proxy-server", true),
 		chromedp.UserDataDir(t.TempDir()),
+		// chromium's own temporary files (org.chromium.Chromium.*) stay in
+		// the test's directory, removed even when chromium is killed.
+		chromedp.Env("TMPDIR=" + t.TempDir()),
 		chromedp.WindowSize(1200, 900),
 	}
 	ctx, cancelTimeout := context.WithTimeout(context.Background(), 60*time.Second)
