@@ -15,14 +15,6 @@ import (
 	"github.com/apicenter/apicenter/outputs"
 )
 
-// lookFirst are the kinds whose find-or-create looks the object up before
-// it creates it (Okta allows duplicates of these): one found after a lost
-// answer to this run's create is this run's.
-var lookFirst = map[inputs.Kind]bool{
-	inputs.KindAuthServer: true, inputs.KindPolicy: true, inputs.KindRule: true,
-	inputs.KindApp: true, inputs.KindGroupAssignment: true,
-}
-
 // errSkipped marks a node not run because something it needs failed or the
 // run stopped.
 var errSkipped = errors.New("not run")
@@ -269,7 +261,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	lostWrite = lostWrite || res.lost
-	if err == nil && lostWrite && !res.created && prev == nil && lookFirst[n.it.Obj.Kind] {
+	if err == nil && lostWrite && !res.created && prev == nil && kindDefs[n.it.Obj.Kind].lookFirst {
 		res.created, res.differs, res.converge = true, nil, nil
 	}
 	if err == nil && optimistic && res.id != prev.ID {

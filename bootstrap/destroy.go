@@ -366,46 +366,12 @@ func deleteObject(ctx context.Context, c *okta.Client, k inputs.Kind, o outputs.
 		}
 		return ""
 	}
-	// steps run in order; a 404 on any means the object is gone.
-	var steps []func() (*okta.Response, error)
-	switch k {
-	case inputs.KindGroup:
-		steps = append(steps, func() (*okta.Response, error) { return c.Group.DeleteGroup(ctx, o.ID) })
-	case inputs.KindUser:
-		// The first DELETE of an active user deactivates it, the second
-		// deletes it.
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.User.DeactivateOrDeleteUser(ctx, o.ID, nil) },
-			func() (*okta.Response, error) { return c.User.DeactivateOrDeleteUser(ctx, o.ID, nil) })
-	case inputs.KindAuthServer:
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.AuthorizationServer.DeactivateAuthorizationServer(ctx, o.ID) },
-			func() (*okta.Response, error) { return c.AuthorizationServer.DeleteAuthorizationServer(ctx, o.ID) })
-	case inputs.KindScope:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteOAuth2Scope(ctx, parent(0), o.ID)
-		})
-	case inputs.KindPolicy:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, parent(0), o.ID)
-		})
-	case inputs.KindRule:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, parent(0), parent(1), o.ID)
-		})
-	case inputs.KindApp:
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.Application.DeactivateApplication(ctx, o.ID) },
-			func() (*okta.Response, error) { return c.Application.DeleteApplication(ctx, o.ID) })
-	case inputs.KindTrustedOrigin:
-		steps = append(steps, func() (*okta.Response, error) { return c.TrustedOrigin.DeleteOrigin(ctx, o.ID) })
-	case inputs.KindGroupAssignment:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.Application.DeleteApplicationGroupAssignment(ctx, parent(0), parent(1))
-		})
-	default:
+	def, ok := kindDefs[k]
+	if !ok {
 		return false, fmt.Errorf("unknown kind %s", k)
 	}
+	// steps run in order; a 404 on any means the object is gone.
+	steps := def.delete(ctx, c, o.ID, parent)
 	for i, step := range steps {
 		resp, err := step()
 		if err != nil {

@@ -53,28 +53,11 @@ func madeBy(created *time.Time, s spec) bool {
 // is safe to call again after a failure: it looks before it creates, or
 // creates where Okta refuses duplicates and takes "already exists" as found.
 func (r *run) ensure(ctx context.Context, it *inputs.Item, s spec, prev *outputs.Object) (found, error) {
-	c := r.client
-	switch it.Obj.Kind {
-	case inputs.KindGroup:
-		return ensureGroup(ctx, c.Client, s, prev, it.Obj.Existing)
-	case inputs.KindUser:
-		return ensureUser(ctx, c.Client, s, prev)
-	case inputs.KindAuthServer:
-		return ensureAuthServer(ctx, c.Client, s, prev)
-	case inputs.KindScope:
-		return ensureScope(ctx, c.Client, s, prev)
-	case inputs.KindPolicy:
-		return ensurePolicy(ctx, c.Client, s, prev)
-	case inputs.KindRule:
-		return ensureRule(ctx, c.Client, s, prev)
-	case inputs.KindApp:
-		return ensureApp(ctx, c.Client, s, prev)
-	case inputs.KindTrustedOrigin:
-		return ensureTrustedOrigin(ctx, c.Client, s, prev)
-	case inputs.KindGroupAssignment:
-		return ensureGroupAssignment(ctx, c.Client, s)
+	k, ok := kindDefs[it.Obj.Kind]
+	if !ok {
+		return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
 	}
-	return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
+	return k.ensure(ctx, r.client.Client, it, s, prev)
 }
 
 func notFound(resp *okta.Response) bool {
