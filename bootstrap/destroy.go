@@ -216,33 +216,7 @@ func (r *run) destroyAsking(out *outputs.File, objects []*node, keep func(*node)
 // failure it starts no more deletions; an object whose dependents could
 // not all be deleted is left. It returns the first error.
 func destroyConcurrently(objects []*node, keep func(*node) bool, destroyOne func(*node) (bool, error)) error {
-	isObject := map[*node]bool{}
-	for _, n := range objects {
-		isObject[n] = true
-	}
-	// dependents[x] are the objects whose references lead to x.
-	dependents := map[*node][]*node{}
-	var refs func(n *node, seen map[*node]bool) []*node
-	refs = func(n *node, seen map[*node]bool) []*node {
-		var l []*node
-		for _, d := range n.deps {
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			if isObject[d] {
-				l = append(l, d)
-			} else {
-				l = append(l, refs(d, seen)...)
-			}
-		}
-		return l
-	}
-	for _, n := range objects {
-		for _, d := range refs(n, map[*node]bool{}) {
-			dependents[d] = append(dependents[d], n)
-		}
-	}
+	dependents := objectDependents(objects)
 	type outcome struct {
 		done chan struct{}
 		gone bool
@@ -296,6 +270,38 @@ func destroyConcurrently(objects []*node, keep func(*node) bool, destroyOne func
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// objectDependents maps each of objects to the objects whose references
+// lead to it, directly or through values.
+func objectDependents(objects []*node) map[*node][]*node {
+	isObject := map[*node]bool{}
+	for _, n := range objects {
+		isObject[n] = true
+	}
+	dependents := map[*node][]*node{}
+	var refs func(n *node, seen map[*node]bool) []*node
+	refs = func(n *node, seen map[*node]bool) []*node {
+		var l []*node
+		for _, d := range n.deps {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if isObject[d] {
+				l = append(l, d)
+			} else {
+				l = append(l, refs(d, seen)...)
+			}
+		}
+		return l
+	}
+	for _, n := range objects {
+		for _, d := range refs(n, map[*node]bool{}) {
+			dependents[d] = append(dependents[d], n)
+		}
+	}
+	return dependents
 }
 
 // noteDependents says which other inputs' output files still record

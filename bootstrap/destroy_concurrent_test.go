@@ -120,6 +120,23 @@ func TestDestroyConcurrently(t *testing.T) {
 		if err != nil {
 			t.Fatalf("destroy --%s: %v\n%s", name, err, progress.String())
 		}
+		// The writes are those bootstrap.DestroyPlan counts on.
+		var want, got []string
+		for _, s := range bootstrap.DestroyPlan(f) {
+			for _, r := range s.Requests {
+				if !strings.HasPrefix(r, "GET ") {
+					want = append(want, r)
+				}
+			}
+		}
+		for _, w := range l.writes {
+			got = append(got, w.what)
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("destroy --%s wrote:\n  %s\nbootstrap.DestroyPlan expects:\n  %s", name, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+		}
 		if l.most < 2 {
 			t.Errorf("destroy --%s: at most %d write in flight; independent deletes should overlap", name, l.most)
 		}

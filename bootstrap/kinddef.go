@@ -30,8 +30,10 @@ type kindDef struct {
 	check string
 	// delete returns the requests that delete a recorded object, in order
 	// (a 404 on any means it is gone). parent(i) is the i-th part of the
-	// recorded key: server / policy / name; app / group.
-	delete func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error)
+	// recorded key: server / policy / name; app / group. deletes are the
+	// same requests as "METHOD /pattern".
+	delete  func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error)
+	deletes []string
 }
 
 const (
@@ -52,7 +54,8 @@ var kindDefs = map[inputs.Kind]kindDef{
 			}
 			return []string{"POST /api/v1/groups"}
 		},
-		check: "GET /api/v1/groups/{id}",
+		check:   "GET /api/v1/groups/{id}",
+		deletes: []string{"DELETE /api/v1/groups/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) { return c.Group.DeleteGroup(ctx, id) }}
 		},
@@ -61,8 +64,9 @@ var kindDefs = map[inputs.Kind]kindDef{
 		ensure: func(ctx context.Context, c *okta.Client, _ *inputs.Item, s spec, prev *outputs.Object) (found, error) {
 			return ensureUser(ctx, c, s, prev)
 		},
-		fresh: requests("POST /api/v1/users"),
-		check: "GET /api/v1/users/{id}",
+		fresh:   requests("POST /api/v1/users"),
+		check:   "GET /api/v1/users/{id}",
+		deletes: []string{"DELETE /api/v1/users/{id}", "DELETE /api/v1/users/{id}"},
 		// The first DELETE of an active user deactivates it, the second
 		// deletes it.
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
@@ -77,8 +81,9 @@ var kindDefs = map[inputs.Kind]kindDef{
 		lookFirst: true,
 		// The lookup, the create, and the re-read that settles a race with
 		// a concurrent run (keepOldest).
-		fresh: requests("GET "+apiServers, "POST "+apiServers, "GET "+apiServers),
-		check: "GET " + apiServer,
+		fresh:   requests("GET "+apiServers, "POST "+apiServers, "GET "+apiServers),
+		check:   "GET " + apiServer,
+		deletes: []string{"POST " + apiServer + "/lifecycle/deactivate", "DELETE " + apiServer},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){
 				func() (*okta.Response, error) { return c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id) },
@@ -90,8 +95,9 @@ var kindDefs = map[inputs.Kind]kindDef{
 		ensure: func(ctx context.Context, c *okta.Client, _ *inputs.Item, s spec, prev *outputs.Object) (found, error) {
 			return ensureScope(ctx, c, s, prev)
 		},
-		fresh: requests("POST " + apiServer + "/scopes"),
-		check: "GET " + apiServer + "/scopes/{id}",
+		fresh:   requests("POST " + apiServer + "/scopes"),
+		check:   "GET " + apiServer + "/scopes/{id}",
+		deletes: []string{"DELETE " + apiServer + "/scopes/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) {
 				return c.AuthorizationServer.DeleteOAuth2Scope(ctx, parent(0), id)
@@ -109,7 +115,8 @@ var kindDefs = map[inputs.Kind]kindDef{
 			}
 			return []string{"GET " + apiServer + "/policies", "POST " + apiServer + "/policies", "GET " + apiServer + "/policies"}
 		},
-		check: "GET " + apiServer + "/policies/{id}",
+		check:   "GET " + apiServer + "/policies/{id}",
+		deletes: []string{"DELETE " + apiServer + "/policies/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) {
 				return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, parent(0), id)
@@ -128,7 +135,8 @@ var kindDefs = map[inputs.Kind]kindDef{
 			}
 			return []string{"GET " + rules, "POST " + rules, "GET " + rules}
 		},
-		check: "GET " + apiServer + "/policies/{id}/rules/{id}",
+		check:   "GET " + apiServer + "/policies/{id}/rules/{id}",
+		deletes: []string{"DELETE " + apiServer + "/policies/{id}/rules/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) {
 				return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, parent(0), parent(1), id)
@@ -142,6 +150,7 @@ var kindDefs = map[inputs.Kind]kindDef{
 		lookFirst: true,
 		fresh:     requests("GET /api/v1/apps", "POST /api/v1/apps", "GET /api/v1/apps"),
 		check:     "GET /api/v1/apps/{id}",
+		deletes:   []string{"POST /api/v1/apps/{id}/lifecycle/deactivate", "DELETE /api/v1/apps/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){
 				func() (*okta.Response, error) { return c.Application.DeactivateApplication(ctx, id) },
@@ -153,8 +162,9 @@ var kindDefs = map[inputs.Kind]kindDef{
 		ensure: func(ctx context.Context, c *okta.Client, _ *inputs.Item, s spec, prev *outputs.Object) (found, error) {
 			return ensureTrustedOrigin(ctx, c, s, prev)
 		},
-		fresh: requests("POST /api/v1/trustedOrigins"),
-		check: "GET /api/v1/trustedOrigins/{id}",
+		fresh:   requests("POST /api/v1/trustedOrigins"),
+		check:   "GET /api/v1/trustedOrigins/{id}",
+		deletes: []string{"DELETE /api/v1/trustedOrigins/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) { return c.TrustedOrigin.DeleteOrigin(ctx, id) }}
 		},
@@ -166,6 +176,7 @@ var kindDefs = map[inputs.Kind]kindDef{
 		lookFirst: true,
 		fresh:     requests("GET /api/v1/apps/{id}/groups/{id}", "PUT /api/v1/apps/{id}/groups/{id}"),
 		check:     "GET /api/v1/apps/{id}/groups/{id}",
+		deletes:   []string{"DELETE /api/v1/apps/{id}/groups/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, _ string, parent func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){func() (*okta.Response, error) {
 				return c.Application.DeleteApplicationGroupAssignment(ctx, parent(0), parent(1))

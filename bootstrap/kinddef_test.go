@@ -15,7 +15,7 @@ func TestKindDefsCoverKinds(t *testing.T) {
 			t.Errorf("kind %s has no entry in kindDefs", k)
 			continue
 		}
-		if d.ensure == nil || d.fresh == nil || d.check == "" || d.delete == nil {
+		if d.ensure == nil || d.fresh == nil || d.check == "" || d.delete == nil || len(d.deletes) == 0 {
 			t.Errorf("kind %s: incomplete entry in kindDefs", k)
 		}
 	}

@@ -76,6 +76,38 @@ func RerunPlan(f *inputs.File) []Step {
 	return steps
 }
 
+// DestroyPlan returns the steps of a destroy of f after a bootstrap of a
+// fresh org (everything created but the groups the input marks as
+// existing), in the order they can run: each object after the token check
+// and after every object that refers to it; independent ones at the same
+// time. The benchmark computes destroy's critical-path bound from it.
+func DestroyPlan(f *inputs.File) []Step {
+	r, err := newRun(Options{Input: f, IO: &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}})
+	if err != nil {
+		return nil
+	}
+	var objects []*node
+	for _, n := range r.order() {
+		if n.it.Obj != nil {
+			objects = append(objects, n)
+		}
+	}
+	dependents := objectDependents(objects)
+	steps := []Step{{Name: TokenCheck, Requests: []string{"GET " + strings.SplitN(checkPath, "?", 2)[0]}}}
+	for i := len(objects) - 1; i >= 0; i-- {
+		n := objects[i]
+		s := Step{Name: n.it.Name, Kind: n.it.Obj.Kind, After: []string{TokenCheck}}
+		for _, d := range dependents[n] {
+			s.After = append(s.After, d.it.Name)
+		}
+		if !n.it.Obj.Existing {
+			s.Requests = kindDefs[n.it.Obj.Kind].deletes
+		}
+		steps = append(steps, s)
+	}
+	return steps
+}
+
 // checkRequest is the cheapest read that checks a recorded object.
 func checkRequest(k inputs.Kind) string { return kindDefs[k].check }
 

@@ -79,6 +79,15 @@ func RerunBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 	return Chain{Total: total, Lines: lines}
 }
 
+// DestroyBound is the critical path of a destroy of f after a bootstrap
+// of a fresh org, from the bootstrapper's own plan (bootstrap.DestroyPlan):
+// the token check, then each object's deletes once everything that refers
+// to it is deleted, independent ones at the same time.
+func DestroyBound(f *inputs.File, lat devorg.LatencyModel) Chain {
+	total, lines := bootstrap.CriticalPath(bootstrap.DestroyPlan(f), lat)
+	return Chain{Total: total, Lines: lines}
+}
+
 // RerunReads is the most reads a re-run of f may make: one per object kind
 // plus the token check.
 func RerunReads(f *inputs.File) int {
