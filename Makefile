@@ -28,9 +28,10 @@ bench: build
 	$(GO) test -p 1 -run '^$$' -bench "MulesoftFlow|GatewayFlows" -benchtime 1x -timeout 30m ./internal/bench
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 2s -timeout 10m ./internal/devorg ./internal/gateway
 
-## demo: the whole flow on one machine, on the embedded local org
+## demo: the whole flow on one machine, on the embedded local org; ARGS are
+## the demo's flags: make demo ARGS='--port 8080 --gateway kong'
 demo: build
-	./$(BIN) demo
+	./$(BIN) demo $(ARGS)
 
 vet:
 	$(GO) vet ./...

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/apicenter/apicenter/internal/exitcode"
+	"github.com/apicenter/apicenter/internal/flow"
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
@@ -251,5 +252,37 @@ func TestDemoInterruptedWhileStarting(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
 		t.Errorf("an interrupted demo left %q", left)
+	}
+}
+
+// TestDemoGatewayFlag: --help lists every gateway with a demo section (taken
+// from the inputs), and a --gateway without one is a usage error naming
+// them, before anything is started.
+func TestDemoGatewayFlag(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	gws := flow.Gateways()
+	if len(gws) < 2 {
+		t.Fatalf("flow.Gateways() = %v: want every input with a demo section", gws)
+	}
+	help := runCLI(t, "demo", "--help")
+	for _, gw := range gws {
+		if !strings.Contains(help.out, gw) {
+			t.Errorf("demo --help does not list the gateway %s:\n%s", gw, help.out)
+		}
+	}
+	for _, name := range []string{"nosuch", "mulesoft_policy", ""} {
+		r := runCLI(t, "demo", "--gateway", name)
+		want := "--gateway " + name + ": not a gateway with a demo (one of: " + strings.Join(gws, ", ") + ")"
+		if r.code != exitcode.Usage || !strings.Contains(r.errOut, want) || strings.Count(strings.TrimSpace(r.errOut), "\n") != 0 {
+			t.Errorf("--gateway %q: exit %d, stderr %q; want exit %d and the one line %q", name, r.code, r.errOut, exitcode.Usage, want)
+		}
+		if r.out != "" {
+			t.Errorf("--gateway %q: stdout %q", name, r.out)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "apicenter-demo-*")); len(left) != 0 {
+		t.Errorf("a refused demo left %q", left)
 	}
 }

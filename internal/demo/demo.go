@@ -1,6 +1,9 @@
-// Package demo runs the article's whole flow on one machine: a local Okta
-// org, the Mulesoft bootstrap steps (with the client Mulesoft would register),
-// the solar-system API, the reference gateway and the API Center web app.
+// Package demo runs a gateway's whole flow on one machine: a local Okta org,
+// the bootstrap steps of the gateway's input (with, for Mulesoft, the client
+// Mulesoft would register), the solar-system API, the reference gateway
+// emulating the product from the native configuration get-settings prints,
+// and the API Center web app. Which gateway is data: the demo section of an
+// embedded input (internal/flow).
 package demo
 
 import (
@@ -11,20 +14,42 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/apicenter/apicenter/internal/demo/mulesoft"
+	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg"
+	"github.com/apicenter/apicenter/internal/flow"
 	"github.com/apicenter/apicenter/internal/gateway"
 	"github.com/apicenter/apicenter/internal/iostreams"
 	"github.com/apicenter/apicenter/internal/solarsystem"
 	"github.com/apicenter/apicenter/internal/webapp"
 )
 
+// DefaultGateway is the gateway `apicenter demo` runs without --gateway:
+// the article's.
+const DefaultGateway = "mulesoft"
+
+// UnknownGatewayError is a gateway without a demo: no embedded input of
+// that name has a demo section.
+type UnknownGatewayError struct {
+	Name     string
+	Gateways []string // the gateways with a demo
+}
+
+func (e *UnknownGatewayError) Error() string {
+	return fmt.Sprintf("gateway %q has no demo (one of: %s)", e.Name, strings.Join(e.Gateways, ", "))
+}
+
 // Options configure a demo.
 type Options struct {
+	// Gateway names the embedded input whose demo section the demo runs
+	// (flow.Gateways()); empty means DefaultGateway.
+	Gateway string
 	// AppListener is where the web app listens; nil means a free port on
 	// 127.0.0.1. Start owns it: Close closes it, and so does a failed Start.
 	// The org, the gateway and the API always take free loopback ports.
@@ -42,12 +67,31 @@ type Options struct {
 	Org devorg.Options
 }
 
+// Settings are the web app's settings: what `get-settings --<demo.app>`
+// prints, passwords included.
+type Settings struct {
+	// App maps the web app's .env keys (ISSUER, CLIENT_ID, SILVER_USERNAME,
+	// ...) to their values.
+	App map[string]string
+}
+
+// Lookup looks a key up in App, for webapp.ConfigFromEnv.
+func (s *Settings) Lookup(k string) (string, bool) {
+	v, ok := s.App[k]
+	return v, ok
+}
+
 // Demo is the running flow: every part on 127.0.0.1.
 type Demo struct {
+	// Gateway is the gateway's name (its input); Profile the reference
+	// gateway's profile that emulates it ("" is the reference behaviour).
+	Gateway, Profile string
+	// AppSet is the settings set the web app reads (get-settings --AppSet).
+	AppSet string
 	// OrgURL, AppURL, GatewayURL and APIURL are where the parts listen.
 	OrgURL, AppURL, GatewayURL, APIURL string
-	// Settings are what get-settings prints (passwords included).
-	Settings *mulesoft.Settings
+	// Settings are the web app's settings.
+	Settings *Settings
 	// OutputDir holds the bootstrap's output files.
 	OutputDir string
 
@@ -61,10 +105,13 @@ type Demo struct {
 	closeErr  error
 }
 
-// Start starts the local org, bootstraps it as the article's Mulesoft flow
-// does, and starts the solar-system API, the gateway (introspect mode) and
-// the web app. Stop everything with Close. On error, whatever was started
-// is stopped and the temporary output directory removed.
+// Start starts the local org, runs the gateway's flow on it as its input's
+// demo section says (internal/flow: its bootstrap steps and any client
+// registration between them), and starts the solar-system API, the
+// reference gateway with the profile and the native configuration the
+// demo section names, and the web app with the settings it names. Stop
+// everything with Close. On error, whatever was started is stopped and the
+// temporary output directory removed.
 func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	d = &Demo{}
 	if o.AppListener != nil {
@@ -84,6 +131,19 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	// writes to ErrOut.
 	d.logger = log.New(progress.ErrOut, "demo: ", 0)
 
+	d.Gateway = o.Gateway
+	if d.Gateway == "" {
+		d.Gateway = DefaultGateway
+	}
+	if gws := flow.Gateways(); !slices.Contains(gws, d.Gateway) {
+		return d, &UnknownGatewayError{Name: d.Gateway, Gateways: gws}
+	}
+	fl, err := flow.New(d.Gateway)
+	if err != nil {
+		return d, err
+	}
+	d.Profile, d.AppSet = fl.Input.Demo.Gateway.Profile, fl.Input.Demo.App
+
 	d.OutputDir = o.OutputDir
 	if d.OutputDir == "" {
 		if d.tempDir, err = os.MkdirTemp("", "apicenter-demo-"); err != nil {
@@ -102,8 +162,8 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	d.OrgURL = d.org.URL
 	d.logger.Printf("local Okta org on %s", d.OrgURL)
 
-	// Listen first, so that the redirect URI and the gateway's URL are known
-	// to the bootstrap.
+	// Listen first, so that the redirect URI and the gateway's and the
+	// API's URLs are known to the bootstrap.
 	appLn := o.AppListener
 	if appLn == nil {
 		if appLn, err = d.listen(); err != nil {
@@ -123,27 +183,29 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	d.APIURL = "http://" + apiLn.Addr().String()
 	d.serve("solar-system API", apiLn, solarsystem.Handler())
 
-	d.Settings, err = mulesoft.Bootstrap(ctx, mulesoft.Options{
-		OrgURL:      d.OrgURL,
-		Token:       orgOpts.APIToken,
-		RedirectURI: d.AppURL + "/authorization-code/callback",
-		GatewayURI:  d.GatewayURL,
-		OutputDir:   d.OutputDir,
-		IO:          progress,
-	})
+	fo := flow.Options{
+		OrgURL:    d.OrgURL,
+		Token:     orgOpts.APIToken,
+		OutputDir: d.OutputDir,
+		Values: map[string]string{
+			"REDIRECT_URI": d.AppURL + "/authorization-code/callback",
+			"GATEWAY_URI":  d.GatewayURL + gatewayPath(fl),
+			"UPSTREAM_URI": d.APIURL,
+		},
+		IO: progress,
+	}
+	if err := fl.Run(ctx, fo, nil); err != nil {
+		return d, err
+	}
+	app, err := fl.App(fo)
 	if err != nil {
 		return d, err
 	}
+	d.Settings = &Settings{App: app}
 
-	app, in := d.Settings.App, d.Settings.Introspect
-	gc := gateway.MulesoftConfig(d.APIURL, app["ISSUER"], app["AUDIENCE"],
-		in["INTROSPECT_CLIENT_ID"], in["INTROSPECT_CLIENT_SECRET"], app["SILVER_SCOPE"], app["GOLD_SCOPE"])
-	gc.Introspection.URL = in["TOKEN_INTROSPECTION_URL"]
-	gc.ErrorLog = d.logger.Printf
-	gc.AccessLog = gc.ErrorLog
-	gw, err := gateway.New(gc)
+	gw, err := d.gateway(fl, fo)
 	if err != nil {
-		return d, fmt.Errorf("gateway: %w", err)
+		return d, fmt.Errorf("gateway (%s): %w", d.Gateway, err)
 	}
 	d.serve("gateway", gwLn, gw)
 
@@ -158,6 +220,65 @@ func Start(ctx context.Context, o Options) (d *Demo, err error) {
 	}
 	d.serve("web app", appLn, wa)
 	return d, nil
+}
+
+// gatewayPath is the path of the API on the gateway: the path of the
+// default GATEWAY_URI of the flow's inputs (Apigee's proxy base path,
+// /solar-system), or none.
+func gatewayPath(fl *flow.Flow) string {
+	for _, st := range fl.Steps {
+		if st.Bootstrap == "" {
+			continue
+		}
+		f, err := inputs.LoadEmbedded(st.Bootstrap)
+		if err != nil {
+			continue
+		}
+		it := f.Item("GATEWAY_URI")
+		if it == nil || it.Value == nil || it.Value.Default == nil || len(it.Value.Default.Refs()) > 0 {
+			continue
+		}
+		if u, err := url.Parse(it.Value.Default.Raw); err == nil {
+			return strings.TrimRight(u.Path, "/")
+		}
+	}
+	return ""
+}
+
+// gateway builds the reference gateway from the native configuration the
+// flow rendered (what get-settings prints for the demo's config sets),
+// loaded by the demo's profile, its secrets taken from the demo section.
+func (d *Demo) gateway(fl *flow.Flow, fo flow.Options) (http.Handler, error) {
+	native, err := fl.Gateway(fo)
+	if err != nil {
+		return nil, err
+	}
+	p, err := gateway.LookupProfile(native.Profile)
+	if err != nil {
+		return nil, err
+	}
+	arts := make([]gateway.Artifact, len(native.Artifacts))
+	for i, a := range native.Artifacts {
+		arts[i] = gateway.Artifact{Name: a.Name, Data: a.Data}
+	}
+	cfg, err := gateway.LoadProfile(p, arts, func(k string) (string, bool) {
+		v, ok := native.Env[k]
+		return v, ok
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The API listens on a free port, which the bootstraps were given as
+	// UPSTREAM_URI. An artifact that names a fixed upstream instead (one
+	// whose product keeps the upstream in its console, not in the file) is
+	// pointed at it.
+	if cfg.Upstream != d.APIURL {
+		d.logger.Printf("gateway: forwarding to the demo's API %s, not to the configuration's upstream %s", d.APIURL, cfg.Upstream)
+		cfg.Upstream = d.APIURL
+	}
+	cfg.ErrorLog = d.logger.Printf
+	cfg.AccessLog = cfg.ErrorLog
+	return gateway.New(cfg)
 }
 
 // listen takes a free loopback port, closed by Close.
@@ -182,8 +303,8 @@ func (d *Demo) serve(part string, ln net.Listener, h http.Handler) {
 	}()
 }
 
-// Close stops every part, letting requests in flight finish until ctx ends
-// (5 s at the most), and removes the temporary output directory. Calling it
+// Close removes the temporary output directory and stops every part,
+// letting requests in flight finish until ctx ends (5 s at the most). Calling it
 // again returns the first call's result.
 func (d *Demo) Close(ctx context.Context) error {
 	d.closeOnce.Do(func() { d.closeErr = d.close(ctx) })
@@ -194,6 +315,14 @@ func (d *Demo) close(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var errs []error
+	// The passwords and client secrets go first: the parts hold what they
+	// need in memory, and a second signal, or a kill, during the shutdown
+	// must not leave them behind.
+	if d.tempDir != "" {
+		if err := os.RemoveAll(d.tempDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for i := len(d.servers) - 1; i >= 0; i-- {
 		if err := d.servers[i].Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -205,11 +334,6 @@ func (d *Demo) close(ctx context.Context) error {
 	}
 	if d.org != nil {
 		if err := d.org.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if d.tempDir != "" {
-		if err := os.RemoveAll(d.tempDir); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -64,9 +64,9 @@ func TestSignInPageFocusInChromium(t *testing.T) {
 	defer cancel()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		// chromium's own temporary files (org.chromium.Chromium.*) stay in
-		// the test's directory, removed even when chromium is killed.
-		chromedp.Env("TMPDIR="+t.TempDir()),
+		// chromium's own temporary files (org.chromium.Chromium.*) go to a
+		// directory of the test's, removed even when chromium is killed.
+		chromedp.Env("TMPDIR="+chromiumTempDir(t)),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-proxy-server", true))
 	defer cancelAlloc()
 	bctx, cancelBrowser := chromedp.NewContext(alloc)
@@ -92,4 +92,17 @@ func TestSignInPageFocusInChromium(t *testing.T) {
 	if focused != "password" || typed != "typed" {
 		t.Fatalf("focus on %q, typing went to the password field: %q; want the password field focused", focused, typed)
 	}
+}
+
+// chromiumTempDir is a directory for chromium's temporary files, removed
+// at the test's end. Not t.TempDir(): chromium's socket paths under it
+// would pass the 108-byte limit of a Unix socket's path.
+func chromiumTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

@@ -1,14 +1,12 @@
 // Package mulesofttest sets up, for tests, a local org the way the article's
-// Mulesoft flow leaves a real one, with internal/demo/mulesoft (what
-// `apicenter demo` runs): the real bootstrapper in-process, through the real
+// Mulesoft flow leaves a real one, with internal/flow (what `apicenter demo`
+// runs): the real bootstrapper in-process, through the real
 // okta SDK, against internal/devorg on 127.0.0.1. It also signs the users in
-// headlessly, as the app would, with golang.org/x/oauth2.
+// headlessly, as the app would (internal/signin).
 package mulesofttest
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +19,11 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/flow"
+	"github.com/apicenter/apicenter/internal/signin"
 )
 
 // Org is a bootstrapped local org and the settings `get-settings` prints:
@@ -42,15 +43,26 @@ func Start(t testing.TB, redirectURI, gatewayURI string) *Org {
 	org := devorgtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := mulesoft.Bootstrap(ctx, mulesoft.Options{
-		OrgURL:      org.URL,
-		Token:       org.Token,
-		RedirectURI: redirectURI,
-		GatewayURI:  gatewayURI,
-		OutputDir:   t.TempDir(),
-	})
+	fl, err := flow.New("mulesoft")
 	if err != nil {
 		t.Fatal(err)
+	}
+	o := flow.Options{OrgURL: org.URL, Token: org.Token, OutputDir: t.TempDir(),
+		Values: map[string]string{"REDIRECT_URI": redirectURI, "GATEWAY_URI": gatewayURI}}
+	if err := fl.Run(ctx, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	s := &mulesoft.Settings{}
+	if s.App, err = fl.App(o); err != nil {
+		t.Fatal(err)
+	}
+	in, err := bootstrap.Settings("mulesoft_introspect", bootstrap.SettingsOptions{OutputDir: o.OutputDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Introspect = map[string]string{}
+	for _, kv := range in {
+		s.Introspect[kv.Key] = kv.Value
 	}
 	return &Org{Org: org, Settings: s}
 }
@@ -79,54 +91,15 @@ func SignIn(t testing.TB, s *mulesoft.Settings, username, password string, scope
 func TrySignIn(t testing.TB, s *mulesoft.Settings, username, password string, scopes ...string) (tok *oauth2.Token, oauthErr string) {
 	t.Helper()
 	app := s.App
-	body, _ := json.Marshal(map[string]string{"username": username, "password": password})
-	resp, err := http.Post(app["ORG_URL"]+"/api/v1/authn", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatalf("authn of %s: %v", username, err)
-	}
-	var authn struct {
-		Status       string `json:"status"`
-		SessionToken string `json:"sessionToken"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&authn)
-	resp.Body.Close()
-	if authn.Status != "SUCCESS" || authn.SessionToken == "" {
-		t.Fatalf("authn of %s: %s, status %q", username, resp.Status, authn.Status)
-	}
-	conf := &oauth2.Config{
-		ClientID:     app["CLIENT_ID"],
-		ClientSecret: app["CLIENT_SECRET"],
-		RedirectURL:  app["REDIRECT_URI"],
-		Endpoint:     oauth2.Endpoint{AuthURL: app["ISSUER"] + "/v1/authorize", TokenURL: app["ISSUER"] + "/v1/token", AuthStyle: oauth2.AuthStyleInHeader},
-		Scopes:       scopes,
-	}
-	verifier, state := oauth2.GenerateVerifier(), rand.Text()
-	authURL := conf.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("nonce", rand.Text()), oauth2.SetAuthURLParam("sessionToken", authn.SessionToken))
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err = noRedirect.Get(authURL)
-	if err != nil {
-		t.Fatalf("authorize for %s: %v", username, err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || err != nil {
-		t.Fatalf("authorize for %s: %s, Location %q", username, resp.Status, resp.Header.Get("Location"))
-	}
-	q := loc.Query()
-	if e := q.Get("error"); e != "" {
-		return nil, e
-	}
-	if q.Get("state") != state {
-		t.Fatalf("authorize for %s returned the state %q, want %q", username, q.Get("state"), state)
-	}
-	tok, err = conf.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && re.ErrorCode != "" {
-		return nil, re.ErrorCode
-	}
-	if err != nil {
-		t.Fatalf("code exchange for %s: %v", username, err)
+	c := signin.Client{OrgURL: app["ORG_URL"], Issuer: app["ISSUER"], ClientID: app["CLIENT_ID"],
+		ClientSecret: app["CLIENT_SECRET"], RedirectURI: app["REDIRECT_URI"]}
+	tok, err := c.Password(context.Background(), username, password, scopes)
+	var refused *signin.RefusedError
+	switch {
+	case errors.As(err, &refused) && refused.Step != "authn":
+		return nil, refused.Code
+	case err != nil:
+		t.Fatalf("signing %s in: %v", username, err)
 	}
 	return tok, ""
 }
