@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,14 +14,6 @@ import (
 	"github.com/apicenter/apicenter/internal/prompter"
 	"github.com/apicenter/apicenter/outputs"
 )
-
-// lookFirst are the kinds whose find-or-create looks the object up before
-// it creates it (Okta allows duplicates of these): one found after a lost
-// answer to this run's create is this run's.
-var lookFirst = map[inputs.Kind]bool{
-	inputs.KindAuthServer: true, inputs.KindPolicy: true, inputs.KindRule: true,
-	inputs.KindApp: true, inputs.KindGroupAssignment: true,
-}
 
 // errSkipped marks a node not run because something it needs failed or the
 // run stopped.
@@ -250,6 +243,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 
 	spec.siblings = r.siblings(n, spec)
 	spec.memo = r.memo
+	spec.since = time.Now()
 	var res found
 	// lostWrite says a create of this run may have been applied though its
 	// answer was lost: if the object is then found where a lookup came
@@ -266,7 +260,8 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		spec.parentNew = false
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
-	if err == nil && lostWrite && !res.created && prev == nil && lookFirst[n.it.Obj.Kind] {
+	lostWrite = lostWrite || res.lost
+	if err == nil && lostWrite && !res.created && prev == nil && kindDefs[n.it.Obj.Kind].lookFirst {
 		res.created, res.differs, res.converge = true, nil, nil
 	}
 	if err == nil && optimistic && res.id != prev.ID {
@@ -569,7 +564,7 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 		if f := it.Obj.Field(pf); f != nil {
 			for _, ref := range f.Str.Refs() {
 				if d := r.byName[ref.Name]; d != nil && d.created {
-					s.parentNew = true
+					s.parentNew, s.parentMine = true, true
 				}
 			}
 		}
@@ -597,8 +592,13 @@ type spec struct {
 	// progress lines.
 	key, name string
 	// parentNew says the object's server or policy was created by this
-	// run, so it cannot exist yet.
-	parentNew bool
+	// run, so it cannot exist yet. parentMine says the same, and stays set
+	// when a retry looks the object up after all.
+	parentNew, parentMine bool
+	// since is when this run first tried to find or create the object: an
+	// object of a kind with unique names found after a lost answer, and
+	// created since, is this run's (madeBy).
+	since time.Time
 	// siblings are the ids an earlier run recorded for objects of the same
 	// kind under the same parent: when there are several, one list request
 	// checks them all (memo shares its answer).
@@ -661,9 +661,17 @@ func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
 	if err != nil {
 		return describeErr(n.it, s, fmt.Errorf("updating what differs (%s): %w", strings.Join(res.differs, "; "), err))
 	}
-	for _, d := range res.differs {
+	fixes := res.fixes
+	if fixes == nil {
+		fixes = res.differs
+	}
+	for _, d := range fixes {
 		r.progress.note("updated %s (%s): %s", what, n.it.Name, d)
 	}
-	res.differs = nil
+	if res.fixes == nil {
+		res.differs = nil
+	} else {
+		res.differs = slices.DeleteFunc(res.differs, func(d string) bool { return slices.Contains(res.fixes, d) })
+	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
@@ -98,42 +99,19 @@ func Destroy(ctx context.Context, dopts DestroyOptions) (*DestroyResult, error) 
 	r.noteDependents(out)
 
 	res := &DestroyResult{}
-	ask := opts.Prompter != nil && !opts.Yes
-	order := r.order()
-	for i := len(order) - 1; i >= 0; i-- {
-		n := order[i]
-		if n.it.Obj == nil {
-			continue
-		}
+	var mu sync.Mutex // guards res, out and the progress lines
+	// destroyOne deletes n's recorded object (or keeps it), records the
+	// deletion and says so. deleted says it is gone from the org.
+	destroyOne := func(n *node) (deleted bool, err error) {
+		mu.Lock()
 		o := out.Object(n.it.Name)
+		mu.Unlock()
 		if o == nil || o.ID == "" {
-			continue
+			return true, nil
 		}
 		what := fmt.Sprintf("%s %q (%s, %s)", o.Kind, o.Key, n.it.Name, o.ID)
-		if !o.Created && (!dopts.IncludeFound || n.it.Obj.Existing) {
-			fmt.Fprintf(w, "kept    %s: apicenter found it, it did not create it\n", what)
-			res.Kept++
-			continue
-		}
-		if ask {
-			ch, err := opts.Prompter.Choose("delete "+n.it.Name, fmt.Sprintf("delete %s? (C)ontinue deletes it, (p) keeps it, (a) deletes it and the rest, (q)uits", what), o.ID)
-			if err != nil {
-				return res, err
-			}
-			switch ch {
-			case prompter.Provide:
-				fmt.Fprintf(w, "kept    %s\n", what)
-				res.Kept++
-				res.Skipped++
-				continue
-			case prompter.AutoAccept:
-				ask = false
-			case prompter.Quit:
-				return res, exitcode.Wrap(exitcode.Quit, fmt.Errorf("quit: what was deleted is recorded in %s; run the same command again to continue", r.outPath))
-			}
-		}
 		if ctx.Err() != nil {
-			return res, exitcode.Wrap(exitcode.Interrupted, fmt.Errorf("interrupted: what was deleted is recorded in %s; run the same command again to continue", r.outPath))
+			return false, exitcode.Wrap(exitcode.Interrupted, fmt.Errorf("interrupted: what was deleted is recorded in %s; run the same command again to continue", r.outPath))
 		}
 		gone, err := deleteWithRetries(ctx, c.Client, inputs.Kind(o.Kind), *o)
 		if err != nil {
@@ -141,11 +119,13 @@ func Destroy(ctx context.Context, dopts DestroyOptions) (*DestroyResult, error) 
 			if errors.As(err, &oe) {
 				err = errors.New(oktaMessage(oe))
 			}
-			return res, orgErr("deleting %s: %v (what was deleted is recorded in %s; run the same command again to continue)", what, err, r.outPath)
+			return false, orgErr("deleting %s: %v (what was deleted is recorded in %s; run the same command again to continue)", what, err, r.outPath)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		out.Objects = removeObject(out.Objects, n.it.Name)
 		if err := out.Save(r.outPath); err != nil {
-			return res, exitcode.Wrap(exitcode.Failure, fmt.Errorf("%s: %w", r.outPath, err))
+			return true, exitcode.Wrap(exitcode.Failure, fmt.Errorf("%s: %w", r.outPath, err))
 		}
 		if gone {
 			fmt.Fprintf(w, "gone    %s: it was already deleted\n", what)
@@ -153,6 +133,31 @@ func Destroy(ctx context.Context, dopts DestroyOptions) (*DestroyResult, error) 
 			fmt.Fprintf(w, "deleted %s\n", what)
 		}
 		res.Deleted++
+		return true, nil
+	}
+	// keep reports whether n's recorded object stays: found, not created.
+	keep := func(n *node) bool {
+		o := out.Object(n.it.Name)
+		if o == nil || o.ID == "" || o.Created || (dopts.IncludeFound && !n.it.Obj.Existing) {
+			return false
+		}
+		fmt.Fprintf(w, "kept    %s %q (%s, %s): apicenter found it, it did not create it\n", o.Kind, o.Key, n.it.Name, o.ID)
+		res.Kept++
+		return true
+	}
+
+	var objects []*node
+	for _, n := range r.order() {
+		if n.it.Obj != nil {
+			objects = append(objects, n)
+		}
+	}
+	if opts.Prompter != nil && !opts.Yes {
+		if err := r.destroyAsking(out, objects, keep, destroyOne, res); err != nil {
+			return res, err
+		}
+	} else if err := destroyConcurrently(objects, keep, destroyOne); err != nil {
+		return res, err
 	}
 	if res.Skipped == 0 {
 		if err := os.Remove(r.outPath); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -164,6 +169,139 @@ func Destroy(ctx context.Context, dopts DestroyOptions) (*DestroyResult, error) 
 		fmt.Fprintf(w, "%d deleted, %d kept (still recorded in %s)\n", res.Deleted, res.Kept, r.outPath)
 	}
 	return res, nil
+}
+
+// destroyAsking destroys objects (in dependency order) one at a time in
+// reverse order, asking before each: (C)ontinue deletes it, (p) keeps it,
+// (a) deletes it and the rest without asking, (q)uits.
+func (r *run) destroyAsking(out *outputs.File, objects []*node, keep func(*node) bool, destroyOne func(*node) (bool, error), res *DestroyResult) error {
+	ask := true
+	for i := len(objects) - 1; i >= 0; i-- {
+		n := objects[i]
+		if keep(n) {
+			continue
+		}
+		if ask {
+			o := out.Object(n.it.Name)
+			if o == nil || o.ID == "" {
+				continue
+			}
+			what := fmt.Sprintf("%s %q (%s, %s)", o.Kind, o.Key, n.it.Name, o.ID)
+			ch, err := r.opts.Prompter.Choose("delete "+n.it.Name, fmt.Sprintf("delete %s? (C)ontinue deletes it, (p) keeps it, (a) deletes it and the rest, (q)uits", what), o.ID)
+			if err != nil {
+				return err
+			}
+			switch ch {
+			case prompter.Provide:
+				fmt.Fprintf(r.opts.IO.ErrOut, "kept    %s\n", what)
+				res.Kept++
+				res.Skipped++
+				continue
+			case prompter.AutoAccept:
+				ask = false
+			case prompter.Quit:
+				return exitcode.Wrap(exitcode.Quit, fmt.Errorf("quit: what was deleted is recorded in %s; run the same command again to continue", r.outPath))
+			}
+		}
+		if _, err := destroyOne(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// destroyConcurrently destroys objects (in dependency order) without
+// asking, each as soon as every object that refers to it (directly or
+// through values) is gone, independent ones at the same time. After a
+// failure it starts no more deletions; an object whose dependents could
+// not all be deleted is left. It returns the first error.
+func destroyConcurrently(objects []*node, keep func(*node) bool, destroyOne func(*node) (bool, error)) error {
+	dependents := objectDependents(objects)
+	type outcome struct {
+		done chan struct{}
+		gone bool
+	}
+	outcomes := map[*node]*outcome{}
+	for _, n := range objects {
+		outcomes[n] = &outcome{done: make(chan struct{})}
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	// The kept ones are reported in reverse order, before any deletion.
+	kept := map[*node]bool{}
+	for i := len(objects) - 1; i >= 0; i-- {
+		kept[objects[i]] = keep(objects[i])
+	}
+	for _, n := range objects {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o := outcomes[n]
+			defer close(o.done)
+			for _, d := range dependents[n] {
+				<-outcomes[d].done
+				if !outcomes[d].gone {
+					return // something that refers to it is still there
+				}
+			}
+			if kept[n] {
+				o.gone = true // found, not created: what it refers to may go
+				return
+			}
+			mu.Lock()
+			failed := firstErr != nil
+			mu.Unlock()
+			if failed {
+				return
+			}
+			gone, err := destroyOne(n)
+			o.gone = gone
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// objectDependents maps each of objects to the objects whose references
+// lead to it, directly or through values.
+func objectDependents(objects []*node) map[*node][]*node {
+	isObject := map[*node]bool{}
+	for _, n := range objects {
+		isObject[n] = true
+	}
+	dependents := map[*node][]*node{}
+	var refs func(n *node, seen map[*node]bool) []*node
+	refs = func(n *node, seen map[*node]bool) []*node {
+		var l []*node
+		for _, d := range n.deps {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if isObject[d] {
+				l = append(l, d)
+			} else {
+				l = append(l, refs(d, seen)...)
+			}
+		}
+		return l
+	}
+	for _, n := range objects {
+		for _, d := range refs(n, map[*node]bool{}) {
+			dependents[d] = append(dependents[d], n)
+		}
+	}
+	return dependents
 }
 
 // noteDependents says which other inputs' output files still record
@@ -234,46 +372,12 @@ func deleteObject(ctx context.Context, c *okta.Client, k inputs.Kind, o outputs.
 		}
 		return ""
 	}
-	// steps run in order; a 404 on any means the object is gone.
-	var steps []func() (*okta.Response, error)
-	switch k {
-	case inputs.KindGroup:
-		steps = append(steps, func() (*okta.Response, error) { return c.Group.DeleteGroup(ctx, o.ID) })
-	case inputs.KindUser:
-		// The first DELETE of an active user deactivates it, the second
-		// deletes it.
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.User.DeactivateOrDeleteUser(ctx, o.ID, nil) },
-			func() (*okta.Response, error) { return c.User.DeactivateOrDeleteUser(ctx, o.ID, nil) })
-	case inputs.KindAuthServer:
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.AuthorizationServer.DeactivateAuthorizationServer(ctx, o.ID) },
-			func() (*okta.Response, error) { return c.AuthorizationServer.DeleteAuthorizationServer(ctx, o.ID) })
-	case inputs.KindScope:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteOAuth2Scope(ctx, parent(0), o.ID)
-		})
-	case inputs.KindPolicy:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, parent(0), o.ID)
-		})
-	case inputs.KindRule:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, parent(0), parent(1), o.ID)
-		})
-	case inputs.KindApp:
-		steps = append(steps,
-			func() (*okta.Response, error) { return c.Application.DeactivateApplication(ctx, o.ID) },
-			func() (*okta.Response, error) { return c.Application.DeleteApplication(ctx, o.ID) })
-	case inputs.KindTrustedOrigin:
-		steps = append(steps, func() (*okta.Response, error) { return c.TrustedOrigin.DeleteOrigin(ctx, o.ID) })
-	case inputs.KindGroupAssignment:
-		steps = append(steps, func() (*okta.Response, error) {
-			return c.Application.DeleteApplicationGroupAssignment(ctx, parent(0), parent(1))
-		})
-	default:
+	def, ok := kindDefs[k]
+	if !ok {
 		return false, fmt.Errorf("unknown kind %s", k)
 	}
+	// steps run in order; a 404 on any means the object is gone.
+	steps := def.delete(ctx, c, o.ID, parent)
 	for i, step := range steps {
 		resp, err := step()
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 
@@ -86,12 +87,19 @@ func TestDestroyAfterBootstrap(t *testing.T) {
 		{"mulesoft first", devorg.FaultOptions{}, []string{"mulesoft", "mulesoft_policy"}},
 		{"500, seed 1", devorg.FaultOptions{Rate: 0.3, Seed: 1, Kinds: []string{"500"}}, []string{"mulesoft_policy", "mulesoft"}},
 		{"429, seed 3", devorg.FaultOptions{Rate: 0.2, Seed: 3, Kinds: []string{"429"}}, []string{"mulesoft_policy", "mulesoft"}},
+		// The org applies the request, then drops the connection: the
+		// delete (or deactivation) is tried again and answers 404.
+		{"close-after, seed 4", devorg.FaultOptions{Rate: 0.3, Seed: 4, Kinds: []string{"close-after"}}, []string{"mulesoft_policy", "mulesoft"}},
+		{"close-after, seed 5", devorg.FaultOptions{Rate: 0.4, Seed: 5, Kinds: []string{"close-after"}}, []string{"mulesoft", "mulesoft_policy"}},
+		{"close, close-after and 500, seed 6", devorg.FaultOptions{Rate: 0.3, Seed: 6, Kinds: []string{"close", "close-after", "500"}}, []string{"mulesoft_policy", "mulesoft"}},
 	}
 	t.Setenv("HOME", t.TempDir())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			statePath := filepath.Join(t.TempDir(), "org.json")
-			srv := devorgtest.Start(t, devorg.Options{Faults: tt.faults, StatePath: statePath})
+			// A one-second rate-limit window: an injected 429 makes the
+			// client wait for the window's reset, a minute by default.
+			srv := devorgtest.Start(t, devorg.Options{Faults: tt.faults, StatePath: statePath, RateLimitWindow: time.Second})
 			env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}
 			outDir := t.TempDir()
 			// The group was there before apicenter.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/okta/okta-sdk-golang/v2/okta"
 	"github.com/okta/okta-sdk-golang/v2/okta/query"
@@ -29,6 +30,22 @@ type found struct {
 	// what the spec says in the fields that differ, leaving every other
 	// field as the org has it.
 	converge func(context.Context) error
+	// fixes lists the differences converge changes back, when it is not
+	// all of differs (an app's missing secret is only reported).
+	fixes []string
+	// lost says the object was found after this run's create of it failed
+	// in a way that may have been applied (a 5xx, a dropped connection).
+	lost bool
+}
+
+// madeBy reports whether an object created at created (by the org's
+// clock, at millisecond precision), found after a create's answer was
+// lost, was made by this run's creates, sent since s.since, rather than
+// being there before: Okta enforces unique names for this kind, so
+// nothing else made it since but a concurrent run of the same input. It
+// assumes this machine's clock agrees with the org's.
+func madeBy(created *time.Time, s spec) bool {
+	return created != nil && !created.Before(s.since.Truncate(time.Millisecond)) && !created.After(time.Now())
 }
 
 // ensure finds the object it describes by its natural key or creates it.
@@ -36,28 +53,11 @@ type found struct {
 // is safe to call again after a failure: it looks before it creates, or
 // creates where Okta refuses duplicates and takes "already exists" as found.
 func (r *run) ensure(ctx context.Context, it *inputs.Item, s spec, prev *outputs.Object) (found, error) {
-	c := r.client
-	switch it.Obj.Kind {
-	case inputs.KindGroup:
-		return ensureGroup(ctx, c.Client, s, prev, it.Obj.Existing)
-	case inputs.KindUser:
-		return ensureUser(ctx, c.Client, s, prev)
-	case inputs.KindAuthServer:
-		return ensureAuthServer(ctx, c.Client, s, prev)
-	case inputs.KindScope:
-		return ensureScope(ctx, c.Client, s, prev)
-	case inputs.KindPolicy:
-		return ensurePolicy(ctx, c.Client, s, prev)
-	case inputs.KindRule:
-		return ensureRule(ctx, c.Client, s, prev)
-	case inputs.KindApp:
-		return ensureApp(ctx, c.Client, s, prev)
-	case inputs.KindTrustedOrigin:
-		return ensureTrustedOrigin(ctx, c.Client, s, prev)
-	case inputs.KindGroupAssignment:
-		return ensureGroupAssignment(ctx, c.Client, s)
+	k, ok := kindDefs[it.Obj.Kind]
+	if !ok {
+		return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
 	}
-	return found{}, fmt.Errorf("unknown kind %s", it.Obj.Kind)
+	return k.ensure(ctx, r.client.Client, it, s, prev)
 }
 
 func notFound(resp *okta.Response) bool {
@@ -218,7 +218,7 @@ func ensureGroup(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	if err2 != nil || g2 == nil {
 		return found{}, err
 	}
-	return found{id: g2.Id, fields: fields(g2)}, nil
+	return found{id: g2.Id, created: madeBy(g2.Created, s), fields: fields(g2)}, nil
 }
 
 // ---- users
@@ -280,7 +280,10 @@ func ensureUser(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 	if err2 != nil {
 		return found{}, err
 	}
-	return result(u2, false), nil
+	f := result(u2, false)
+	// Whether this run made it is told by its password (see apply).
+	f.lost = !alreadyExists(err)
+	return f, nil
 }
 
 // ---- authorization servers
@@ -309,28 +312,77 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 			return found{}, err
 		}
 	}
-	list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServer, []candidate, error) {
+		list, _, err := c.AuthorizationServer.ListAuthorizationServers(ctx, &query.Params{Q: name, Limit: 200})
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServer{}
+		var cs []candidate
+		for _, as := range list {
+			if as.Name == name {
+				byID[as.Id] = as
+				cs = append(cs, candidate{as.Id, timeOf(as.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	byID, cs, err := named(ctx)
 	if err != nil {
 		return found{}, err
 	}
-	for _, as := range list {
-		if as.Name == name {
-			return result(as, false), nil
-		}
+	if len(cs) > 0 {
+		return result(byID[oldestOf(cs).id], false), nil
 	}
 	as, _, err := c.AuthorizationServer.CreateAuthorizationServer(ctx, okta.AuthorizationServer{Name: name, Description: s.str["description"], Audiences: []string{aud}})
 	if err != nil {
+		if !alreadyExists(err) && !transient(err) {
+			return found{}, err
+		}
+		byID, cs, err2 := named(ctx)
+		if err2 != nil || len(cs) == 0 {
+			return found{}, err
+		}
+		f := result(byID[oldestOf(cs).id], false)
+		f.lost = !alreadyExists(err)
+		return f, nil
+	}
+	keep, mine, err := keepOldest(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
+			return resp, err
+		}
+		return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
+	})
+	if err != nil {
 		return found{}, err
 	}
-	return result(as, true), nil
+	if mine {
+		return result(as, true), nil
+	}
+	return result(byID[keep], false), nil
 }
 
 // ---- scopes
 
 func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object) (found, error) {
 	server, name := s.str["server"], s.str["name"]
+	desc, descNamed := s.str["description"]
 	result := func(sc *okta.OAuth2Scope, created bool) found {
-		return found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
+		f := found{id: sc.Id, created: created, fields: map[string]string{"name": sc.Name}}
+		if !created && descNamed && sc.Description != desc {
+			f.differs = append(f.differs, fmt.Sprintf("its description is %q, the input says %q", sc.Description, desc))
+			f.converge = func(ctx context.Context) error {
+				body := *sc
+				body.Description = desc
+				_, _, err := c.AuthorizationServer.UpdateOAuth2Scope(ctx, server, sc.Id, body)
+				return err
+			}
+		}
+		return f
 	}
 	if prev != nil && len(s.siblings) > 1 {
 		v, err := s.memo("scopes "+server, func() (any, error) {
@@ -367,7 +419,8 @@ func ensureScope(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obje
 	}
 	for _, sc := range list {
 		if sc.Name == name {
-			return result(sc, false), nil
+			// Under a server this run created, only this run makes scopes.
+			return result(sc, s.parentMine), nil
 		}
 	}
 	return found{}, err
@@ -408,15 +461,28 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 			return found{}, err
 		}
 	}
-	if !s.parentNew {
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServerPolicy, []candidate, error) {
 		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicies(ctx, server)
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServerPolicy{}
+		var cs []candidate
+		for _, p := range list {
+			if p.Name == name {
+				byID[p.Id] = p
+				cs = append(cs, candidate{p.Id, timeOf(p.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	if !s.parentNew {
+		byID, cs, err := named(ctx)
 		if err != nil {
 			return found{}, err
 		}
-		for _, p := range list {
-			if p.Name == name {
-				return result(p, false), nil
-			}
+		if len(cs) > 0 {
+			return result(byID[oldestOf(cs).id], false), nil
 		}
 	}
 	body := okta.AuthorizationServerPolicy{
@@ -433,7 +499,21 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 	if err != nil {
 		return found{}, err
 	}
-	return result(p, true), nil
+	var byID map[string]*okta.AuthorizationServerPolicy
+	keep, mine, err := keepOldest(ctx, p.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if mine {
+		return result(p, true), nil
+	}
+	return result(byID[keep], false), nil
 }
 
 // ---- rules
@@ -464,6 +544,10 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 		if cond.GrantTypes == nil || !sameSet(cond.GrantTypes.Include, grants) {
 			f.differs = append(f.differs, fmt.Sprintf("it allows other grant types than %v", grants))
 		}
+		priority, priorityNamed := s.num["priority"]
+		if priorityNamed && rl.PriorityPtr != nil && *rl.PriorityPtr != priority {
+			f.differs = append(f.differs, fmt.Sprintf("its priority is %d, the input says %d", *rl.PriorityPtr, priority))
+		}
 		_, lifetimeNamed := s.num["accessTokenLifetimeMinutes"]
 		if lifetimeNamed && rl.Actions != nil && rl.Actions.Token != nil && rl.Actions.Token.AccessTokenLifetimeMinutesPtr != nil {
 			if have := *rl.Actions.Token.AccessTokenLifetimeMinutesPtr; have != lifetime {
@@ -483,6 +567,9 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 				c2.People = &people
 				c2.GrantTypes = &okta.GrantTypePolicyRuleCondition{Include: grants}
 				body.Conditions = &c2
+				if priorityNamed {
+					body.Priority, body.PriorityPtr = priority, okta.Int64Ptr(priority)
+				}
 				if lifetimeNamed {
 					actions := okta.AuthorizationServerPolicyRuleActions{}
 					if rl.Actions != nil {
@@ -527,15 +614,28 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			return found{}, err
 		}
 	}
-	if !s.parentNew {
+	named := func(ctx context.Context) (map[string]*okta.AuthorizationServerPolicyRule, []candidate, error) {
 		list, _, err := c.AuthorizationServer.ListAuthorizationServerPolicyRules(ctx, server, policy)
+		if err != nil {
+			return nil, nil, err
+		}
+		byID := map[string]*okta.AuthorizationServerPolicyRule{}
+		var cs []candidate
+		for _, rl := range list {
+			if rl.Name == name {
+				byID[rl.Id] = rl
+				cs = append(cs, candidate{rl.Id, timeOf(rl.Created)})
+			}
+		}
+		return byID, cs, nil
+	}
+	if !s.parentNew {
+		byID, cs, err := named(ctx)
 		if err != nil {
 			return found{}, err
 		}
-		for _, rl := range list {
-			if rl.Name == name {
-				return result(rl, false), nil
-			}
+		if len(cs) > 0 {
+			return result(byID[oldestOf(cs).id], false), nil
 		}
 	}
 	body := okta.AuthorizationServerPolicyRule{
@@ -555,15 +655,46 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 			RefreshTokenWindowMinutesPtr:   okta.Int64Ptr(10080),
 		}},
 	}
-	if p, ok := s.num["priority"]; ok {
-		body.PriorityPtr = okta.Int64Ptr(p)
-	}
+	// Created last in the policy, then moved to its priority once it is
+	// the one kept: a concurrent run's duplicate, created last too and
+	// deleted, then never shifts the rules before it.
 	if m, ok := s.num["accessTokenLifetimeMinutes"]; ok {
 		body.Actions.Token.AccessTokenLifetimeMinutesPtr = okta.Int64Ptr(m)
 	}
 	rl, _, err := c.AuthorizationServer.CreateAuthorizationServerPolicyRule(ctx, server, policy, body)
 	if err != nil {
 		return found{}, err
+	}
+	var byID map[string]*okta.AuthorizationServerPolicyRule
+	keep, mine, err := keepOldest(ctx, rl.Id, func(ctx context.Context) ([]candidate, error) {
+		all, cs, err := named(ctx)
+		byID = all
+		return cs, err
+	}, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if !mine {
+		return result(byID[keep], false), nil
+	}
+	if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
+		body := *rl
+		body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
+		// Failing that, the rule is still this run's: a later run moves
+		// it (a found rule's priority converges).
+		for attempt := 0; attempt < 4; attempt++ {
+			moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+			if err == nil {
+				rl = moved
+				break
+			}
+			if !transient(err) {
+				return found{}, err
+			}
+			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+		}
 	}
 	return result(rl, true), nil
 }
@@ -583,6 +714,9 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		}
 		if secret == "" {
 			f.differs = append(f.differs, "it has no active client secret")
+		}
+		if !created {
+			appDrift(c, s, app, &f)
 		}
 		return f
 	}
@@ -633,14 +767,25 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 			return found{}, err
 		}
 	}
-	apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
+	named := func(ctx context.Context) ([]candidate, error) {
+		apps, _, err := c.Application.ListApplications(ctx, &query.Params{Q: label, Limit: 200})
+		if err != nil {
+			return nil, err
+		}
+		var cs []candidate
+		for _, a := range apps {
+			if ga, ok := a.(*okta.Application); ok && ga.Label == label && ga.Status != "DELETED" {
+				cs = append(cs, candidate{ga.Id, timeOf(ga.Created)})
+			}
+		}
+		return cs, nil
+	}
+	cs, err := named(ctx)
 	if err != nil {
 		return found{}, err
 	}
-	for _, a := range apps {
-		if ga, ok := a.(*okta.Application); ok && ga.Label == label && ga.Status != "DELETED" {
-			return foundApp(ga.Id)
-		}
+	if len(cs) > 0 {
+		return foundApp(oldestOf(cs).id)
 	}
 	var grants []*okta.OAuthGrantType
 	for _, g := range s.list["grantTypes"] {
@@ -675,6 +820,18 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		return found{}, err
 	}
 	app := created.(*okta.OpenIdConnectApplication)
+	keep, mine, err := keepOldest(ctx, app.Id, named, func(ctx context.Context, id string) (*okta.Response, error) {
+		if resp, err := c.Application.DeactivateApplication(ctx, id); err != nil {
+			return resp, err
+		}
+		return c.Application.DeleteApplication(ctx, id)
+	})
+	if err != nil {
+		return found{}, err
+	}
+	if !mine {
+		return foundApp(keep)
+	}
 	secret := ""
 	if app.Credentials != nil && app.Credentials.OauthClient != nil {
 		secret = app.Credentials.OauthClient.ClientSecret
@@ -685,6 +842,72 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		}
 	}
 	return result(app, secret, true), nil
+}
+
+// appDrift adds to f how a found app differs from the spec in the fields
+// apicenter owns and the spec names (grant types, response types, redirect
+// URIs), and how to change them back, leaving every other field as the org
+// has it.
+func appDrift(c *okta.Client, s spec, app *okta.OpenIdConnectApplication, f *found) {
+	var oc okta.OpenIdConnectApplicationSettingsClient
+	if app.Settings != nil && app.Settings.OauthClient != nil {
+		oc = *app.Settings.OauthClient
+	}
+	var haveGrants, haveResponses []string
+	for _, g := range oc.GrantTypes {
+		if g != nil {
+			haveGrants = append(haveGrants, string(*g))
+		}
+	}
+	for _, r := range oc.ResponseTypes {
+		if r != nil {
+			haveResponses = append(haveResponses, string(*r))
+		}
+	}
+	var diffs []string
+	if grants, ok := s.list["grantTypes"]; ok && !sameSet(haveGrants, grants) {
+		diffs = append(diffs, fmt.Sprintf("its grant types are %v, the input says %v", haveGrants, grants))
+	}
+	if responses, ok := s.list["responseTypes"]; ok && !sameSet(haveResponses, responses) {
+		diffs = append(diffs, fmt.Sprintf("its response types are %v, the input says %v", haveResponses, responses))
+	}
+	if uris, ok := s.list["redirectUris"]; ok && !sameSet(oc.RedirectUris, uris) {
+		diffs = append(diffs, fmt.Sprintf("its redirect URIs are %v, the input says %v", oc.RedirectUris, uris))
+	}
+	if len(diffs) == 0 {
+		return
+	}
+	f.differs = append(f.differs, diffs...)
+	f.fixes = diffs
+	f.converge = func(ctx context.Context) error {
+		body := *app
+		settings := okta.OpenIdConnectApplicationSettings{}
+		if app.Settings != nil {
+			settings = *app.Settings
+		}
+		client := oc
+		if grants, ok := s.list["grantTypes"]; ok {
+			client.GrantTypes = nil
+			for _, g := range grants {
+				gt := okta.OAuthGrantType(g)
+				client.GrantTypes = append(client.GrantTypes, &gt)
+			}
+		}
+		if responses, ok := s.list["responseTypes"]; ok {
+			client.ResponseTypes = nil
+			for _, r := range responses {
+				rt := okta.OAuthResponseType(r)
+				client.ResponseTypes = append(client.ResponseTypes, &rt)
+			}
+		}
+		if uris, ok := s.list["redirectUris"]; ok {
+			client.RedirectUris = uris
+		}
+		settings.OauthClient = &client
+		body.Settings = &settings
+		_, _, err := c.Application.UpdateApplication(ctx, app.Id, &body)
+		return err
+	}
 }
 
 // ---- trusted origins
@@ -737,7 +960,7 @@ func ensureTrustedOrigin(ctx context.Context, c *okta.Client, s spec, prev *outp
 	}
 	for _, to := range list {
 		if to.Origin == origin {
-			return result(to, false), nil
+			return result(to, madeBy(to.Created, s)), nil
 		}
 	}
 	return found{}, err

@@ -76,68 +76,49 @@ func RerunPlan(f *inputs.File) []Step {
 	return steps
 }
 
-// checkRequest is the cheapest read that checks a recorded object.
-func checkRequest(k inputs.Kind) string {
-	const server = "/api/v1/authorizationServers/{id}"
-	switch k {
-	case inputs.KindGroup:
-		return "GET /api/v1/groups/{id}"
-	case inputs.KindUser:
-		return "GET /api/v1/users/{id}"
-	case inputs.KindAuthServer:
-		return "GET " + server
-	case inputs.KindScope:
-		return "GET " + server + "/scopes/{id}"
-	case inputs.KindPolicy:
-		return "GET " + server + "/policies/{id}"
-	case inputs.KindRule:
-		return "GET " + server + "/policies/{id}/rules/{id}"
-	case inputs.KindApp:
-		return "GET /api/v1/apps/{id}"
-	case inputs.KindTrustedOrigin:
-		return "GET /api/v1/trustedOrigins/{id}"
-	case inputs.KindGroupAssignment:
-		return "GET /api/v1/apps/{id}/groups/{id}"
+// DestroyPlan returns the steps of a destroy of f after a bootstrap of a
+// fresh org (everything created but the groups the input marks as
+// existing), in the order they can run: each object after the token check
+// and after every object that refers to it; independent ones at the same
+// time. The benchmark computes destroy's critical-path bound from it.
+func DestroyPlan(f *inputs.File) []Step {
+	r, err := newRun(Options{Input: f, IO: &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}})
+	if err != nil {
+		return nil
 	}
-	return ""
+	var objects []*node
+	for _, n := range r.order() {
+		if n.it.Obj != nil {
+			objects = append(objects, n)
+		}
+	}
+	dependents := objectDependents(objects)
+	steps := []Step{{Name: TokenCheck, Requests: []string{"GET " + strings.SplitN(checkPath, "?", 2)[0]}}}
+	for i := len(objects) - 1; i >= 0; i-- {
+		n := objects[i]
+		s := Step{Name: n.it.Name, Kind: n.it.Obj.Kind, After: []string{TokenCheck}}
+		for _, d := range dependents[n] {
+			s.After = append(s.After, d.it.Name)
+		}
+		if !n.it.Obj.Existing {
+			s.Requests = kindDefs[n.it.Obj.Kind].deletes
+		}
+		steps = append(steps, s)
+	}
+	return steps
 }
+
+// checkRequest is the cheapest read that checks a recorded object.
+func checkRequest(k inputs.Kind) string { return kindDefs[k].check }
 
 // freshRequests are the requests an object needs on a fresh org. parentNew
 // says whether the object's server or policy field refers to an object of
-// the same run.
+// the same run. A server, policy, rule or app is read again after its
+// create, to settle a race with a concurrent run (see keepOldest): one
+// request each that a lone run pays too.
 func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string {
-	const (
-		servers = "/api/v1/authorizationServers"
-		server  = servers + "/{id}"
-	)
-	switch o.Kind {
-	case inputs.KindGroup:
-		if o.Existing {
-			return []string{"GET /api/v1/groups"}
-		}
-		return []string{"POST /api/v1/groups"}
-	case inputs.KindUser:
-		return []string{"POST /api/v1/users"}
-	case inputs.KindAuthServer:
-		return []string{"GET " + servers, "POST " + servers}
-	case inputs.KindScope:
-		return []string{"POST " + server + "/scopes"}
-	case inputs.KindPolicy:
-		if parentNew("server") {
-			return []string{"POST " + server + "/policies"}
-		}
-		return []string{"GET " + server + "/policies", "POST " + server + "/policies"}
-	case inputs.KindRule:
-		if parentNew("policy") {
-			return []string{"POST " + server + "/policies/{id}/rules"}
-		}
-		return []string{"GET " + server + "/policies/{id}/rules", "POST " + server + "/policies/{id}/rules"}
-	case inputs.KindApp:
-		return []string{"GET /api/v1/apps", "POST /api/v1/apps"}
-	case inputs.KindTrustedOrigin:
-		return []string{"POST /api/v1/trustedOrigins"}
-	case inputs.KindGroupAssignment:
-		return []string{"GET /api/v1/apps/{id}/groups/{id}", "PUT /api/v1/apps/{id}/groups/{id}"}
+	if k, ok := kindDefs[o.Kind]; ok {
+		return k.fresh(o, parentNew)
 	}
 	return nil
 }

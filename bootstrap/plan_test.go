@@ -17,25 +17,26 @@ func TestPlanAndCriticalPath(t *testing.T) {
 		requests  map[string]string
 	}{
 		{
-			// token check, then the app (lookup + create) or the server
-			// (lookup + create) and a scope: three requests after the check
+			// token check, then the server (lookup, create, re-read) and a
+			// scope: four requests after the check
 			input:     "mulesoft",
-			wantBound: 4 * time.Second,
+			wantBound: 5 * time.Second,
 			wantChain: []string{"token check: GET /api/v1/users"},
 			requests: map[string]string{
 				"SILVER_GROUP":      "POST /api/v1/groups",
 				"SILVER_USER":       "POST /api/v1/users",
-				"INTROSPECT_CLIENT": "GET /api/v1/apps,POST /api/v1/apps",
+				"INTROSPECT_CLIENT": "GET /api/v1/apps,POST /api/v1/apps,GET /api/v1/apps",
 			},
 		},
 		{
-			// token check, policy (lookup + create), the two rules one
-			// after the other without lookups (their policy is new)
+			// token check, policy (lookup, create, re-read), the two rules
+			// one after the other without lookups (their policy is new),
+			// each read again after its create
 			input:     "mulesoft_policy",
-			wantBound: 5 * time.Second,
-			wantChain: []string{"token check", "POLICY: GET", "POLICY: POST", "SILVER_RULE: POST", "GOLD_RULE: POST"},
+			wantBound: 8 * time.Second,
+			wantChain: []string{"token check", "POLICY: GET", "POLICY: POST", "POLICY: GET", "SILVER_RULE: POST", "SILVER_RULE: GET", "GOLD_RULE: POST", "GOLD_RULE: GET"},
 			requests: map[string]string{
-				"SILVER_RULE": "POST /api/v1/authorizationServers/{id}/policies/{id}/rules",
+				"SILVER_RULE": "POST /api/v1/authorizationServers/{id}/policies/{id}/rules,GET /api/v1/authorizationServers/{id}/policies/{id}/rules",
 				"EVERYONE":    "GET /api/v1/groups",
 			},
 		},

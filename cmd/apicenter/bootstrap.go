@@ -61,8 +61,10 @@ rules, OIDC apps, trusted origins and app group assignments.
 ` + list.String() + `
 Each object is looked up by its natural key first: a second run creates
 nothing. A found object that differs from the input in a field apicenter
-owns (a server's audience, a policy's clients, a rule's scopes, groups,
-grant types and token lifetime, a trusted origin's scopes) is changed back
+owns (a server's audience, a scope's description, a policy's clients, a
+rule's scopes, groups, grant types, priority and token lifetime, an app's
+grant types, response types and redirect URIs, a trusted origin's scopes)
+is changed back
 and each change is shown: with --yes at once, at a terminal after asking
 (one key: c updates, p leaves it, a updates the rest too, q quits); without
 either it is only reported. Fields the input does not

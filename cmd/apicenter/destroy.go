@@ -40,9 +40,9 @@ func newDestroyCmd(ios *iostreams.IOStreams) *cobra.Command {
 		Use:   "destroy (--" + strings.Join(names, " | --") + " | --input FILE)",
 		Short: "Delete from the org what a bootstrap created",
 		Long: `Delete from the Okta org the objects a bootstrap of an input created and
-recorded in <output-dir>/<input>.yaml, in reverse dependency order,
-deactivating first where Okta requires it (apps, authorization servers,
-users).
+recorded in <output-dir>/<input>.yaml, in reverse dependency order
+(independent objects at the same time), deactivating first where Okta
+requires it (apps, authorization servers, users).
 
 Objects the bootstrap only found (Everyone, a group or user that was
 already there) are kept unless --include-found; a group the input marks

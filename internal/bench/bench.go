@@ -2,21 +2,25 @@
 // local org (internal/devorg) answering with the latencies of real Okta, and
 // computes the critical-path bound that no correct tool can beat. `make
 // bench` runs it (bench_test.go) and prints the figures beside the targets
-// of issues 5 and 8.
+// of issues 5, 8 and 10 (plan and destroy).
 package bench
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/flow"
+	"github.com/apicenter/apicenter/internal/iostreams"
+	"github.com/apicenter/apicenter/internal/orgenv"
 )
 
 // Counter counts the requests an org answers, by method and endpoint
@@ -194,6 +198,48 @@ func (fl *Flow) Run(ctx context.Context, fresh bool) ([]Step, error) {
 		err = boundErr
 	}
 	return steps, err
+}
+
+// PlanAndDestroy runs, on the org of a flow run before, `plan` of each of
+// inputs (in order; measured, with no bound), then `destroy --yes` of each
+// in reverse order, with its bound (DestroyBound).
+func (fl *Flow) PlanAndDestroy(ctx context.Context, inputNames []string) (plans, destroys []Step, err error) {
+	env := &orgenv.Env{Getenv: func(k string) (string, bool) {
+		v, ok := map[string]string{"OKTA_ORG_URL": fl.OrgURL, "OKTA_API_TOKEN": fl.Token}[k]
+		return v, ok
+	}}
+	opts := func(f *inputs.File, progress *strings.Builder) bootstrap.Options {
+		return bootstrap.Options{
+			IO:    &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: progress},
+			Input: f, Env: env, Yes: true, OutputDir: fl.OutputDir, Concurrency: fl.Concurrency,
+		}
+	}
+	files := map[string]*inputs.File{}
+	for _, name := range inputNames {
+		if files[name], err = inputs.LoadEmbedded(name); err != nil {
+			return nil, nil, err
+		}
+	}
+	fl.Counter.Take()
+	for _, name := range inputNames {
+		var progress strings.Builder
+		start := time.Now()
+		if _, err := bootstrap.PlanOrg(ctx, opts(files[name], &progress)); err != nil {
+			return nil, nil, fmt.Errorf("plan --%s: %w", name, err)
+		}
+		plans = append(plans, Step{Name: "plan --" + name, Wall: time.Since(start), Requests: fl.Counter.Take()})
+	}
+	for i := len(inputNames) - 1; i >= 0; i-- {
+		name := inputNames[i]
+		var progress strings.Builder
+		start := time.Now()
+		if _, err := bootstrap.Destroy(ctx, bootstrap.DestroyOptions{Options: opts(files[name], &progress)}); err != nil {
+			return nil, nil, fmt.Errorf("destroy --%s: %w\n%s", name, err, progress.String())
+		}
+		destroys = append(destroys, Step{Name: "destroy --" + name, Wall: time.Since(start), Requests: fl.Counter.Take(),
+			Bound: DestroyBound(files[name], fl.Latency), Progress: progress.String()})
+	}
+	return plans, destroys, nil
 }
 
 // Sum is the total of the steps' wall times and bounds.

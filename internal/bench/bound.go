@@ -60,7 +60,9 @@ func TokenCheck(f *inputs.File) Endpoint {
 // none of its objects, from the bootstrapper's own plan (bootstrap.Plan):
 // the token check; for each object the lookup that must precede its create
 // (none where Okta enforces uniqueness and creating first is safe, none
-// under a parent created by the same run) and the create; each create after
+// under a parent created by the same run), the create, and for a server,
+// policy, rule or app the re-read that settles a race with a concurrent
+// run (one request each, which a lone run pays too); each create after
 // what it refers to, rules and policies one after another in priority
 // order. Values cost nothing (--yes).
 func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
@@ -74,6 +76,15 @@ func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 // independent of one another since the recorded ids are known; no write.
 func RerunBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 	total, lines := bootstrap.CriticalPath(bootstrap.RerunPlan(f), lat)
+	return Chain{Total: total, Lines: lines}
+}
+
+// DestroyBound is the critical path of a destroy of f after a bootstrap
+// of a fresh org, from the bootstrapper's own plan (bootstrap.DestroyPlan):
+// the token check, then each object's deletes once everything that refers
+// to it is deleted, independent ones at the same time.
+func DestroyBound(f *inputs.File, lat devorg.LatencyModel) Chain {
+	total, lines := bootstrap.CriticalPath(bootstrap.DestroyPlan(f), lat)
 	return Chain{Total: total, Lines: lines}
 }
 
