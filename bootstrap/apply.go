@@ -466,7 +466,7 @@ func (r *run) settleValue(n *node) error {
 	if v.Secret {
 		shown = mask(def)
 	}
-	choice, err := p.Choose(name, v.Hint, shown+" ("+source+")")
+	choice, err := p.Choose(name, v.Hint, shown+" ("+source+")", prompter.Words{})
 	if err != nil {
 		return promptErr(err)
 	}
@@ -632,7 +632,8 @@ func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
 		all := r.convergeAll
 		if !all {
 			r.progress.ask()
-			ch, err := r.opts.Prompter.Choose("update "+n.it.Name, fmt.Sprintf("%s differs: %s; (C)ontinue updates it, (p) leaves it, (a) updates it and the rest", what, strings.Join(res.differs, "; ")), s.key)
+			ch, err := r.opts.Prompter.Choose("update "+n.it.Name, fmt.Sprintf("%s differs: %s; (C)ontinue updates it, (p) leaves it, (a) updates it and the rest", what, strings.Join(res.differs, "; ")), s.key,
+				prompter.Words{prompter.Continue: "update", prompter.Provide: "leave it", prompter.AutoAccept: "update it and the rest"})
 			r.progress.answered()
 			if err != nil {
 				r.promptMu.Unlock()

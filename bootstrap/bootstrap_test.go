@@ -127,7 +127,7 @@ func (s *script) next(name string) answer {
 	return a
 }
 
-func (s *script) Choose(name, hint, shown string) (prompter.Choice, error) {
+func (s *script) Choose(name, hint, shown string, _ prompter.Words) (prompter.Choice, error) {
 	s.shown = append(s.shown, name+"="+shown)
 	a := s.next(name)
 	if a.choice == prompter.Provide {

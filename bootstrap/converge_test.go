@@ -219,7 +219,7 @@ func TestConvergeScopesAndApps(t *testing.T) {
 // values with their defaults, and each change from the script.
 type convergeOnly struct{ s *script }
 
-func (p convergeOnly) Choose(name, hint, shown string) (prompter.Choice, error) {
+func (p convergeOnly) Choose(name, hint, shown string, _ prompter.Words) (prompter.Choice, error) {
 	if !strings.HasPrefix(name, "update ") {
 		return prompter.AutoAccept, nil
 	}

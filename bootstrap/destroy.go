@@ -187,7 +187,8 @@ func (r *run) destroyAsking(out *outputs.File, objects []*node, keep func(*node)
 				continue
 			}
 			what := fmt.Sprintf("%s %q (%s, %s)", o.Kind, o.Key, n.it.Name, o.ID)
-			ch, err := r.opts.Prompter.Choose("delete "+n.it.Name, fmt.Sprintf("delete %s? (C)ontinue deletes it, (p) keeps it, (a) deletes it and the rest, (q)uits", what), o.ID)
+			ch, err := r.opts.Prompter.Choose("delete "+n.it.Name, fmt.Sprintf("delete %s? (C)ontinue deletes it, (p) keeps it, (a) deletes it and the rest, (q)uits", what), o.ID,
+				prompter.Words{prompter.Continue: "delete", prompter.Provide: "keep", prompter.AutoAccept: "delete it and the rest"})
 			if err != nil {
 				return err
 			}

@@ -31,8 +31,9 @@ var ErrQuit = errors.New("quit")
 type Prompter interface {
 	// Choose shows a value (name, a hint saying what it is, and the value
 	// as it should be displayed, secrets already masked) and asks what to
-	// do: one key, without Enter.
-	Choose(name, hint, shown string) (Choice, error)
+	// do: one key, without Enter. answered says what each choice did on
+	// the answered line; its zero value says the choices' names.
+	Choose(name, hint, shown string, answered Words) (Choice, error)
 	// Input asks for a new value for name. validate, if not nil, is run on
 	// each answer and the question repeats until it passes. secret hides the
 	// typed text.
@@ -43,6 +44,20 @@ type Prompter interface {
 // a program that stops (a signal) while a prompt waits for a key.
 type Restorer interface {
 	Restore()
+}
+
+// Words are what the answered line says each choice did, indexed by
+// Choice: a question about a change keeps the keys c, p, a and q but says
+// what they did ({"updated", "left as it is", ...}). An empty word is the
+// choice's name (Choice.String).
+type Words [4]string
+
+// Of is the word for c.
+func (w Words) Of(c Choice) string {
+	if c >= 0 && int(c) < len(w) && w[c] != "" {
+		return w[c]
+	}
+	return c.String()
 }
 
 // String names the choice as the prompt spells it.

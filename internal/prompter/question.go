@@ -44,8 +44,9 @@ func refusal(r *survey.Renderer, config *survey.PromptConfig, invalid error) err
 //	? NAME = value (source)  continue
 type choiceQuestion struct {
 	survey.Renderer
-	message string
-	hint    string
+	message  string
+	hint     string
+	answered Words
 }
 
 type choiceData struct {
@@ -153,7 +154,7 @@ func skipEscape(rr *terminal.RuneReader) (rune, error) {
 func (q *choiceQuestion) Cleanup(config *survey.PromptConfig, val interface{}) error {
 	s, _ := val.(string)
 	c, _ := parseChoice(s)
-	return q.Render(choiceTemplate, q.data(config, c.String()))
+	return q.Render(choiceTemplate, q.data(config, q.answered.Of(c)))
 }
 
 func (q *choiceQuestion) Error(config *survey.PromptConfig, invalid error) error {

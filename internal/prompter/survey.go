@@ -76,10 +76,10 @@ func (p *surveyPrompter) Restore() {
 //
 // and reads one key: c, p, a or q (any case), Enter for c, Ctrl-D for q.
 // Any other letter is refused and the question repeats. The answered line
-// names the choice: "? NAME = shown  continue".
-func (p *surveyPrompter) Choose(name, hint, shown string) (Choice, error) {
+// names the choice, or says what it did (answered): "? NAME = shown  continue".
+func (p *surveyPrompter) Choose(name, hint, shown string, answered Words) (Choice, error) {
 	var answer string
-	q := &choiceQuestion{message: name + " = " + shown, hint: hint}
+	q := &choiceQuestion{message: name + " = " + shown, hint: hint, answered: answered}
 	err := survey.AskOne(q, &answer, p.opts(survey.WithValidator(validateChoice))...)
 	if err != nil {
 		return Quit, p.askError(name, err)
@@ -156,7 +156,9 @@ type notTerminal struct{}
 
 var _ Prompter = notTerminal{}
 
-func (notTerminal) Choose(string, string, string) (Choice, error) { return Quit, ErrNotTerminal }
+func (notTerminal) Choose(string, string, string, Words) (Choice, error) {
+	return Quit, ErrNotTerminal
+}
 
 func (notTerminal) Input(string, string, bool, func(string) error) (string, error) {
 	return "", ErrNotTerminal

@@ -13,6 +13,9 @@ import (
 	"github.com/apicenter/apicenter/internal/ptytest"
 )
 
+// destroyWords are what destroy's question says its choices did.
+var destroyWords = prompter.Words{prompter.Continue: "delete", prompter.Provide: "keep", prompter.AutoAccept: "delete it and the rest"}
+
 type chooseResult struct {
 	choice prompter.Choice
 	err    error
@@ -31,17 +34,22 @@ func TestChooseThroughPty(t *testing.T) {
 		wantErr error
 		screen  string // the last line on the screen afterwards
 		refusal string // on the screen afterwards
+		words   prompter.Words
 	}{
-		{"Enter continues", []string{ptytest.Enter}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", ""},
-		{"c continues", []string{"c"}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", ""},
-		{"p provides", []string{"p"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", ""},
-		{"P in capitals provides", []string{"P"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", ""},
-		{"a auto-accepts", []string{"a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", ""},
-		{"q quits", []string{"q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
-		{"Ctrl-D quits, it does not accept the default", []string{ptytest.CtrlD}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
-		{"Ctrl-C interrupts", []string{ptytest.CtrlC}, prompter.Quit, prompter.ErrInterrupted, "? SILVER_GROUP = silver-users (default)  " + prompter.ChooseQuestion, ""},
-		{"a wrong letter asks again", []string{"x", "a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", `X Sorry, your reply was invalid: press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`},
-		{"arrow keys are not letters", []string{arrowUp + arrowLeft + "q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", ""},
+		{"Enter continues", []string{ptytest.Enter}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", "", prompter.Words{}},
+		{"c continues", []string{"c"}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  continue", "", prompter.Words{}},
+		{"p provides", []string{"p"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", "", prompter.Words{}},
+		{"P in capitals provides", []string{"P"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  provide", "", prompter.Words{}},
+		{"a auto-accepts", []string{"a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", "", prompter.Words{}},
+		{"q quits", []string{"q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", "", prompter.Words{}},
+		{"Ctrl-D quits, it does not accept the default", []string{ptytest.CtrlD}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", "", prompter.Words{}},
+		{"Ctrl-C interrupts", []string{ptytest.CtrlC}, prompter.Quit, prompter.ErrInterrupted, "? SILVER_GROUP = silver-users (default)  " + prompter.ChooseQuestion, "", prompter.Words{}},
+		{"a wrong letter asks again", []string{"x", "a"}, prompter.AutoAccept, nil, "? SILVER_GROUP = silver-users (default)  auto-accept", `X Sorry, your reply was invalid: press c (or Enter) to continue, p to provide a new value, a to auto-accept this and the rest, or q to quit; not "x"`, prompter.Words{}},
+		{"arrow keys are not letters", []string{arrowUp + arrowLeft + "q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", "", prompter.Words{}},
+		// A question about a change (destroy, drift) says what was done.
+		{"a change: p keeps", []string{"p"}, prompter.Provide, nil, "? SILVER_GROUP = silver-users (default)  keep", "", destroyWords},
+		{"a change: Enter deletes", []string{ptytest.Enter}, prompter.Continue, nil, "? SILVER_GROUP = silver-users (default)  delete", "", destroyWords},
+		{"a change: q still quits", []string{"q"}, prompter.Quit, nil, "? SILVER_GROUP = silver-users (default)  quit", "", destroyWords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,7 +58,7 @@ func TestChooseThroughPty(t *testing.T) {
 			p := prompter.New(term.IOStreams())
 			done := make(chan chooseResult, 1)
 			go func() {
-				c, err := p.Choose("SILVER_GROUP", "the silver group's name", "silver-users (default)")
+				c, err := p.Choose("SILVER_GROUP", "the silver group's name", "silver-users (default)", tt.words)
 				done <- chooseResult{c, err}
 			}()
 			term.Expect("the silver group's name")
@@ -93,7 +101,7 @@ func TestChooseThenNextQuestionPty(t *testing.T) {
 	go func() {
 		var got []prompter.Choice
 		for _, name := range []string{"A", "B", "C"} {
-			c, err := p.Choose(name, "the value "+name, strings.ToLower(name))
+			c, err := p.Choose(name, "the value "+name, strings.ToLower(name), prompter.Words{})
 			if err != nil {
 				break
 			}
@@ -139,7 +147,7 @@ func TestPromptWrapsPty(t *testing.T) {
 	}
 	done := make(chan answers, 1)
 	go func() {
-		c, err := p.Choose("REDIRECT_URI", hint, "http://localhost:8080/cb (default)")
+		c, err := p.Choose("REDIRECT_URI", hint, "http://localhost:8080/cb (default)", prompter.Words{})
 		if err != nil {
 			done <- answers{err: err}
 			return
@@ -291,7 +299,7 @@ func TestNewWithoutTerminal(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	ios.InTTY, ios.OutTTY = true, true // buffers claiming to be terminals still cannot prompt
 	p := prompter.New(ios)
-	if _, err := p.Choose("X", "", "x"); !errors.Is(err, prompter.ErrNotTerminal) {
+	if _, err := p.Choose("X", "", "x", prompter.Words{}); !errors.Is(err, prompter.ErrNotTerminal) {
 		t.Errorf("Choose error = %v, want ErrNotTerminal", err)
 	}
 	if _, err := p.Input("X", "", false, nil); !errors.Is(err, prompter.ErrNotTerminal) {
