@@ -13,7 +13,6 @@ import (
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
-	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/internal/prompter"
 	"github.com/apicenter/apicenter/outputs"
 )
@@ -24,15 +23,12 @@ type bootstrapOptions struct {
 	Prompter  func(*iostreams.IOStreams) prompter.Prompter
 	LookupEnv func(string) (string, bool)
 
-	Embedded    map[string]*bool // --mulesoft, --mulesoft_policy, ...
-	InputFile   string
+	Input       *inputChoice
 	Yes         bool
 	Set         []string
 	OrgURL      string
 	OutputDir   string
 	Concurrency int
-	EnvFile     string
-	EnvFileSet  bool
 }
 
 const orgEnvHelp = `Environment (read from the environment first, then from the .env file):
@@ -41,8 +37,8 @@ const orgEnvHelp = `Environment (read from the environment first, then from the 
   any value name of the input (e.g. AUTHN_CLIENT_ID) sets that value`
 
 func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
-	opts := &bootstrapOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
-	names := inputs.Embedded()
+	opts := &bootstrapOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Input: newInputChoice()}
+	names := opts.Input.names
 	var list strings.Builder
 	for _, n := range names {
 		desc := "(its description does not load)"
@@ -52,7 +48,7 @@ func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
 		writeFlagHelp(&list, "--"+n, desc)
 	}
 	cmd := &cobra.Command{
-		Use:   "bootstrap (--" + strings.Join(names, " | --") + " | --input FILE)",
+		Use:   opts.Input.use("bootstrap"),
 		Short: "Create the Okta objects a gateway needs",
 		Long: `Find or create, in an Okta org, the objects an input file describes:
 groups, users, a custom authorization server, scopes, access policies and
@@ -88,18 +84,8 @@ it stopped when run again.
   AUTHN_CLIENT_ID=0oa... AUTHN_CLIENT_SECRET=... apicenter bootstrap --mulesoft_policy --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			opts.EnvFileSet = c.Flags().Changed("env-file")
-			var chosen []string
-			for _, n := range names {
-				if *opts.Embedded[n] {
-					chosen = append(chosen, "--"+n)
-				}
-			}
-			if opts.InputFile != "" {
-				chosen = append(chosen, "--input")
-			}
-			if len(chosen) != 1 {
-				return &flagError{fmt.Errorf("pass exactly one of --%s or --input FILE (see 'apicenter bootstrap --help')", strings.Join(names, ", --"))}
+			if err := opts.Input.check(c); err != nil {
+				return err
 			}
 			if opts.Concurrency < 1 {
 				return &flagError{fmt.Errorf("--concurrency must be 1 or more")}
@@ -107,18 +93,13 @@ it stopped when run again.
 			return runBootstrap(c.Context(), opts)
 		},
 	}
-	setFlagNormalization(cmd.Flags(), names)
+	opts.Input.addFlags(cmd, func(path string) string { return "run the embedded input " + path }, "run your own input `FILE` (YAML, see inputs/*.yaml)")
 	f := cmd.Flags()
-	for _, n := range names {
-		opts.Embedded[n] = f.Bool(n, false, "run the embedded input inputs/"+n+".yaml")
-	}
-	f.StringVar(&opts.InputFile, "input", "", "run your own input `FILE` (YAML, see inputs/*.yaml)")
 	f.BoolVarP(&opts.Yes, "yes", "y", false, "accept every default without asking (for CI)")
 	f.StringArrayVar(&opts.Set, "set", nil, "set a value: `NAME=VALUE` (repeatable); it is not asked about")
 	f.StringVar(&opts.OrgURL, "org-url", "", "the Okta org `URL` (https://...; http only for loopback)")
 	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files")
 	f.IntVar(&opts.Concurrency, "concurrency", bootstrap.DefaultConcurrency, "requests in flight at most")
-	f.StringVar(&opts.EnvFile, "env-file", ".env", "the .env `FILE` to read (optional when not given)")
 	return cmd
 }
 
@@ -140,22 +121,9 @@ func setFlagNormalization(fs *pflag.FlagSet, underscored []string) {
 }
 
 func runBootstrap(ctx context.Context, opts *bootstrapOptions) error {
-	var in *inputs.File
-	var err error
-	for n, on := range opts.Embedded {
-		if *on {
-			in, err = inputs.LoadEmbedded(n)
-		}
-	}
-	if opts.InputFile != "" {
-		in, err = inputs.LoadFile(opts.InputFile)
-	}
+	in, env, err := opts.Input.load(opts.LookupEnv)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Input, err)
-	}
-	env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
-	if err != nil {
-		return exitcode.Wrap(exitcode.Usage, err)
+		return err
 	}
 	var p prompter.Prompter
 	if opts.IO.CanPrompt() && !opts.Yes {

@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/apicenter/apicenter/bootstrap"
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
-	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/internal/prompter"
 	"github.com/apicenter/apicenter/outputs"
 )
@@ -23,21 +20,17 @@ type destroyOptions struct {
 	Prompter  func(*iostreams.IOStreams) prompter.Prompter
 	LookupEnv func(string) (string, bool)
 
-	Embedded     map[string]*bool // --mulesoft, --mulesoft_policy, ...
-	InputFile    string
+	Input        *inputChoice
 	Yes          bool
 	IncludeFound bool
 	OrgURL       string
 	OutputDir    string
-	EnvFile      string
-	EnvFileSet   bool
 }
 
 func newDestroyCmd(ios *iostreams.IOStreams) *cobra.Command {
-	opts := &destroyOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
-	names := inputs.Embedded()
+	opts := &destroyOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Input: newInputChoice()}
 	cmd := &cobra.Command{
-		Use:   "destroy (--" + strings.Join(names, " | --") + " | --input FILE)",
+		Use:   opts.Input.use("destroy"),
 		Short: "Delete from the org what a bootstrap created",
 		Long: `Delete from the Okta org the objects a bootstrap of an input created and
 recorded in <output-dir>/<input>.yaml, in reverse dependency order
@@ -67,53 +60,25 @@ rules, and destroy says what the other input's file still records.
   apicenter destroy --mulesoft --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			opts.EnvFileSet = c.Flags().Changed("env-file")
-			n := 0
-			for _, name := range names {
-				if *opts.Embedded[name] {
-					n++
-				}
-			}
-			if opts.InputFile != "" {
-				n++
-			}
-			if n != 1 {
-				return &flagError{fmt.Errorf("pass exactly one of --%s or --input FILE (see 'apicenter destroy --help')", strings.Join(names, ", --"))}
+			if err := opts.Input.check(c); err != nil {
+				return err
 			}
 			return runDestroy(c.Context(), opts)
 		},
 	}
-	setFlagNormalization(cmd.Flags(), names)
+	opts.Input.addFlags(cmd, func(path string) string { return "destroy what a bootstrap of " + path + " created" }, "destroy what a bootstrap of your own input `FILE` created")
 	f := cmd.Flags()
-	for _, n := range names {
-		opts.Embedded[n] = f.Bool(n, false, "destroy what a bootstrap of inputs/"+n+".yaml created")
-	}
-	f.StringVar(&opts.InputFile, "input", "", "destroy what a bootstrap of your own input `FILE` created")
 	f.BoolVarP(&opts.Yes, "yes", "y", false, "delete without asking (for CI)")
 	f.BoolVar(&opts.IncludeFound, "include-found", false, "also delete the objects the bootstrap found (not Everyone)")
 	f.StringVar(&opts.OrgURL, "org-url", "", "the Okta org `URL` (https://...; http only for loopback)")
 	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files")
-	f.StringVar(&opts.EnvFile, "env-file", ".env", "the .env `FILE` to read (optional when not given)")
 	return cmd
 }
 
 func runDestroy(ctx context.Context, opts *destroyOptions) error {
-	var in *inputs.File
-	var err error
-	for n, on := range opts.Embedded {
-		if *on {
-			in, err = inputs.LoadEmbedded(n)
-		}
-	}
-	if opts.InputFile != "" {
-		in, err = inputs.LoadFile(opts.InputFile)
-	}
+	in, env, err := opts.Input.load(opts.LookupEnv)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Input, err)
-	}
-	env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
-	if err != nil {
-		return exitcode.Wrap(exitcode.Usage, err)
+		return err
 	}
 	var p prompter.Prompter
 	if opts.IO.CanPrompt() && !opts.Yes {

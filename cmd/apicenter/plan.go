@@ -4,15 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/apicenter/apicenter/bootstrap"
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
-	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/outputs"
 )
 
@@ -21,14 +18,11 @@ type planOptions struct {
 	IO        *iostreams.IOStreams
 	LookupEnv func(string) (string, bool)
 
-	Embedded   map[string]*bool // --mulesoft, --mulesoft_policy, ...
-	InputFile  string
-	Set        []string
-	OrgURL     string
-	OutputDir  string
-	Format     string
-	EnvFile    string
-	EnvFileSet bool
+	Input     *inputChoice
+	Set       []string
+	OrgURL    string
+	OutputDir string
+	Format    string
 }
 
 const planExitCodes = `Exit codes (as terraform plan -detailed-exitcode):
@@ -37,10 +31,9 @@ const planExitCodes = `Exit codes (as terraform plan -detailed-exitcode):
   2, 3, 4, 130 as for every command (see 'apicenter --help')`
 
 func newPlanCmd(ios *iostreams.IOStreams) *cobra.Command {
-	opts := &planOptions{IO: ios, LookupEnv: os.LookupEnv, Embedded: map[string]*bool{}}
-	names := inputs.Embedded()
+	opts := &planOptions{IO: ios, LookupEnv: os.LookupEnv, Input: newInputChoice()}
 	cmd := &cobra.Command{
-		Use:   "plan (--" + strings.Join(names, " | --") + " | --input FILE)",
+		Use:   opts.Input.use("plan"),
 		Short: "Show what a bootstrap would do, without changing anything",
 		Long: `Read the org and show, for each object of an input, what
 'apicenter bootstrap' would do with it:
@@ -63,18 +56,8 @@ exist. Values are taken as bootstrap --yes would, without asking.
   apicenter plan --mulesoft --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			opts.EnvFileSet = c.Flags().Changed("env-file")
-			n := 0
-			for _, name := range names {
-				if *opts.Embedded[name] {
-					n++
-				}
-			}
-			if opts.InputFile != "" {
-				n++
-			}
-			if n != 1 {
-				return &flagError{fmt.Errorf("pass exactly one of --%s or --input FILE (see 'apicenter plan --help')", strings.Join(names, ", --"))}
+			if err := opts.Input.check(c); err != nil {
+				return err
 			}
 			if opts.Format != "text" && opts.Format != "json" {
 				return &flagError{fmt.Errorf("--format %q: use text or json", opts.Format)}
@@ -82,37 +65,19 @@ exist. Values are taken as bootstrap --yes would, without asking.
 			return runPlan(c.Context(), opts)
 		},
 	}
-	setFlagNormalization(cmd.Flags(), names)
+	opts.Input.addFlags(cmd, func(path string) string { return "plan the embedded input " + path }, "plan your own input `FILE`")
 	f := cmd.Flags()
-	for _, n := range names {
-		opts.Embedded[n] = f.Bool(n, false, "plan the embedded input inputs/"+n+".yaml")
-	}
-	f.StringVar(&opts.InputFile, "input", "", "plan your own input `FILE`")
 	f.StringArrayVar(&opts.Set, "set", nil, "set a value: `NAME=VALUE` (repeatable)")
 	f.StringVar(&opts.OrgURL, "org-url", "", "the Okta org `URL` (https://...; http only for loopback)")
 	f.StringVar(&opts.OutputDir, "output-dir", outputs.DefaultDir, "`DIR` of the output files (read only)")
 	f.StringVar(&opts.Format, "format", "text", "output `FORMAT`: text or json")
-	f.StringVar(&opts.EnvFile, "env-file", ".env", "the .env `FILE` to read (optional when not given)")
 	return cmd
 }
 
 func runPlan(ctx context.Context, opts *planOptions) error {
-	var in *inputs.File
-	var err error
-	for n, on := range opts.Embedded {
-		if *on {
-			in, err = inputs.LoadEmbedded(n)
-		}
-	}
-	if opts.InputFile != "" {
-		in, err = inputs.LoadFile(opts.InputFile)
-	}
+	in, env, err := opts.Input.load(opts.LookupEnv)
 	if err != nil {
-		return exitcode.Wrap(exitcode.Input, err)
-	}
-	env, err := orgenv.Load(opts.EnvFile, !opts.EnvFileSet, opts.LookupEnv)
-	if err != nil {
-		return exitcode.Wrap(exitcode.Usage, err)
+		return err
 	}
 	p, err := bootstrap.PlanOrg(ctx, bootstrap.Options{
 		IO:        opts.IO,
