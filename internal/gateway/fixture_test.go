@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
+	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/gateway/issuertest"
 )
 
@@ -161,4 +163,34 @@ func (u *upstream) lastHeader() http.Header {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return u.hdr
+}
+
+// renderTemplate renders an input's template file with values (keyed NAME
+// or OBJECT.field), as get-settings does; a reference without a value
+// fails t.
+func renderTemplate(t testing.TB, path string, values map[string]string) []byte {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := inputs.ParseTemplate(inputs.Pos{File: path, Line: 1, Column: 1}, string(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
+		k := r.Name
+		if r.Field != "" {
+			k += "." + r.Field
+		}
+		v, ok := values[k]
+		if !ok {
+			t.Fatalf("%s: %s has no test value", path, r)
+		}
+		return v, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(out)
 }

@@ -21,7 +21,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -52,30 +51,8 @@ func renderApigee(t *testing.T, values map[string]string) map[string][]byte {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		raw, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		tpl, err := inputs.ParseTemplate(inputs.Pos{File: p, Line: 1, Column: 1}, string(raw))
-		if err != nil {
-			return err
-		}
-		text, err := tpl.Expand(func(r inputs.Ref) (string, error) {
-			k := r.Name
-			if r.Field != "" {
-				k += "." + r.Field
-			}
-			v, ok := values[k]
-			if !ok {
-				return "", fmt.Errorf("%s: %s has no test value", p, r)
-			}
-			return v, nil
-		})
-		if err != nil {
-			return err
-		}
 		rel, _ := filepath.Rel(apigeeTemplates, p)
-		out[filepath.ToSlash(rel)] = []byte(text)
+		out[filepath.ToSlash(rel)] = renderTemplate(t, p, values)
 		return nil
 	})
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -41,29 +40,7 @@ var awsValues = map[string]string{
 // renderAWS renders the template with values.
 func renderAWS(t *testing.T, values map[string]string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(awsTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := inputs.ParseTemplate(inputs.Pos{File: awsTemplate, Line: 1, Column: 1}, string(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
-		k := r.Name
-		if r.Field != "" {
-			k += "." + r.Field
-		}
-		v, ok := values[k]
-		if !ok {
-			t.Fatalf("%s: %s has no test value", awsTemplate, r)
-		}
-		return v, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(out)
+	return renderTemplate(t, awsTemplate, values)
 }
 
 // awsValidator validates an HTTP API's OpenAPI definition offline: with

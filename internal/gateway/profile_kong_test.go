@@ -19,7 +19,6 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -43,29 +42,7 @@ var kongValues = map[string]string{
 // renderKong renders the template with values, as get-settings does.
 func renderKong(t *testing.T, values map[string]string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(kongTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := inputs.ParseTemplate(inputs.Pos{File: kongTemplate, Line: 1, Column: 1}, string(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
-		k := r.Name
-		if r.Field != "" {
-			k += "." + r.Field
-		}
-		v, ok := values[k]
-		if !ok {
-			t.Fatalf("%s: %s has no test value", kongTemplate, r)
-		}
-		return v, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(out)
+	return renderTemplate(t, kongTemplate, values)
 }
 
 // kongValidator validates a decK file offline against Kong's published

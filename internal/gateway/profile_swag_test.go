@@ -17,7 +17,6 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -47,29 +46,7 @@ var swagValues = map[string]string{
 // renderSwag renders a template file with values.
 func renderSwag(t *testing.T, file string, values map[string]string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := inputs.ParseTemplate(inputs.Pos{File: file, Line: 1, Column: 1}, string(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
-		k := r.Name
-		if r.Field != "" {
-			k += "." + r.Field
-		}
-		v, ok := values[k]
-		if !ok {
-			t.Fatalf("%s: %s has no test value", file, r)
-		}
-		return v, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(out)
+	return renderTemplate(t, file, values)
 }
 
 // swagAliasSchema is the JSON Schema of an authorization-server alias, made

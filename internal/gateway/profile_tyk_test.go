@@ -15,7 +15,6 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -41,29 +40,7 @@ var tykValues = map[string]string{
 // renderTyk renders a template with values, as get-settings does.
 func renderTyk(t testing.TB, path string, values map[string]string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tpl, err := inputs.ParseTemplate(inputs.Pos{File: path, Line: 1, Column: 1}, string(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := tpl.Expand(func(r inputs.Ref) (string, error) {
-		k := r.Name
-		if r.Field != "" {
-			k += "." + r.Field
-		}
-		v, ok := values[k]
-		if !ok {
-			t.Fatalf("%s: %s has no test value", path, r)
-		}
-		return v, nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return []byte(out)
+	return renderTemplate(t, path, values)
 }
 
 // tykArtifacts are the rendered API definition and policies.
