@@ -194,3 +194,33 @@ func renderTemplate(t testing.TB, path string, values map[string]string) []byte 
 	}
 	return []byte(out)
 }
+
+// forge is a forged token: a real token's header and claims, with
+// addScopes added to its scp, signed by a key of the test's own under the
+// real token's kid. Every gateway must refuse it.
+func forge(t *testing.T, raw string, addScopes ...string) string {
+	t.Helper()
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
+		t.Fatal(err)
+	}
+	scp, _ := claims["scp"].([]any)
+	for _, s := range addScopes {
+		scp = append(scp, s)
+	}
+	claims["scp"] = scp
+	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: issuertest.NewKey(t), KeyID: tok.Headers[0].KeyID}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jwt.Signed(sig).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

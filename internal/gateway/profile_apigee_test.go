@@ -18,9 +18,6 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
 	"github.com/apicenter/apicenter/internal/demo/mulesoft/mulesofttest"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
@@ -574,7 +571,7 @@ func TestApigeeWithLocalOrgTokens(t *testing.T) {
 	ms := &mulesoft.Settings{App: app}
 	silverTok := mulesofttest.SignIn(t, ms, app["SILVER_USERNAME"], app["SILVER_PASSWORD"], "openid", app["SILVER_SCOPE"]).AccessToken
 	goldTok := mulesofttest.SignIn(t, ms, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
-	forged := apigeeForge(t, silverTok)
+	forged := forge(t, silverTok, app["GOLD_SCOPE"])
 
 	tests := []struct {
 		name, gateway, path, token string
@@ -607,28 +604,4 @@ func TestApigeeWithLocalOrgTokens(t *testing.T) {
 			}
 		})
 	}
-}
-
-// apigeeForge signs a real token's claims again, with gold added, under
-// its kid with a key of its own.
-func apigeeForge(t *testing.T, raw string) string {
-	t.Helper()
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims map[string]any
-	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
-		t.Fatal(err)
-	}
-	claims["scp"] = []string{"openid", gold, silver}
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: issuertest.NewKey(t), KeyID: tok.Headers[0].KeyID}}, (&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
@@ -524,7 +521,7 @@ func TestKongWithLocalOrg(t *testing.T) {
 	goldTok := mulesofttest.SignIn(t, s, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
 	// A forged token: the silver token's header and claims with gold's
 	// scopes added, signed by a key of our own under the org's kid.
-	forged := kongForge(t, silverTok, app["GOLD_SCOPE"])
+	forged := forge(t, silverTok, app["GOLD_SCOPE"])
 	// The gateway's clock starts once the tokens exist: Kong refuses an
 	// iat in the future, and the org's iat can be a second past a clock
 	// frozen before the sign-ins.
@@ -563,49 +560,6 @@ func TestKongWithLocalOrg(t *testing.T) {
 	if resp, body := get(t, gw+"/moons", "Bearer "+goldTok); resp.StatusCode != 401 || body != unauthorized {
 		t.Errorf("expired gold token: %d %s, want 401 %s", resp.StatusCode, body, unauthorized)
 	}
-}
-
-// kongForge re-signs a token's header and claims, with scopes added to scp,
-// with a key that is not the issuer's.
-func kongForge(t *testing.T, token string, addScopes ...string) string {
-	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", token)
-	}
-	hb, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	cb, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var header struct {
-		Kid string `json:"kid"`
-	}
-	var claims map[string]any
-	if err := json.Unmarshal(hb, &header); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(cb, &claims); err != nil {
-		t.Fatal(err)
-	}
-	scp, _ := claims["scp"].([]any)
-	for _, s := range addScopes {
-		scp = append(scp, s)
-	}
-	claims["scp"] = scp
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: issuertest.NewKey(t), KeyID: header.Kid}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
 }
 
 // TestKongOSSVariantInDocs: the decK file of the OSS jwt plugin variant in

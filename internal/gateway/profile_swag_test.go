@@ -13,8 +13,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi2"
 	"github.com/getkin/kin-openapi/openapi2conv"
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/apicenter/apicenter/internal/demo/mulesoft"
@@ -505,7 +503,7 @@ func TestSwagWithLocalOrgTokens(t *testing.T) {
 	ms := &mulesoft.Settings{App: app}
 	silverTok := mulesofttest.SignIn(t, ms, app["SILVER_USERNAME"], app["SILVER_PASSWORD"], "openid", app["SILVER_SCOPE"]).AccessToken
 	goldTok := mulesofttest.SignIn(t, ms, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
-	forged := swagForge(t, silverTok)
+	forged := forge(t, silverTok, app["GOLD_SCOPE"])
 
 	tests := []struct {
 		name, gateway, path, token string
@@ -542,32 +540,6 @@ func TestSwagWithLocalOrgTokens(t *testing.T) {
 			}
 		})
 	}
-}
-
-// swagForge signs a real token's claims, with the gold scope added, again
-// with a key of its own under the token's kid: what an attacker who copied
-// a token and changed it would send.
-func swagForge(t *testing.T, raw string) string {
-	t.Helper()
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var claims map[string]any
-	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
-		t.Fatal(err)
-	}
-	claims["scp"] = []string{"openid", silver, gold}
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: issuertest.NewKey(t), KeyID: tok.Headers[0].KeyID}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := jwt.Signed(sig).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestSwagRemoteIntrospection: an alias with remote introspection (RFC

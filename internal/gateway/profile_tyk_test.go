@@ -613,7 +613,7 @@ func TestTykWithLocalOrg(t *testing.T) {
 	s := &mulesoft.Settings{App: app}
 	silverTok := mulesofttest.SignIn(t, s, app["SILVER_USERNAME"], app["SILVER_PASSWORD"], "openid", app["SILVER_SCOPE"]).AccessToken
 	goldTok := mulesofttest.SignIn(t, s, app["GOLD_USERNAME"], app["GOLD_PASSWORD"], "openid", app["SILVER_SCOPE"], app["GOLD_SCOPE"]).AccessToken
-	forged := kongForge(t, silverTok, app["GOLD_SCOPE"])
+	forged := forge(t, silverTok, app["GOLD_SCOPE"])
 	// The gateway's clock starts once the tokens exist (Tyk refuses an
 	// iat in the future).
 	clock.mu.Lock()
