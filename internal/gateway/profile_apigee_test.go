@@ -262,12 +262,12 @@ func TestApigeeBundleLints(t *testing.T) {
 }
 
 // TestApigeeBundleApigeelint runs apigeelint, Apigee's own linter, on the
-// rendered bundle when it is installed (npm install -g apigeelint): no
-// error may be reported.
+// rendered bundle (.ci/run installs it: npm install -g apigeelint@2.85.1):
+// no error may be reported.
 func TestApigeeBundleApigeelint(t *testing.T) {
 	bin, err := exec.LookPath("apigeelint")
 	if err != nil {
-		t.Skip("apigeelint is not installed: npm install -g apigeelint")
+		t.Skip("apigeelint is not installed: npm install -g apigeelint@2.85.1 (.ci/run installs it)")
 	}
 	dir := t.TempDir()
 	for p, data := range renderApigee(t, apigeeValues) {
