@@ -162,6 +162,9 @@ type rateLimiter struct {
 
 	mu      sync.Mutex
 	buckets map[string]*bucket
+	// inFlight counts, per bucket, the requests sent and not yet answered:
+	// when a window passes, those may still land in the next one.
+	inFlight map[string]int
 }
 
 // bucket is what the org last said about one endpoint's rate limit, less
@@ -192,10 +195,16 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := r.reserve(req.Context(), key); err != nil {
 		return nil, err
 	}
+	answered := func() {
+		r.mu.Lock()
+		r.inFlight[key]--
+		r.mu.Unlock()
+	}
 	if r.slots != nil {
 		select {
 		case r.slots <- struct{}{}:
 		case <-req.Context().Done():
+			answered()
 			return nil, req.Context().Err()
 		}
 		// The slot is held until the answer's headers arrive (the SDK
@@ -204,6 +213,7 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := r.next.RoundTrip(req)
 	if err != nil {
+		answered()
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			// The SDK sends a request again after io.EOF. A create whose
 			// connection dropped may have been applied: hide the EOF so the
@@ -213,6 +223,7 @@ func (r *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	r.observe(key, resp.Header)
+	answered()
 	if resp.StatusCode == http.StatusTooManyRequests {
 		r.tellWait(key) // the SDK waits for the reset before it retries
 	}
@@ -253,13 +264,19 @@ func (r *rateLimiter) reserve(ctx context.Context, key string) error {
 				delete(r.buckets, key)
 				b = nil
 			} else {
-				b.remaining, b.reset, b.provisional, b.told = b.limit, now.Add(time.Minute), true, false
+				// Requests sent in the past window and not yet answered
+				// may be counted in this one.
+				b.remaining, b.reset, b.provisional, b.told = b.limit-r.inFlight[key], now.Add(time.Minute), true, false
 			}
 		}
 		if b == nil || b.remaining > 0 {
 			if b != nil {
 				b.remaining--
 			}
+			if r.inFlight == nil {
+				r.inFlight = map[string]int{}
+			}
+			r.inFlight[key]++
 			r.mu.Unlock()
 			return nil
 		}
