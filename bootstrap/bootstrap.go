@@ -102,7 +102,12 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	err = r.apply(ctx)
 	// A race lost to a concurrent run: what refers to the object kept
 	// instead is found or made again.
-	for err == nil && len(r.lost) > 0 {
+	for len(r.lost) > 0 {
+		if err != nil {
+			// Stopping: the objects kept are recorded all the same.
+			r.dropLost(ctx)
+			break
+		}
 		if err = r.nextPass(ctx); err == nil {
 			err = r.apply(ctx)
 		}

@@ -61,28 +61,22 @@ func (r *run) settleRace(ctx context.Context, n *node, s spec, res *found) (lost
 }
 
 // nextPass follows a pass in which this run lost races: it deletes its
-// own objects that lost, records the ones kept instead, and makes ready
-// again everything that refers to them (created under this run's objects,
-// or with their ids), to be found or created anew by the next apply. The
-// rest stays settled, values included (nothing is asked twice). What an
-// earlier pass created and the next finds stays this run's (createdIDs).
+// own objects that lost and records the ones kept instead (dropLost), and
+// makes ready again everything that refers to them (created under this
+// run's objects, or with their ids), to be found or created anew by the
+// next apply. The rest stays settled, values included (nothing is asked
+// twice). What an earlier pass created and the next finds stays this
+// run's (createdIDs).
 func (r *run) nextPass(ctx context.Context) error {
-	lost := r.lost
-	r.lost = nil
 	if r.pass >= maxPasses {
-		return exitcode.Wrap(exitcode.Org, fmt.Errorf("concurrent runs created %s first again after %d passes: run the same command again", lost[0].node.it.Name, r.pass))
+		name := r.lost[0].node.it.Name
+		r.dropLost(ctx)
+		return exitcode.Wrap(exitcode.Org, fmt.Errorf("concurrent runs created %s first again after %d passes: run the same command again", name, r.pass))
 	}
-	errs := make([]error, len(lost))
-	var wg sync.WaitGroup
-	for i, l := range lost {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = l.drop(ctx)
-		}()
+	adopted, err := r.dropLost(ctx)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-
 	users := map[*node][]*node{}
 	for _, n := range r.nodes {
 		for _, d := range n.deps {
@@ -99,31 +93,14 @@ func (r *run) nextPass(ctx context.Context) error {
 			}
 		}
 	}
-
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var failed error
 	var names []string
-	for i, l := range lost {
-		if errs[i] != nil {
-			// It stays recorded as this run's, so that destroy deletes it.
-			if failed == nil {
-				failed = exitcode.Wrap(exitcode.Org, fmt.Errorf("%s (%s %q): another run created it first (%s); deleting this run's own (%s) failed: %v; it stays recorded in %s: `apicenter destroy` deletes it", l.node.it.Name, l.node.it.Obj.Kind, l.key, l.keep.id, l.mine, errs[i], r.outPath))
-			}
-			continue
-		}
-		n := l.node
-		n.created, n.fields = false, withID(l.keep)
-		r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: l.key, ID: l.keep.id, Fields: n.fields})
-		r.progress.note("deleted %s %q (%s): another run's is kept", n.it.Obj.Kind, l.name, l.mine)
-		r.progress.object(n, l.key, l.name, l.keep)
+	for _, n := range adopted {
 		names = append(names, n.it.Name)
 		mark(n)
 	}
-	if failed != nil {
-		r.saveLocked()
-		return failed
-	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.prev != nil {
 		r.prev = r.prev.Clone()
 	}
@@ -151,4 +128,51 @@ func (r *run) nextPass(ctx context.Context) error {
 		r.progress.note("note    finding again what refers to %s: %s", strings.Join(names, ", "), strings.Join(again, ", "))
 	}
 	return r.saveLocked()
+}
+
+// dropLost deletes this run's objects that lost their races (r.lost) and
+// records the ones kept instead; it returns their nodes. It runs after
+// every pass that lost one, the last included (a failed or interrupted
+// run), so that the output file records the objects every run keeps. An
+// object it cannot delete stays recorded as this run's, for destroy.
+func (r *run) dropLost(ctx context.Context) ([]*node, error) {
+	lost := r.lost
+	r.lost = nil
+	ctx = context.WithoutCancel(ctx)
+	errs := make([]error, len(lost))
+	var wg sync.WaitGroup
+	for i, l := range lost {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.drop(ctx)
+		}()
+	}
+	wg.Wait()
+
+	var adopted []*node
+	var failed error
+	for i, l := range lost {
+		if errs[i] != nil {
+			if failed == nil {
+				failed = exitcode.Wrap(exitcode.Org, fmt.Errorf("%s (%s %q): another run created it first (%s); deleting this run's own (%s) failed: %v; it stays recorded in %s: `apicenter destroy` deletes it", l.node.it.Name, l.node.it.Obj.Kind, l.key, l.keep.id, l.mine, errs[i], r.outPath))
+			}
+			continue
+		}
+		n := l.node
+		r.mu.Lock()
+		n.created, n.fields = false, withID(l.keep)
+		r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: l.key, ID: l.keep.id, Fields: n.fields})
+		r.mu.Unlock()
+		r.progress.note("deleted %s %q (%s): another run's is kept", n.it.Obj.Kind, l.name, l.mine)
+		r.progress.object(n, l.key, l.name, l.keep)
+		adopted = append(adopted, n)
+	}
+	r.mu.Lock()
+	saveErr := r.saveLocked()
+	r.mu.Unlock()
+	if failed != nil {
+		return adopted, failed
+	}
+	return adopted, saveErr
 }
