@@ -39,13 +39,9 @@ type SettingsSetInfo struct {
 // SettingsSets lists the settings sets of the embedded inputs.
 func SettingsSets() []SettingsSetInfo {
 	var out []SettingsSetInfo
-	for _, name := range inputs.Embedded() {
-		f, err := inputs.LoadEmbedded(name)
-		if err != nil {
-			continue
-		}
-		for _, s := range f.Settings {
-			out = append(out, SettingsSetInfo{Name: s.Name, Description: s.Description, Input: f.Name})
+	for _, in := range inputs.Summaries() {
+		for _, s := range in.Settings {
+			out = append(out, SettingsSetInfo{Name: s.Name, Description: s.Description, Input: in.Name})
 		}
 	}
 	return out

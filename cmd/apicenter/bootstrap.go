@@ -38,14 +38,13 @@ const orgEnvHelp = `Environment (read from the environment first, then from the 
 
 func newBootstrapCmd(ios *iostreams.IOStreams) *cobra.Command {
 	opts := &bootstrapOptions{IO: ios, Prompter: prompter.New, LookupEnv: os.LookupEnv, Input: newInputChoice()}
-	names := opts.Input.names
 	var list strings.Builder
-	for _, n := range names {
-		desc := "(its description does not load)"
-		if f, err := inputs.LoadEmbedded(n); err == nil {
-			desc = f.Description
+	for _, in := range inputs.Summaries() {
+		desc := in.Description
+		if in.Err != nil {
+			desc = "(its description does not load)"
 		}
-		writeFlagHelp(&list, "--"+n, desc)
+		writeFlagHelp(&list, "--"+in.Name, desc)
 	}
 	cmd := &cobra.Command{
 		Use:   opts.Input.use("bootstrap"),

@@ -167,6 +167,9 @@ var (
 	buildErr  error
 )
 
+// testVersion is the version the tests' binary is built with.
+const testVersion = "v0.0.0-test"
+
 // binary builds apicenter once for the tests that need a real process.
 func binary(t *testing.T) string {
 	t.Helper()
@@ -178,7 +181,8 @@ func binary(t *testing.T) string {
 		}
 		binDir = dir // removed by TestMain
 		binPath = filepath.Join(dir, "apicenter")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		// Stamped as make build stamps it (TestBinaryVersion).
+		out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}

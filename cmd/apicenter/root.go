@@ -15,9 +15,11 @@ import (
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
 
-// version is set at build time with -ldflags "-X main.version=..."; a
-// `go install ...@version` build reports its module version instead.
-var version = buildVersion("dev", debug.ReadBuildInfo)
+// version is set at build time with -ldflags "-X main.version=..." (make
+// build does); a `go install ...@version` build reports its module version
+// instead (buildVersion). It must stay a constant string: the linker's -X
+// sets no variable initialised by a call.
+var version = "dev"
 
 // buildVersion is v unless it is "dev" and the build info names a module
 // version (go install github.com/apicenter/apicenter/cmd/apicenter@v1.2.3).
@@ -77,7 +79,7 @@ gateway, the sample solar-system API and the API Center web app, so that the
 whole flow runs on one machine (apicenter demo).
 
 ` + exitcode.Help,
-		Version:       version,
+		Version:       buildVersion(version, debug.ReadBuildInfo),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os/exec"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -9,6 +10,18 @@ import (
 	"github.com/apicenter/apicenter/internal/exitcode"
 	"github.com/apicenter/apicenter/internal/iostreams"
 )
+
+// TestBinaryVersion builds the binary as make build does, with the version
+// given to the linker, and checks that --version reports it.
+func TestBinaryVersion(t *testing.T) {
+	out, err := exec.Command(binary(t), "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--version: %v\n%s", err, out)
+	}
+	if got, want := strings.TrimSpace(string(out)), "apicenter version "+testVersion; got != want {
+		t.Errorf("--version prints %q, want %q", got, want)
+	}
+}
 
 func TestRootExitCodes(t *testing.T) {
 	tests := []struct {

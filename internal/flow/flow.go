@@ -29,9 +29,9 @@ import (
 // the gateways `apicenter demo --gateway` takes.
 func Gateways() []string {
 	var names []string
-	for _, n := range inputs.Embedded() {
-		if f, err := inputs.LoadEmbedded(n); err == nil && f.Demo != nil {
-			names = append(names, n)
+	for _, in := range inputs.Summaries() {
+		if in.Demo {
+			names = append(names, in.Name)
 		}
 	}
 	return names
