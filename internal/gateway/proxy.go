@@ -190,6 +190,22 @@ func (p *proxy) roundTrip(w http.ResponseWriter, r *http.Request, uc *upstreamCo
 	if err := p.writeRequest(uc.bw, r, subject); err != nil {
 		return true, err
 	}
+	if r.Method != http.MethodHead {
+		if _, err := uc.br.Peek(1); err != nil {
+			return true, err
+		}
+		b, _ := uc.br.Peek(uc.br.Buffered())
+		if head, ok := parsePlainHead(b); ok {
+			setPlainHeader(w.Header(), b, head)
+			uc.br.Discard(head.size)
+			w.WriteHeader(head.status)
+			if err := copyBody(writerOnly{w}, uc.br, head.contentLength, p.bufs); err != nil {
+				return false, err
+			}
+			keep = true
+			return false, nil
+		}
+	}
 	var resp *http.Response
 	for {
 		resp, err = http.ReadResponse(uc.br, r)
