@@ -243,10 +243,6 @@ func foldEqual(b []byte, lower string) bool {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-
-
-
-
 // validHeaderFieldByte reports whether c may be in a header name (a
 // token, RFC 9110 section 5.6.2), as textproto's.
 func validHeaderFieldByte(c byte) bool {
