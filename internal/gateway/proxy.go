@@ -227,10 +227,8 @@ func (p *proxy) roundTrip(w http.ResponseWriter, r *http.Request, uc *upstreamCo
 			h[k] = vv
 		}
 	}
-	for _, f := range resp.Header["Connection"] {
-		for _, k := range strings.Split(f, ",") {
-			h.Del(strings.TrimSpace(k))
-		}
+	for k := range connectionHeaders(resp.Header) {
+		delete(h, k)
 	}
 	w.WriteHeader(resp.StatusCode)
 	buf := p.bufs.Get()
@@ -347,8 +345,10 @@ func hopByHop(k string) bool {
 func connectionHeaders(h http.Header) map[string]bool {
 	var out map[string]bool
 	for _, f := range h["Connection"] {
-		for _, k := range strings.Split(f, ",") {
-			if k = strings.TrimSpace(k); k != "" {
+		for f != "" {
+			var k string
+			k, f, _ = strings.Cut(f, ",")
+			if k = textproto.TrimString(k); k != "" {
 				if out == nil {
 					out = map[string]bool{}
 				}
