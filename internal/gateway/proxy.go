@@ -199,7 +199,7 @@ func (p *proxy) roundTrip(w http.ResponseWriter, r *http.Request, uc *upstreamCo
 			setPlainHeader(w.Header(), b, head)
 			uc.br.Discard(head.size)
 			w.WriteHeader(head.status)
-			if err := copyBody(writerOnly{w}, uc.br, head.contentLength, p.bufs); err != nil {
+			if err := copyBody(w, uc.br, head.contentLength, p.bufs); err != nil {
 				return false, err
 			}
 			keep = true

@@ -202,7 +202,7 @@ func copyBody(w io.Writer, br *bufio.Reader, n int64, bufs *bufferPool) error {
 		return nil
 	}
 	buf := bufs.Get()
-	copied, err := io.CopyBuffer(w, io.LimitReader(br, n), buf)
+	copied, err := io.CopyBuffer(writerOnly{w}, io.LimitReader(br, n), buf)
 	bufs.Put(buf)
 	if err == nil && copied < n {
 		err = io.ErrUnexpectedEOF
