@@ -49,7 +49,12 @@ type upstreamConn struct {
 	conn net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
+	// abort unblocks any read or write on conn (uc.unblock, made once
+	// rather than a closure per request).
+	abort func()
 }
+
+func (uc *upstreamConn) unblock() { uc.conn.SetDeadline(time.Unix(1, 0)) }
 
 func newProxy(target *url.URL, stripPrefix string, fail func(http.ResponseWriter, *http.Request, error)) *proxy {
 	p := &proxy{
@@ -157,7 +162,9 @@ func (p *proxy) conn(ctx context.Context) (*upstreamConn, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	return &upstreamConn{conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)}, false, nil
+	uc := &upstreamConn{conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)}
+	uc.abort = uc.unblock
+	return uc, false, nil
 }
 
 // release keeps a connection for the next request, or closes it.
@@ -177,7 +184,7 @@ func (p *proxy) release(uc *upstreamConn) {
 func (p *proxy) roundTrip(w http.ResponseWriter, r *http.Request, uc *upstreamConn, subject string) (retry bool, err error) {
 	// The client going away ends the exchange: the connection's deadline
 	// unblocks any read or write, and the connection is dropped.
-	stop := context.AfterFunc(r.Context(), func() { uc.conn.SetDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(r.Context(), uc.abort)
 	keep := false
 	defer func() {
 		if !stop() || !keep {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recordingUpstream is an upstream that records every request it gets
@@ -330,5 +332,57 @@ func netHTTPReads(raw string) (*http.Response, []byte, error) {
 		if resp.StatusCode >= 200 {
 			return resp, body, err
 		}
+	}
+}
+
+// TestProxyAbortsWhenTheClientLeaves: a client that goes away while the
+// upstream has not answered yet ends the upstream exchange (the
+// upstream's request is cancelled), on the fast path and through
+// httputil.ReverseProxy.
+func TestProxyAbortsWhenTheClientLeaves(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		t.Run(method, func(t *testing.T) {
+			arrived, cancelled, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// Read to the end: net/http watches for the
+				// client leaving only then.
+				io.Copy(io.Discard, r.Body)
+				close(arrived)
+				select {
+				case <-r.Context().Done():
+					close(cancelled)
+				case <-ended:
+				}
+			}))
+			t.Cleanup(up.Close)
+			target, _ := url.Parse(up.URL)
+			gw := newServer(t, newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
+				w.WriteHeader(http.StatusBadGateway)
+			}))
+			t.Cleanup(func() { close(ended) }) // first: the servers wait for their handlers
+			ctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, method, gw+"/", strings.NewReader("body"))
+			if method == http.MethodGet {
+				req.Body, req.ContentLength = nil, 0
+			}
+			done := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				done <- err
+			}()
+			<-arrived
+			cancel()
+			if err := <-done; err == nil {
+				t.Error("the client's request succeeded although cancelled")
+			}
+			select {
+			case <-cancelled:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the upstream's request went on after the client left")
+			}
+		})
 	}
 }
