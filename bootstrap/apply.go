@@ -43,7 +43,7 @@ func (r *run) apply(ctx context.Context) error {
 	reqCtx := context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
 	for _, n := range r.nodes {
-		if n.it.Obj != nil {
+		if n.it.Obj != nil && !n.settled {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -67,7 +67,7 @@ func (r *run) apply(ctx context.Context) error {
 
 	closed := map[*node]bool{}
 	for _, n := range r.order() {
-		if n.it.Value == nil {
+		if n.it.Value == nil || n.settled {
 			continue
 		}
 		if err := waitDeps(n, stop); err != nil {
@@ -100,7 +100,7 @@ func (r *run) apply(ctx context.Context) error {
 		close(n.done)
 	}
 	for _, n := range r.nodes {
-		if n.it.Value != nil && !closed[n] {
+		if n.it.Value != nil && !closed[n] && !n.settled {
 			close(n.done)
 		}
 	}
@@ -110,9 +110,12 @@ func (r *run) apply(ctx context.Context) error {
 	r.mu.Lock()
 	saveErr := r.saveErr
 	r.mu.Unlock()
-	r.progress.summary(r.nodes, r.outPath, saveErr)
 	errMu.Lock()
 	defer errMu.Unlock()
+	if firstErr != nil || len(r.lost) == 0 {
+		// With a lost race, the pass that follows sums up.
+		r.progress.summary(r.nodes, r.outPath, saveErr)
+	}
 	switch exitcode.Of(firstErr) {
 	case exitcode.OK:
 		return nil
@@ -285,6 +288,14 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
+	lostNote := ""
+	if res.race != nil {
+		if lostNote, err = r.settleRace(ctx, n, spec, &res); err != nil {
+			err = describeErr(n.it, spec, err)
+			r.progress.failed(n, spec.key, spec.name, err)
+			return err
+		}
+	}
 	if !r.planning && len(res.differs) > 0 && res.converge != nil {
 		if err := r.converge(ctx, n, spec, &res); err != nil {
 			r.progress.failed(n, spec.key, spec.name, err)
@@ -331,13 +342,16 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	n.created = res.created
 	n.fields = withID(res)
 	created := res.created
-	if prev != nil && prev.ID == res.id && prev.Created {
-		created = true // created by an earlier run of apicenter
+	if prev != nil && prev.ID == res.id && prev.Created || r.createdIDs[res.id] {
+		created = true // created by an earlier run of apicenter, or pass
 	}
 	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: n.fields})
 	saveErr := r.saveLocked()
 	r.mu.Unlock()
 	r.progress.object(n, spec.key, spec.name, res)
+	if lostNote != "" {
+		r.progress.note("%s", lostNote)
+	}
 	return saveErr
 }
 
@@ -624,7 +638,9 @@ func joinKey(parts []string) string {
 // found object). Each update is shown.
 func (r *run) converge(ctx context.Context, n *node, s spec, res *found) error {
 	what := fmt.Sprintf("%s %q", n.it.Obj.Kind, s.name)
-	if !r.opts.Yes {
+	// An object an earlier pass of this run created is this run's to
+	// update without asking (it refers to an object that lost its race).
+	if !r.opts.Yes && !r.createdIDs[res.id] {
 		if r.opts.Prompter == nil {
 			return nil
 		}

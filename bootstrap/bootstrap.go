@@ -25,8 +25,11 @@ import (
 )
 
 // DefaultConcurrency is how many requests a bootstrap has in flight at most
-// unless told otherwise: well under Okta's concurrent-request limits.
-const DefaultConcurrency = 8
+// unless told otherwise: under half of Okta's smallest concurrent-request
+// limit (35 transactions for an Integrator Free org, 75 for the others),
+// so that two runs at once stay under it, and enough that a re-run of any
+// embedded input makes all its reads at once (the largest makes 11).
+const DefaultConcurrency = 16
 
 // Options configure a bootstrap run.
 type Options struct {
@@ -97,6 +100,18 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	err = r.apply(ctx)
+	// A race lost to a concurrent run: what refers to the object kept
+	// instead is found or made again.
+	for len(r.lost) > 0 {
+		if err != nil {
+			// Stopping: the objects kept are recorded all the same.
+			r.dropLost(ctx)
+			break
+		}
+		if err = r.nextPass(ctx); err == nil {
+			err = r.apply(ctx)
+		}
+	}
 	res := &Result{Output: r.snapshot(), Path: r.outPath}
 	res.Created, res.Found = r.progress.counts()
 	if err == nil && len(r.unknownPasswords) > 0 {

@@ -101,6 +101,7 @@ func TestKindConformance(t *testing.T) {
 			var want []string
 			for _, s := range bootstrap.Plan(f) {
 				want = append(want, s.Requests...)
+				want = append(want, s.Settle...)
 			}
 			if !slices.Equal(made, want) {
 				t.Errorf("requests made:\n  %s\nbootstrap.Plan expects:\n  %s", strings.Join(made, "\n  "), strings.Join(want, "\n  "))

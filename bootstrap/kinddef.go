@@ -26,6 +26,10 @@ type kindDef struct {
 	// parentNew says whether a server or policy field refers to an object
 	// of the same run.
 	fresh func(o *inputs.Object, parentNew func(field string) bool) []string
+	// settle is the re-read after a create that settles a race with a
+	// concurrent run (see race), for the kinds Okta keeps no unique names
+	// of: it runs while what refers to the object is already being made.
+	settle string
 	// check is the cheapest read that checks a recorded object.
 	check string
 	// delete returns the requests that delete a recorded object, in order
@@ -79,11 +83,10 @@ var kindDefs = map[inputs.Kind]kindDef{
 			return ensureAuthServer(ctx, c, s, prev)
 		},
 		lookFirst: true,
-		// The lookup, the create, and the re-read that settles a race with
-		// a concurrent run (keepOldest).
-		fresh:   requests("GET "+apiServers, "POST "+apiServers, "GET "+apiServers),
-		check:   "GET " + apiServer,
-		deletes: []string{"POST " + apiServer + "/lifecycle/deactivate", "DELETE " + apiServer},
+		fresh:     requests("GET "+apiServers, "POST "+apiServers),
+		settle:    "GET " + apiServers,
+		check:     "GET " + apiServer,
+		deletes:   []string{"POST " + apiServer + "/lifecycle/deactivate", "DELETE " + apiServer},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){
 				func() (*okta.Response, error) { return c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id) },
@@ -111,10 +114,11 @@ var kindDefs = map[inputs.Kind]kindDef{
 		lookFirst: true,
 		fresh: func(_ *inputs.Object, parentNew func(string) bool) []string {
 			if parentNew("server") {
-				return []string{"POST " + apiServer + "/policies", "GET " + apiServer + "/policies"}
+				return []string{"POST " + apiServer + "/policies"}
 			}
-			return []string{"GET " + apiServer + "/policies", "POST " + apiServer + "/policies", "GET " + apiServer + "/policies"}
+			return []string{"GET " + apiServer + "/policies", "POST " + apiServer + "/policies"}
 		},
+		settle:  "GET " + apiServer + "/policies",
 		check:   "GET " + apiServer + "/policies/{id}",
 		deletes: []string{"DELETE " + apiServer + "/policies/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error) {
@@ -131,10 +135,11 @@ var kindDefs = map[inputs.Kind]kindDef{
 		fresh: func(_ *inputs.Object, parentNew func(string) bool) []string {
 			const rules = apiServer + "/policies/{id}/rules"
 			if parentNew("policy") {
-				return []string{"POST " + rules, "GET " + rules}
+				return []string{"POST " + rules}
 			}
-			return []string{"GET " + rules, "POST " + rules, "GET " + rules}
+			return []string{"GET " + rules, "POST " + rules}
 		},
+		settle:  "GET " + apiServer + "/policies/{id}/rules",
 		check:   "GET " + apiServer + "/policies/{id}/rules/{id}",
 		deletes: []string{"DELETE " + apiServer + "/policies/{id}/rules/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, parent func(int) string) []func() (*okta.Response, error) {
@@ -148,7 +153,8 @@ var kindDefs = map[inputs.Kind]kindDef{
 			return ensureApp(ctx, c, s, prev)
 		},
 		lookFirst: true,
-		fresh:     requests("GET /api/v1/apps", "POST /api/v1/apps", "GET /api/v1/apps"),
+		fresh:     requests("GET /api/v1/apps", "POST /api/v1/apps"),
+		settle:    "GET /api/v1/apps",
 		check:     "GET /api/v1/apps/{id}",
 		deletes:   []string{"POST /api/v1/apps/{id}/lifecycle/deactivate", "DELETE /api/v1/apps/{id}"},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {

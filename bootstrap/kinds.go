@@ -36,6 +36,9 @@ type found struct {
 	// lost says the object was found after this run's create of it failed
 	// in a way that may have been applied (a 5xx, a dropped connection).
 	lost bool
+	// race, on an object this run just created where Okta keeps no
+	// unique names, settles a race with concurrent runs (see race).
+	race *race
 }
 
 // madeBy reports whether an object created at created (by the org's
@@ -347,23 +350,29 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		f.lost = !alreadyExists(err)
 		return f, nil
 	}
-	keep, mine, err := keepOldest(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
-		all, cs, err := named(ctx)
-		byID = all
-		return cs, err
-	}, func(ctx context.Context, id string) (*okta.Response, error) {
-		if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
-			return resp, err
-		}
-		return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
-	})
-	if err != nil {
-		return found{}, err
+	f := result(as, true)
+	f.race = &race{
+		settle: func(ctx context.Context) (found, bool, error) {
+			keep, mine := oldestAfterCreate(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
+				all, cs, err := named(ctx)
+				byID = all
+				return cs, err
+			})
+			if mine {
+				return result(as, true), true, nil
+			}
+			return result(byID[keep], false), false, nil
+		},
+		drop: func(ctx context.Context) error {
+			return dropLost(ctx, as.Id, func(ctx context.Context, id string) (*okta.Response, error) {
+				if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
+					return resp, err
+				}
+				return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
+			})
+		},
 	}
-	if mine {
-		return result(as, true), nil
-	}
-	return result(byID[keep], false), nil
+	return f, nil
 }
 
 // ---- scopes
@@ -499,21 +508,27 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 	if err != nil {
 		return found{}, err
 	}
-	var byID map[string]*okta.AuthorizationServerPolicy
-	keep, mine, err := keepOldest(ctx, p.Id, func(ctx context.Context) ([]candidate, error) {
-		all, cs, err := named(ctx)
-		byID = all
-		return cs, err
-	}, func(ctx context.Context, id string) (*okta.Response, error) {
-		return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
-	})
-	if err != nil {
-		return found{}, err
+	f := result(p, true)
+	f.race = &race{
+		settle: func(ctx context.Context) (found, bool, error) {
+			var byID map[string]*okta.AuthorizationServerPolicy
+			keep, mine := oldestAfterCreate(ctx, p.Id, func(ctx context.Context) ([]candidate, error) {
+				all, cs, err := named(ctx)
+				byID = all
+				return cs, err
+			})
+			if mine {
+				return result(p, true), true, nil
+			}
+			return result(byID[keep], false), false, nil
+		},
+		drop: func(ctx context.Context) error {
+			return dropLost(ctx, p.Id, func(ctx context.Context, id string) (*okta.Response, error) {
+				return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
+			})
+		},
 	}
-	if mine {
-		return result(p, true), nil
-	}
-	return result(byID[keep], false), nil
+	return f, nil
 }
 
 // ---- rules
@@ -665,38 +680,45 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 	if err != nil {
 		return found{}, err
 	}
-	var byID map[string]*okta.AuthorizationServerPolicyRule
-	keep, mine, err := keepOldest(ctx, rl.Id, func(ctx context.Context) ([]candidate, error) {
-		all, cs, err := named(ctx)
-		byID = all
-		return cs, err
-	}, func(ctx context.Context, id string) (*okta.Response, error) {
-		return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
-	})
-	if err != nil {
-		return found{}, err
-	}
-	if !mine {
-		return result(byID[keep], false), nil
-	}
-	if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
-		body := *rl
-		body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
-		// Failing that, the rule is still this run's: a later run moves
-		// it (a found rule's priority converges).
-		for attempt := 0; attempt < 4; attempt++ {
-			moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
-			if err == nil {
-				rl = moved
-				break
+	f := result(rl, true)
+	f.race = &race{
+		settle: func(ctx context.Context) (found, bool, error) {
+			var byID map[string]*okta.AuthorizationServerPolicyRule
+			keep, mine := oldestAfterCreate(ctx, rl.Id, func(ctx context.Context) ([]candidate, error) {
+				all, cs, err := named(ctx)
+				byID = all
+				return cs, err
+			})
+			if !mine {
+				return result(byID[keep], false), false, nil
 			}
-			if !transient(err) {
-				return found{}, err
+			moved := rl
+			if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
+				body := *rl
+				body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
+				// Failing that, the rule is still this run's: a later run
+				// moves it (a found rule's priority converges).
+				for attempt := 0; attempt < 4; attempt++ {
+					m, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+					if err == nil {
+						moved = m
+						break
+					}
+					if !transient(err) {
+						return found{}, true, err
+					}
+					time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+				}
 			}
-			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
-		}
+			return result(moved, true), true, nil
+		},
+		drop: func(ctx context.Context) error {
+			return dropLost(ctx, rl.Id, func(ctx context.Context, id string) (*okta.Response, error) {
+				return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
+			})
+		},
 	}
-	return result(rl, true), nil
+	return f, nil
 }
 
 // ---- apps
@@ -820,18 +842,6 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 		return found{}, err
 	}
 	app := created.(*okta.OpenIdConnectApplication)
-	keep, mine, err := keepOldest(ctx, app.Id, named, func(ctx context.Context, id string) (*okta.Response, error) {
-		if resp, err := c.Application.DeactivateApplication(ctx, id); err != nil {
-			return resp, err
-		}
-		return c.Application.DeleteApplication(ctx, id)
-	})
-	if err != nil {
-		return found{}, err
-	}
-	if !mine {
-		return foundApp(keep)
-	}
 	secret := ""
 	if app.Credentials != nil && app.Credentials.OauthClient != nil {
 		secret = app.Credentials.OauthClient.ClientSecret
@@ -841,7 +851,26 @@ func ensureApp(ctx context.Context, c *okta.Client, s spec, prev *outputs.Object
 			return found{}, err
 		}
 	}
-	return result(app, secret, true), nil
+	f := result(app, secret, true)
+	f.race = &race{
+		settle: func(ctx context.Context) (found, bool, error) {
+			keep, mine := oldestAfterCreate(ctx, app.Id, named)
+			if mine {
+				return result(app, secret, true), true, nil
+			}
+			kept, err := foundApp(keep)
+			return kept, false, err
+		},
+		drop: func(ctx context.Context) error {
+			return dropLost(ctx, app.Id, func(ctx context.Context, id string) (*okta.Response, error) {
+				if resp, err := c.Application.DeactivateApplication(ctx, id); err != nil {
+					return resp, err
+				}
+				return c.Application.DeleteApplication(ctx, id)
+			})
+		},
+	}
+	return f, nil
 }
 
 // appDrift adds to f how a found app differs from the spec in the fields

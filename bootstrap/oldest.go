@@ -13,10 +13,11 @@ import (
 // key. Every run settles such a race the same way: after creating, it
 // reads the objects with that key again and keeps the oldest (by created
 // time, then id); a run whose own object is not the oldest deletes it and
-// adopts the oldest. The oldest is never deleted, and every newer creator
-// sees it, because it was created before their own object was; so all
-// runs end on the same object. A lone run pays one list request per such
-// object it creates.
+// adopts the oldest (see race). The oldest is never deleted, and every
+// newer creator sees it, because it was created before their own object
+// was; so all runs end on the same object. A lone run pays one list
+// request per such object it creates, while what refers to the object is
+// already being made.
 
 // settleTick is waited before the re-read, so that any object created in
 // the same tick of the org's clock as this run's is visible to it (Okta's
@@ -48,10 +49,27 @@ func oldestOf(cs []candidate) candidate {
 	return o
 }
 
-// keepOldest settles a create race for the object mine this run just
-// created: list returns every object with its natural key, del deletes
-// one. It returns the id of the object to keep, and whether it is mine.
-func keepOldest(ctx context.Context, mine string, list func(context.Context) ([]candidate, error), del func(context.Context, string) (*okta.Response, error)) (string, bool, error) {
+// race settles a create race for an object this run just created. The
+// run goes on with its object at once (what refers to it is created under
+// it or with its id) while settle re-reads; a run whose object is not the
+// oldest drops it once everything that refers to it is done, and finds
+// those again under the oldest (see run.nextPass). A lone run so pays its
+// re-reads beside its other requests, not before them.
+type race struct {
+	// settle re-reads the objects with the natural key. mine says this
+	// run's object is the oldest, and keep is then that object (moved to
+	// its place where that applies); otherwise keep is the oldest, found.
+	settle func(context.Context) (keep found, mine bool, err error)
+	// drop deletes this run's object after it lost.
+	drop func(context.Context) error
+}
+
+// oldestAfterCreate re-reads, after this run created mine, every object
+// with its natural key (list) and returns the oldest one's id and whether
+// it is mine. It waits settleTick first. If the re-read keeps failing, the
+// object is this run's: it keeps it rather than fail and find it again as
+// if it had been there before.
+func oldestAfterCreate(ctx context.Context, mine string, list func(context.Context) ([]candidate, error)) (string, bool) {
 	time.Sleep(settleTick)
 	var cs []candidate
 	var err error
@@ -62,25 +80,30 @@ func keepOldest(ctx context.Context, mine string, list func(context.Context) ([]
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	if err != nil {
-		// The object is this run's: keep it and say so, rather than fail
-		// and find it again as if it had been there before.
-		return mine, true, nil
+		return mine, true
 	}
 	oldest := oldestOf(cs)
 	if oldest.id == "" || oldest.id == mine {
-		return mine, true, nil
+		return mine, true
 	}
+	return oldest.id, false
+}
+
+// dropLost deletes id, this run's object that lost its race, with
+// retries; an object already gone is dropped.
+func dropLost(ctx context.Context, id string, del func(context.Context, string) (*okta.Response, error)) error {
 	var resp *okta.Response
+	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		if resp, err = del(ctx, mine); err == nil || notFound(resp) || !transient(err) {
+		if resp, err = del(ctx, id); err == nil || notFound(resp) || !transient(err) {
 			break
 		}
 		time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 	}
 	if err != nil && !notFound(resp) {
-		return "", false, err
+		return err
 	}
-	return oldest.id, false, nil
+	return nil
 }
 
 // timeOf is t, or the zero time.

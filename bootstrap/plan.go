@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,9 @@ type Step struct {
 	After []string
 	// Requests are "METHOD /pattern" as in latency-recorded.json, in order.
 	Requests []string
+	// Settle are requests after Requests that the steps waiting for this
+	// one do not wait for (the re-read that settles a create race).
+	Settle []string
 }
 
 // TokenCheck is the name of the first step of every plan.
@@ -42,6 +46,9 @@ func Plan(f *inputs.File) []Step {
 		}
 		if n.it.Obj != nil {
 			s.Kind = n.it.Obj.Kind
+			if d := kindDefs[n.it.Obj.Kind]; d.settle != "" {
+				s.Settle = []string{d.settle}
+			}
 			s.Requests = freshRequests(n.it.Obj, func(field string) bool {
 				fl := n.it.Obj.Field(field)
 				if fl == nil {
@@ -72,6 +79,7 @@ func RerunPlan(f *inputs.File) []Step {
 		}
 		steps[i].After = []string{TokenCheck}
 		steps[i].Requests = []string{checkRequest(steps[i].Kind)}
+		steps[i].Settle = nil
 	}
 	return steps
 }
@@ -113,9 +121,8 @@ func checkRequest(k inputs.Kind) string { return kindDefs[k].check }
 
 // freshRequests are the requests an object needs on a fresh org. parentNew
 // says whether the object's server or policy field refers to an object of
-// the same run. A server, policy, rule or app is read again after its
-// create, to settle a race with a concurrent run (see keepOldest): one
-// request each that a lone run pays too.
+// the same run. A server, policy, rule or app is then read again, to
+// settle a race with a concurrent run (Step.Settle, see race).
 func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string {
 	if k, ok := kindDefs[o.Kind]; ok {
 		return k.fresh(o, parentNew)
@@ -125,7 +132,8 @@ func freshRequests(o *inputs.Object, parentNew func(field string) bool) []string
 
 // CriticalPath returns the longest chain of requests through steps, each
 // request costing latency(method, pattern), and the chain itself as
-// "step: METHOD /pattern (duration)" lines.
+// "step: METHOD /pattern (duration)" lines. A step's Settle requests
+// lengthen its own chain, not those of the steps after it.
 func CriticalPath(steps []Step, latency func(method, pattern string) time.Duration) (time.Duration, []string) {
 	finish := map[string]time.Duration{}
 	chain := map[string][]string{}
@@ -148,6 +156,12 @@ func CriticalPath(steps []Step, latency func(method, pattern string) time.Durati
 			c = append(c, fmt.Sprintf("%s: %s (%v)", s.Name, req, d.Round(time.Millisecond)))
 		}
 		finish[s.Name], chain[s.Name] = end, c
+		for _, req := range s.Settle {
+			method, pattern, _ := strings.Cut(req, " ")
+			d := latency(method, pattern)
+			end += d
+			c = append(slices.Clip(c), fmt.Sprintf("%s: %s (%v)", s.Name, req, d.Round(time.Millisecond)))
+		}
 		if end > best {
 			best, bestChain = end, c
 		}

@@ -61,6 +61,13 @@ type run struct {
 	// what it would do is collected in planned.
 	planning bool
 	planned  map[*node]PlanEntry
+
+	// lost are the objects this pass created and lost to an older one of
+	// a concurrent run (see race); createdIDs are the ids of the objects
+	// earlier passes created, and pass counts the passes (see nextPass).
+	lost       []lostRace
+	createdIDs map[string]bool
+	pass       int
 }
 
 // node is an item of the input and what became of it.
@@ -71,6 +78,9 @@ type node struct {
 	users int           // how many nodes depend on this one
 	done  chan struct{} // closed when settled, failed or skipped
 	once  sync.Once
+
+	// settled says an earlier pass settled it for good (see nextPass).
+	settled bool
 
 	// guarded by run.mu
 	ok      bool
@@ -91,6 +101,8 @@ func newRun(opts Options) (*run, error) {
 		byName:        map[string]*node{},
 		passwordLogin: map[string]*inputs.Template{},
 		memos:         map[string]*memoEntry{},
+		createdIDs:    map[string]bool{},
+		pass:          1,
 		outPath:       outputs.Path(opts.OutputDir, opts.Input.Name),
 		progress:      newProgress(opts.IO.ErrOut),
 	}

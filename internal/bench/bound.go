@@ -62,9 +62,10 @@ func TokenCheck(f *inputs.File) Endpoint {
 // (none where Okta enforces uniqueness and creating first is safe, none
 // under a parent created by the same run), the create, and for a server,
 // policy, rule or app the re-read that settles a race with a concurrent
-// run (one request each, which a lone run pays too); each create after
-// what it refers to, rules and policies one after another in priority
-// order. Values cost nothing (--yes).
+// run (one request each, which a lone run pays too, but beside what
+// refers to the object: only the object's own chain waits for it); each
+// create after what it refers to, rules and policies one after another in
+// priority order. Values cost nothing (--yes).
 func FreshBound(f *inputs.File, lat devorg.LatencyModel) Chain {
 	total, lines := bootstrap.CriticalPath(bootstrap.Plan(f), lat)
 	return Chain{Total: total, Lines: lines}
