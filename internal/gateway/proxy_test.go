@@ -1,13 +1,18 @@
 package gateway
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recordingUpstream is an upstream that records every request it gets
@@ -225,5 +230,159 @@ func TestProxyAnswerShapes(t *testing.T) {
 		if err != nil || resp.StatusCode != tt.wantStatus || string(body) != tt.wantBody {
 			t.Errorf("%s %s: %d %q (%v), want %d %q", tt.method, tt.shape, resp.StatusCode, body, err, tt.wantStatus, tt.wantBody)
 		}
+	}
+}
+
+// TestProxyRelaysAsNetHTTP: for every shape of upstream answer, plain or
+// not, well formed or not, the client gets through the proxy what
+// net/http reads of it: the final answer's status, end-to-end headers and
+// body, a 502 for an answer net/http refuses (conflicting Content-Lengths
+// among them), a cut response for a short body.
+func TestProxyRelaysAsNetHTTP(t *testing.T) {
+	for _, tt := range rawAnswers {
+		t.Run(tt.name, func(t *testing.T) {
+			up := rawUpstream(t, tt.raw)
+			target, _ := url.Parse(up)
+			gw := newServer(t, newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
+				w.WriteHeader(http.StatusBadGateway)
+			}))
+
+			want, wantBody, wantErr := netHTTPReads(tt.raw)
+			resp, err := http.Get(gw + "/")
+			var body []byte
+			if err == nil {
+				body, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			switch {
+			case want == nil:
+				if err != nil || resp.StatusCode != http.StatusBadGateway {
+					t.Fatalf("net/http refuses the answer (%v); the client got %v, %v, want 502", wantErr, resp, err)
+				}
+				return
+			case wantErr != nil:
+				if err == nil {
+					t.Fatalf("net/http cuts the body (%v); the client got all of %q", wantErr, body)
+				}
+				return
+			case err != nil:
+				t.Fatal(err)
+			}
+			if resp.StatusCode != want.StatusCode || string(body) != string(wantBody) {
+				t.Errorf("client got %d %q, want %d %q", resp.StatusCode, body, want.StatusCode, wantBody)
+			}
+			dropped := connectionHeaders(want.Header)
+			for k, vv := range want.Header {
+				// The gateway's own net/http server drops these on
+				// the way out, whoever forwards them.
+				if strings.Contains(k, " ") || k == "Content-Length" && want.StatusCode == http.StatusNotModified {
+					continue
+				}
+				if hopByHop(k) || dropped[k] {
+					if resp.Header[k] != nil {
+						t.Errorf("client got the hop-by-hop %s: %q", k, resp.Header[k])
+					}
+					continue
+				}
+				if !slices.Equal(resp.Header[k], vv) {
+					t.Errorf("client got %s: %q, want %q", k, resp.Header[k], vv)
+				}
+			}
+		})
+	}
+}
+
+// rawUpstream is an upstream that answers each request with raw and then
+// closes the connection.
+func rawUpstream(t *testing.T, raw string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, raw)
+			}()
+		}
+	}()
+	return "http://" + l.Addr().String()
+}
+
+// netHTTPReads is what net/http reads of raw as the answer to a GET: the
+// first final answer (nil if net/http refuses raw) and its body, with the
+// error that cut it if any.
+func netHTTPReads(raw string) (*http.Response, []byte, error) {
+	br := bufio.NewReader(strings.NewReader(raw))
+	for {
+		resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodGet})
+		if err != nil {
+			return nil, nil, err
+		}
+		body, err := io.ReadAll(resp.Body)
+		if resp.StatusCode >= 200 {
+			return resp, body, err
+		}
+	}
+}
+
+// TestProxyAbortsWhenTheClientLeaves: a client that goes away while the
+// upstream has not answered yet ends the upstream exchange (the
+// upstream's request is cancelled), on the fast path and through
+// httputil.ReverseProxy.
+func TestProxyAbortsWhenTheClientLeaves(t *testing.T) {
+	for _, method := range []string{http.MethodGet, http.MethodPost} {
+		t.Run(method, func(t *testing.T) {
+			arrived, cancelled, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+			up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				// Read to the end: net/http watches for the
+				// client leaving only then.
+				io.Copy(io.Discard, r.Body)
+				close(arrived)
+				select {
+				case <-r.Context().Done():
+					close(cancelled)
+				case <-ended:
+				}
+			}))
+			t.Cleanup(up.Close)
+			target, _ := url.Parse(up.URL)
+			gw := newServer(t, newProxy(target, "", func(w http.ResponseWriter, _ *http.Request, err error) {
+				w.WriteHeader(http.StatusBadGateway)
+			}))
+			t.Cleanup(func() { close(ended) }) // first: the servers wait for their handlers
+			ctx, cancel := context.WithCancel(context.Background())
+			req, _ := http.NewRequestWithContext(ctx, method, gw+"/", strings.NewReader("body"))
+			if method == http.MethodGet {
+				req.Body, req.ContentLength = nil, 0
+			}
+			done := make(chan error, 1)
+			go func() {
+				resp, err := http.DefaultClient.Do(req)
+				if err == nil {
+					resp.Body.Close()
+				}
+				done <- err
+			}()
+			<-arrived
+			cancel()
+			if err := <-done; err == nil {
+				t.Error("the client's request succeeded although cancelled")
+			}
+			select {
+			case <-cancelled:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the upstream's request went on after the client left")
+			}
+		})
 	}
 }
