@@ -288,7 +288,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.progress.failed(n, spec.key, spec.name, err)
 		return err
 	}
-	lostNote := ""
+	lostNote, shown := "", res.race != nil
 	if res.race != nil {
 		if lostNote, err = r.settleRace(ctx, n, spec, &res); err != nil {
 			err = describeErr(n.it, spec, err)
@@ -348,7 +348,9 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: n.fields})
 	saveErr := r.saveLocked()
 	r.mu.Unlock()
-	r.progress.object(n, spec.key, spec.name, res)
+	if !shown {
+		r.progress.object(n, spec.key, spec.name, res)
+	}
 	if lostNote != "" {
 		r.progress.note("%s", lostNote)
 	}
@@ -571,15 +573,23 @@ func (r *run) resolveSpec(it *inputs.Item) (spec, error) {
 		}
 		s.str["origin"] = o
 	}
-	// A parent (server, policy) created by this run has no children yet:
-	// there is nothing to look up before creating them.
+	// A parent created by this run has no children of its own making yet:
+	// nothing to look up before creating them (a concurrent run that took
+	// the parent as the oldest may add some: the re-read after the create
+	// settles that race). The parent is the policy of a rule, the server
+	// of anything else: a rule under a found policy of a server this run
+	// created is looked up.
+	// After a lost race (a later pass), this run knows it is not alone
+	// and looks everything up.
+	parent := it.Obj.Field("policy")
+	if parent == nil {
+		parent = it.Obj.Field("server")
+	}
 	r.mu.Lock()
-	for _, pf := range []string{"server", "policy"} {
-		if f := it.Obj.Field(pf); f != nil {
-			for _, ref := range f.Str.Refs() {
-				if d := r.byName[ref.Name]; d != nil && d.created {
-					s.parentNew, s.parentMine = true, true
-				}
+	if parent != nil && r.pass == 1 {
+		for _, ref := range parent.Str.Refs() {
+			if d := r.byName[ref.Name]; d != nil && d.created {
+				s.parentNew, s.parentMine = true, true
 			}
 		}
 	}

@@ -28,8 +28,8 @@ type lostRace struct {
 const maxPasses = 4
 
 // settleRace settles the race of an object n this run just created (see
-// race). It records the object and lets what refers to it go on at once;
-// then it re-reads. If the object is this run's to keep, res becomes it as
+// race). It records and shows the object and lets what refers to it go on
+// at once; then it re-reads. If the object is this run's to keep, res becomes it as
 // settled; otherwise the run keeps its own until the pass is over (what
 // refers to it is being made under it) and nextPass drops it: lost then
 // says what to tell once the object is shown.
@@ -45,6 +45,7 @@ func (r *run) settleRace(ctx context.Context, n *node, s spec, res *found) (lost
 		return "", err
 	}
 	n.release()
+	r.progress.object(n, s.key, s.name, *res)
 	keep, mine, err := rc.settle(ctx)
 	if err != nil {
 		return "", err
@@ -77,10 +78,17 @@ func (r *run) nextPass(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// What refers to an adopted object (its fields name it), not what
+	// only comes after it (the next rule of a policy): a rule adopted
+	// after its previous rule was is right as it is.
 	users := map[*node][]*node{}
 	for _, n := range r.nodes {
-		for _, d := range n.deps {
-			users[d] = append(users[d], n)
+		seen := map[*node]bool{}
+		for _, ref := range n.it.Refs() {
+			if d := r.byName[ref.Name]; d != nil && !seen[d] {
+				seen[d] = true
+				users[d] = append(users[d], n)
+			}
 		}
 	}
 	stale := map[*node]bool{}
@@ -94,9 +102,14 @@ func (r *run) nextPass(ctx context.Context) error {
 		}
 	}
 	var names []string
-	for _, n := range adopted {
-		names = append(names, n.it.Name)
-		mark(n)
+	for _, l := range adopted {
+		names = append(names, l.node.it.Name)
+		mark(l.node)
+		// The object kept differs from this run's input (a policy for the
+		// other run's app, which lost): found again, it converges.
+		if len(l.keep.differs) > 0 {
+			stale[l.node] = true
+		}
 	}
 
 	r.mu.Lock()
@@ -131,11 +144,11 @@ func (r *run) nextPass(ctx context.Context) error {
 }
 
 // dropLost deletes this run's objects that lost their races (r.lost) and
-// records the ones kept instead; it returns their nodes. It runs after
+// records the ones kept instead; it returns those it deleted. It runs after
 // every pass that lost one, the last included (a failed or interrupted
 // run), so that the output file records the objects every run keeps. An
 // object it cannot delete stays recorded as this run's, for destroy.
-func (r *run) dropLost(ctx context.Context) ([]*node, error) {
+func (r *run) dropLost(ctx context.Context) ([]lostRace, error) {
 	lost := r.lost
 	r.lost = nil
 	ctx = context.WithoutCancel(ctx)
@@ -150,7 +163,7 @@ func (r *run) dropLost(ctx context.Context) ([]*node, error) {
 	}
 	wg.Wait()
 
-	var adopted []*node
+	var adopted []lostRace
 	var failed error
 	for i, l := range lost {
 		if errs[i] != nil {
@@ -166,7 +179,7 @@ func (r *run) dropLost(ctx context.Context) ([]*node, error) {
 		r.mu.Unlock()
 		r.progress.note("deleted %s %q (%s): another run's is kept", n.it.Obj.Kind, l.name, l.mine)
 		r.progress.object(n, l.key, l.name, l.keep)
-		adopted = append(adopted, n)
+		adopted = append(adopted, l)
 	}
 	r.mu.Lock()
 	saveErr := r.saveLocked()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -21,134 +22,238 @@ import (
 	"github.com/apicenter/apicenter/outputs"
 )
 
-// TestLostRaceAdoptsTheOldest makes two runs of the policy step, in
-// separate output directories, race for the policy: both look it up and
-// find nothing, then the first creates it and only then the second. The
-// second's policy is the newer, and its rules were made under it at once
-// (what refers to a created object does not wait for the re-read): it
-// must delete its own policy, take the first's, and make or find its rules
-// under that one. The org ends with one policy holding one of each rule in
-// priority order, both output files record those objects, and only the
-// first run records the policy as its own.
+// TestLostRaceAdoptsTheOldest makes two runs of a step, in separate output
+// directories, race for one object: both look it up and find nothing, then
+// the first creates it and only then the second. The second's object is
+// the newer, and what refers to it was made under it or with its id at
+// once (it does not wait for the re-read): the second run must delete its
+// own, take the first's, and find or make again what refers to it, under
+// that one or with its id. The org ends with one of every object, rules in
+// priority order, the policy for the app kept; both output files record
+// the same objects, all in the org; only the first run records the raced
+// object as its own.
 func TestLostRaceAdoptsTheOldest(t *testing.T) {
-	t.Setenv("HOME", t.TempDir())
-	statePath := filepath.Join(t.TempDir(), "org.json")
-	srv := devorgtest.Start(t, devorg.Options{StatePath: statePath})
-	env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}
-	first, second := t.TempDir(), t.TempDir()
-	untilSuccess(t, "bootstrap --mulesoft", env, first)
-	b, err := os.ReadFile(outputs.Path(first, "mulesoft"))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		step   string
+		path   string // the object's collection: lookups GET it, creates POST to it
+		object string
+		kind   string
+		name   string
+		again  []string // among what the second run finds again
+	}{
+		// Rules are made under the policy at once.
+		{"mulesoft_policy", `^/api/v1/authorizationServers/[^/]+/policies$`, "POLICY", "policy", "solar system API access", []string{"SILVER_RULE", "GOLD_RULE"}},
+		// Group assignments and the policy's clients take the app's id
+		// at once.
+		{"aws", `^/api/v1/apps$`, "WEB_APP", "app", "solar system web app", []string{"WEB_APP_TO_SILVER", "WEB_APP_TO_GOLD", "POLICY"}},
 	}
-	if err := os.WriteFile(outputs.Path(second, "mulesoft"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	clientID, clientSecret := registerClient(t, srv)
-	env["AUTHN_CLIENT_ID"], env["AUTHN_CLIENT_SECRET"] = clientID, clientSecret
-
-	// The order: both policy lookups answered, then the first run's
-	// create, then the second's.
-	policies := regexp.MustCompile(`^/api/v1/authorizationServers/[^/]+/policies$`)
-	var lookups sync.WaitGroup
-	lookups.Add(2)
-	firstCreated := make(chan struct{})
-	transport := func(isFirst bool) http.RoundTripper {
-		var lookedUp sync.Once
-		return roundTrip(func(r *http.Request) (*http.Response, error) {
-			if !policies.MatchString(r.URL.Path) {
-				return http.DefaultTransport.RoundTrip(r)
+	for _, tt := range tests {
+		t.Run(tt.step, func(t *testing.T) {
+			t.Setenv("HOME", t.TempDir())
+			statePath := filepath.Join(t.TempDir(), "org.json")
+			srv := devorgtest.Start(t, devorg.Options{StatePath: statePath})
+			// Both runs set the same passwords: a user the other run
+			// created then signs in with the recorded one.
+			env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token,
+				"SILVER_PASSWORD": "Blue-Race-4821", "GOLD_PASSWORD": "Green-Race-9377",
+				"REDIRECT_URI": "http://localhost:8080/authorization-code/callback"}
+			first, second := t.TempDir(), t.TempDir()
+			if tt.step == "mulesoft_policy" {
+				untilSuccess(t, "bootstrap --mulesoft", env, first)
+				b, err := os.ReadFile(outputs.Path(first, "mulesoft"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(outputs.Path(second, "mulesoft"), b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				env["AUTHN_CLIENT_ID"], env["AUTHN_CLIENT_SECRET"] = registerClient(t, srv)
 			}
-			if r.Method == http.MethodPost {
-				lookups.Wait()
-				if !isFirst {
-					<-firstCreated
+
+			// The order: both lookups answered, then the first run's
+			// create, then the second's.
+			collection := regexp.MustCompile(tt.path)
+			var lookups sync.WaitGroup
+			lookups.Add(2)
+			firstCreated := make(chan struct{})
+			transport := func(isFirst bool) http.RoundTripper {
+				var lookedUp, created sync.Once
+				return roundTrip(func(r *http.Request) (*http.Response, error) {
+					if !collection.MatchString(r.URL.Path) {
+						return http.DefaultTransport.RoundTrip(r)
+					}
+					if r.Method == http.MethodPost {
+						lookups.Wait()
+						if !isFirst {
+							<-firstCreated
+						}
+					}
+					resp, err := http.DefaultTransport.RoundTrip(r)
+					switch {
+					case r.Method == http.MethodGet:
+						lookedUp.Do(lookups.Done)
+					case isFirst:
+						created.Do(func() { close(firstCreated) })
+					}
+					return resp, err
+				})
+			}
+			f, err := inputs.LoadEmbedded(tt.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dirs := []string{first, second}
+			logs := make([]bytes.Buffer, 2)
+			errs := make([]error, 2)
+			var wg sync.WaitGroup
+			for i := range dirs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, errs[i] = bootstrap.Run(context.Background(), bootstrap.Options{
+						IO:        &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs[i]},
+						Input:     f,
+						Env:       &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
+						Yes:       true,
+						OutputDir: dirs[i],
+						Transport: transport(i == 0),
+					})
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("run %d: %v\n%s", i, err, logs[i].String())
 				}
 			}
-			resp, err := http.DefaultTransport.RoundTrip(r)
-			switch {
-			case r.Method == http.MethodGet:
-				lookedUp.Do(lookups.Done)
-			case isFirst:
-				close(firstCreated)
+
+			st := orgState(t, statePath)
+			for _, d := range duplicates(st) {
+				t.Errorf("the org holds two of %s", d)
 			}
-			return resp, err
+			inOrg := orgIDs(st)
+			outs := make([]*outputs.File, 2)
+			for i, dir := range dirs {
+				if outs[i], err = outputs.Load(outputs.Path(dir, tt.step)); err != nil {
+					t.Fatal(err)
+				}
+				for _, o := range outs[i].Objects {
+					if !inOrg[o.ID] {
+						t.Errorf("run %d records %s %s, which is not in the org", i, o.Name, o.ID)
+					}
+				}
+			}
+			if len(outs[0].Objects) != len(outs[1].Objects) {
+				t.Errorf("the runs record %d and %d objects", len(outs[0].Objects), len(outs[1].Objects))
+			}
+			for _, o := range outs[0].Objects {
+				if o2 := outs[1].Object(o.Name); o2 == nil || o2.ID != o.ID {
+					t.Errorf("%s: the first run records %s, the second %v", o.Name, o.ID, o2)
+				}
+			}
+			kept := outs[0].Object(tt.object)
+			if o1 := outs[1].Object(tt.object); !kept.Created || o1.Created {
+				t.Errorf("%s recorded as created by the first run: %v, by the second: %v; want only the first", tt.object, kept.Created, o1.Created)
+			}
+			for _, as := range st.AuthServers {
+				for _, p := range as.Policies {
+					if p.Name == "solar system API access" && tt.object == "WEB_APP" && !slices.Equal(p.Clients, []string{kept.ID}) {
+						t.Errorf("the policy applies to %v, want the app kept, %s", p.Clients, kept.ID)
+					}
+					for _, r := range p.Rules {
+						want := map[string]int{"silver access to planets": 1, "gold access to moons": 2}[r.Name]
+						if want != 0 && r.Priority != want {
+							t.Errorf("rule %q has priority %d, want %d", r.Name, r.Priority, want)
+						}
+					}
+				}
+			}
+			log := logs[1].String()
+			wants := []string{
+				tt.kind + ` "` + tt.name + `": another run created it first (` + kept.ID + `)`,
+				`deleted ` + tt.kind + ` "` + tt.name + `"`,
+			}
+			if !regexp.MustCompile(`\n\s+found\s+` + tt.object + `\s`).MatchString(log) {
+				t.Errorf("the second run's summary does not say it found %s:\n%s", tt.object, log)
+			}
+			_, again, _ := strings.Cut(log, "note    finding again what refers to ")
+			again, _, _ = strings.Cut(again, "\n")
+			lost, refer, _ := strings.Cut(again, ": ")
+			if !slices.Contains(strings.Split(lost, ", "), tt.object) {
+				t.Errorf("the second run does not find again what refers to %s (%q)", tt.object, again)
+			}
+			for _, name := range tt.again {
+				if !slices.Contains(strings.Split(refer, ", "), name) {
+					t.Errorf("the second run does not find %s again (%q)", name, again)
+				}
+			}
+			for _, want := range wants {
+				if !strings.Contains(log, want) {
+					t.Errorf("the second run's progress lacks %q:\n%s", want, log)
+				}
+			}
+			if n := strings.Count(log, "Summary (recorded in"); n != 1 {
+				t.Errorf("the second run's progress has %d summaries, want one:\n%s", n, log)
+			}
 		})
 	}
-	f, err := inputs.LoadEmbedded("mulesoft_policy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs := []string{first, second}
-	logs := make([]bytes.Buffer, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i := range dirs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = bootstrap.Run(context.Background(), bootstrap.Options{
-				IO:        &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs[i]},
-				Input:     f,
-				Env:       &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
-				Yes:       true,
-				OutputDir: dirs[i],
-				Transport: transport(i == 0),
-			})
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("run %d: %v\n%s", i, err, logs[i].String())
-		}
-	}
+}
 
-	st := orgState(t, statePath)
-	checkExactlyOne(t, st, clientID, first)
-	checkExactlyOne(t, st, clientID, second)
-	outs := make([]*outputs.File, 2)
-	for i, dir := range dirs {
-		if outs[i], err = outputs.Load(outputs.Path(dir, "mulesoft_policy")); err != nil {
-			t.Fatal(err)
+// orgIDs are the ids of everything in the org (group assignments as
+// app/group, as the output files record them).
+func orgIDs(st *devorg.State) map[string]bool {
+	ids := map[string]bool{}
+	for id := range st.Groups {
+		ids[id] = true
+	}
+	for id := range st.Users {
+		ids[id] = true
+	}
+	for id, a := range st.Apps {
+		ids[id] = true
+		for gid := range a.Groups {
+			ids[id+"/"+gid] = true
 		}
 	}
-	p0, p1 := outs[0].Object("POLICY"), outs[1].Object("POLICY")
-	if p0.ID != p1.ID || !p0.Created || p1.Created {
-		t.Errorf("POLICY recorded as %s (created %v) by the first run and %s (created %v) by the second; want the first's, created by the first only", p0.ID, p0.Created, p1.ID, p1.Created)
+	for id := range st.TrustedOrigins {
+		ids[id] = true
 	}
-	for _, rule := range []string{"SILVER_RULE", "GOLD_RULE"} {
-		if a, b := outs[0].Object(rule), outs[1].Object(rule); a.ID != b.ID {
-			t.Errorf("%s recorded as %s by the first run and %s by the second", rule, a.ID, b.ID)
+	for id, as := range st.AuthServers {
+		ids[id] = true
+		for sid := range as.Scopes {
+			ids[sid] = true
 		}
+		for pid, p := range as.Policies {
+			ids[pid] = true
+			for rid := range p.Rules {
+				ids[rid] = true
+			}
+		}
+	}
+	return ids
+}
+
+// duplicates names the natural keys held by more than one object among
+// the kinds Okta keeps no unique names of.
+func duplicates(st *devorg.State) []string {
+	seen := map[string]int{}
+	for _, a := range st.Apps {
+		seen["app "+a.Label]++
 	}
 	for _, as := range st.AuthServers {
+		seen["authorizationServer "+as.Name]++
 		for _, p := range as.Policies {
-			if p.ID != p0.ID {
-				continue
-			}
+			seen["policy "+as.Name+" / "+p.Name]++
 			for _, r := range p.Rules {
-				want := map[string]int{"silver access to planets": 1, "gold access to moons": 2}[r.Name]
-				if r.Priority != want {
-					t.Errorf("rule %q has priority %d, want %d", r.Name, r.Priority, want)
-				}
+				seen["rule "+as.Name+" / "+p.Name+" / "+r.Name]++
 			}
 		}
 	}
-	log := logs[1].String()
-	for _, want := range []string{
-		`policy "solar system API access": another run created it first (` + p0.ID + `)`,
-		`deleted policy "solar system API access"`,
-		`finding again what refers to POLICY: SILVER_RULE, GOLD_RULE`,
-	} {
-		if !strings.Contains(log, want) {
-			t.Errorf("the second run's progress lacks %q:\n%s", want, log)
+	var out []string
+	for k, n := range seen {
+		if n > 1 {
+			out = append(out, k)
 		}
 	}
-	if !strings.Contains(log, "found    POLICY") {
-		t.Errorf("the second run's summary does not say it found the policy:\n%s", log)
-	}
-	if strings.Count(log, "Summary (recorded in") != 1 {
-		t.Errorf("the second run's progress has %d summaries, want one:\n%s", strings.Count(log, "Summary (recorded in"), log)
-	}
+	return out
 }
