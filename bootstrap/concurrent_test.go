@@ -75,23 +75,7 @@ func concurrentRound(t *testing.T, runs int, separate bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var wg sync.WaitGroup
-		errs := make([]error, runs)
-		logs := make([]bytes.Buffer, runs)
-		for i := range runs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = bootstrap.Run(context.Background(), bootstrap.Options{
-					IO:        &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs[i]},
-					Input:     f,
-					Env:       &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
-					Yes:       true,
-					OutputDir: dirs[i],
-				})
-			}()
-		}
-		wg.Wait()
+		errs, logs := runAtOnce(f, env, dirs, nil)
 		for i, err := range errs {
 			if err == nil {
 				continue
@@ -138,6 +122,34 @@ func concurrentRound(t *testing.T, runs int, separate bool) {
 			t.Errorf("no run recorded a password that signs %s in", u)
 		}
 	}
+}
+
+// runAtOnce runs a bootstrap of f with --yes in each of dirs at once,
+// against the org env names (through transport(i), if set), and returns
+// each run's error and progress.
+func runAtOnce(f *inputs.File, env map[string]string, dirs []string, transport func(i int) http.RoundTripper) ([]error, []bytes.Buffer) {
+	var wg sync.WaitGroup
+	errs := make([]error, len(dirs))
+	logs := make([]bytes.Buffer, len(dirs))
+	for i := range dirs {
+		opts := bootstrap.Options{
+			IO:        &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs[i]},
+			Input:     f,
+			Env:       &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
+			Yes:       true,
+			OutputDir: dirs[i],
+		}
+		if transport != nil {
+			opts.Transport = transport(i)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = bootstrap.Run(context.Background(), opts)
+		}()
+	}
+	wg.Wait()
+	return errs, logs
 }
 
 // signsIn reports whether login and password pass Okta's primary

@@ -351,27 +351,12 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		return f, nil
 	}
 	f := result(as, true)
-	f.race = &race{
-		settle: func(ctx context.Context) (found, bool, error) {
-			keep, mine := oldestAfterCreate(ctx, as.Id, func(ctx context.Context) ([]candidate, error) {
-				all, cs, err := named(ctx)
-				byID = all
-				return cs, err
-			})
-			if mine {
-				return result(as, true), true, nil
-			}
-			return result(byID[keep], false), false, nil
-		},
-		drop: func(ctx context.Context) error {
-			return dropLost(ctx, as.Id, func(ctx context.Context, id string) (*okta.Response, error) {
-				if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
-					return resp, err
-				}
-				return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
-			})
-		},
-	}
+	f.race = raceOf(as.Id, as, named, result, nil, func(ctx context.Context, id string) (*okta.Response, error) {
+		if resp, err := c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id); err != nil {
+			return resp, err
+		}
+		return c.AuthorizationServer.DeleteAuthorizationServer(ctx, id)
+	})
 	return f, nil
 }
 
@@ -509,25 +494,9 @@ func ensurePolicy(ctx context.Context, c *okta.Client, s spec, prev *outputs.Obj
 		return found{}, err
 	}
 	f := result(p, true)
-	f.race = &race{
-		settle: func(ctx context.Context) (found, bool, error) {
-			var byID map[string]*okta.AuthorizationServerPolicy
-			keep, mine := oldestAfterCreate(ctx, p.Id, func(ctx context.Context) ([]candidate, error) {
-				all, cs, err := named(ctx)
-				byID = all
-				return cs, err
-			})
-			if mine {
-				return result(p, true), true, nil
-			}
-			return result(byID[keep], false), false, nil
-		},
-		drop: func(ctx context.Context) error {
-			return dropLost(ctx, p.Id, func(ctx context.Context, id string) (*okta.Response, error) {
-				return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
-			})
-		},
-	}
+	f.race = raceOf(p.Id, p, named, result, nil, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicy(ctx, server, id)
+	})
 	return f, nil
 }
 
@@ -680,44 +649,32 @@ func ensureRule(ctx context.Context, c *okta.Client, s spec, prev *outputs.Objec
 	if err != nil {
 		return found{}, err
 	}
-	f := result(rl, true)
-	f.race = &race{
-		settle: func(ctx context.Context) (found, bool, error) {
-			var byID map[string]*okta.AuthorizationServerPolicyRule
-			keep, mine := oldestAfterCreate(ctx, rl.Id, func(ctx context.Context) ([]candidate, error) {
-				all, cs, err := named(ctx)
-				byID = all
-				return cs, err
-			})
-			if !mine {
-				return result(byID[keep], false), false, nil
+	// Once kept, it moves to its priority. Failing that, the rule is
+	// still this run's: a later run moves it (a found rule's priority
+	// converges).
+	toPriority := func(ctx context.Context, rl *okta.AuthorizationServerPolicyRule) (*okta.AuthorizationServerPolicyRule, error) {
+		p, ok := s.num["priority"]
+		if !ok || rl.PriorityPtr != nil && *rl.PriorityPtr == p {
+			return rl, nil
+		}
+		body := *rl
+		body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
+		for attempt := 0; attempt < 4; attempt++ {
+			moved, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
+			if err == nil {
+				return moved, nil
 			}
-			moved := rl
-			if p, ok := s.num["priority"]; ok && (rl.PriorityPtr == nil || *rl.PriorityPtr != p) {
-				body := *rl
-				body.Priority, body.PriorityPtr = p, okta.Int64Ptr(p)
-				// Failing that, the rule is still this run's: a later run
-				// moves it (a found rule's priority converges).
-				for attempt := 0; attempt < 4; attempt++ {
-					m, _, err := c.AuthorizationServer.UpdateAuthorizationServerPolicyRule(ctx, server, policy, rl.Id, body)
-					if err == nil {
-						moved = m
-						break
-					}
-					if !transient(err) {
-						return found{}, true, err
-					}
-					time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
-				}
+			if !transient(err) {
+				return nil, err
 			}
-			return result(moved, true), true, nil
-		},
-		drop: func(ctx context.Context) error {
-			return dropLost(ctx, rl.Id, func(ctx context.Context, id string) (*okta.Response, error) {
-				return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
-			})
-		},
+			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+		}
+		return rl, nil
 	}
+	f := result(rl, true)
+	f.race = raceOf(rl.Id, rl, named, result, toPriority, func(ctx context.Context, id string) (*okta.Response, error) {
+		return c.AuthorizationServer.DeleteAuthorizationServerPolicyRule(ctx, server, policy, id)
+	})
 	return f, nil
 }
 

@@ -64,6 +64,35 @@ type race struct {
 	drop func(context.Context) error
 }
 
+// raceOf is the race of own, an object of type T this run just created
+// with the id mine: named lists the objects with its natural key (by id,
+// and as candidates), result makes the found object of one, del deletes
+// one. keepMine, if set, finishes this run's object once it is the one
+// kept (a rule moves to its priority).
+func raceOf[T any](mine string, own T, named func(context.Context) (map[string]T, []candidate, error), result func(T, bool) found, keepMine func(context.Context, T) (T, error), del func(context.Context, string) (*okta.Response, error)) *race {
+	return &race{
+		settle: func(ctx context.Context) (found, bool, error) {
+			var byID map[string]T
+			keep, isMine := oldestAfterCreate(ctx, mine, func(ctx context.Context) ([]candidate, error) {
+				all, cs, err := named(ctx)
+				byID = all
+				return cs, err
+			})
+			if !isMine {
+				return result(byID[keep], false), false, nil
+			}
+			if keepMine != nil {
+				var err error
+				if own, err = keepMine(ctx, own); err != nil {
+					return found{}, true, err
+				}
+			}
+			return result(own, true), true, nil
+		},
+		drop: func(ctx context.Context) error { return dropLost(ctx, mine, del) },
+	}
+}
+
 // oldestAfterCreate re-reads, after this run created mine, every object
 // with its natural key (list) and returns the oldest one's id and whether
 // it is mine. It waits settleTick first. If the re-read keeps failing, the

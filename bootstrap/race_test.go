@@ -1,9 +1,6 @@
 package bootstrap_test
 
 import (
-	"bytes"
-	"context"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,12 +10,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
-	"github.com/apicenter/apicenter/internal/iostreams"
-	"github.com/apicenter/apicenter/internal/orgenv"
 	"github.com/apicenter/apicenter/outputs"
 )
 
@@ -103,24 +97,7 @@ func TestLostRaceAdoptsTheOldest(t *testing.T) {
 				t.Fatal(err)
 			}
 			dirs := []string{first, second}
-			logs := make([]bytes.Buffer, 2)
-			errs := make([]error, 2)
-			var wg sync.WaitGroup
-			for i := range dirs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					_, errs[i] = bootstrap.Run(context.Background(), bootstrap.Options{
-						IO:        &iostreams.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: &logs[i]},
-						Input:     f,
-						Env:       &orgenv.Env{Getenv: func(k string) (string, bool) { v, ok := env[k]; return v, ok }},
-						Yes:       true,
-						OutputDir: dirs[i],
-						Transport: transport(i == 0),
-					})
-				}()
-			}
-			wg.Wait()
+			errs, logs := runAtOnce(f, env, dirs, func(i int) http.RoundTripper { return transport(i == 0) })
 			for i, err := range errs {
 				if err != nil {
 					t.Fatalf("run %d: %v\n%s", i, err, logs[i].String())
