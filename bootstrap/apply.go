@@ -223,6 +223,12 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 			replaced = o
 		}
 	}
+	// A recorded object whose create race a stopped run did not settle is
+	// looked up by its natural key like a new one: the oldest is kept.
+	var unsettled *outputs.Object
+	if prev != nil && prev.Fields[SettlingField] == "true" {
+		unsettled, prev = prev, nil
+	}
 	// An object an earlier run recorded under the same key is settled now
 	// from the record, so that what refers to it need not wait; it is
 	// checked in the org below like any other.
@@ -276,6 +282,11 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 		r.mu.Unlock()
 		if saveErr != nil {
 			return saveErr
+		}
+	}
+	if err == nil && unsettled != nil {
+		if res.id != unsettled.ID && !r.planning {
+			err = r.dropUnsettled(ctx, n, spec, *unsettled, res.id)
 		}
 	}
 	if r.planning && isPlanWrite(err) {
@@ -342,7 +353,7 @@ func (r *run) runObject(ctx context.Context, n *node, stop chan struct{}) error 
 	n.created = res.created
 	n.fields = withID(res)
 	created := res.created
-	if prev != nil && prev.ID == res.id && prev.Created || r.createdIDs[res.id] {
+	if prev != nil && prev.ID == res.id && prev.Created || r.createdIDs[res.id] || unsettled != nil && unsettled.ID == res.id {
 		created = true // created by an earlier run of apicenter, or pass
 	}
 	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: spec.key, ID: res.id, Created: created, Fields: n.fields})

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -22,6 +23,12 @@ type lostRace struct {
 	drop func(context.Context) error
 }
 
+// SettlingField marks a recorded object this run created whose race is not
+// settled yet (its re-read is under way). A run stopped then (killed)
+// leaves the mark: the next run looks the object up by its natural key
+// again, keeps the oldest, and deletes the marked one if it is not.
+const SettlingField = "settling"
+
 // maxPasses bounds the passes of one run; each pass after the first
 // follows a race lost to a concurrent run, so only as many concurrent
 // runs as that take it there.
@@ -38,7 +45,9 @@ func (r *run) settleRace(ctx context.Context, n *node, s spec, res *found) (lost
 	res.race = nil
 	r.mu.Lock()
 	n.ok, n.created, n.fields = true, true, withID(*res)
-	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: s.key, ID: res.id, Created: true, Fields: n.fields})
+	marked := maps.Clone(n.fields)
+	marked[SettlingField] = "true"
+	r.out.SetObject(outputs.Object{Name: n.it.Name, Kind: string(n.it.Obj.Kind), Key: s.key, ID: res.id, Created: true, Fields: marked})
 	err = r.saveLocked()
 	r.mu.Unlock()
 	if err != nil {
@@ -188,4 +197,15 @@ func (r *run) dropLost(ctx context.Context) ([]lostRace, error) {
 		return adopted, failed
 	}
 	return adopted, saveErr
+}
+
+// dropUnsettled deletes the object a stopped run created and recorded
+// with SettlingField, now that this run found kept the oldest with its
+// natural key, kept (another), in its place.
+func (r *run) dropUnsettled(ctx context.Context, n *node, s spec, unsettled outputs.Object, kept string) error {
+	if _, err := deleteWithRetries(ctx, r.client.Client, n.it.Obj.Kind, unsettled); err != nil {
+		return fmt.Errorf("%s %s, which a stopped run created and did not settle, is newer than %s with the same name: deleting it failed: %w", n.it.Obj.Kind, unsettled.ID, kept, err)
+	}
+	r.progress.note("deleted %s %q (%s): a stopped run created it after another run's (%s), which is kept", n.it.Obj.Kind, s.name, unsettled.ID, kept)
+	return nil
 }

@@ -1,6 +1,8 @@
 package bootstrap_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,10 +11,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/okta/okta-sdk-golang/v2/okta"
+
+	"github.com/apicenter/apicenter/bootstrap"
 	"github.com/apicenter/apicenter/inputs"
 	"github.com/apicenter/apicenter/internal/devorg"
 	"github.com/apicenter/apicenter/internal/devorg/devorgtest"
+	"github.com/apicenter/apicenter/internal/oktaclient"
 	"github.com/apicenter/apicenter/outputs"
 )
 
@@ -233,4 +240,97 @@ func duplicates(st *devorg.State) []string {
 		}
 	}
 	return out
+}
+
+// TestUnsettledRecordIsSettledByTheNextRun starts from what a run killed
+// between its create of the policy and the re-read leaves: the policy
+// recorded with SettlingField, and another run's policy of the same name.
+// The next run must look the policy up again and keep the oldest: its own
+// if older (recorded as created, the mark gone), else the other's, deleting
+// its own (recorded as found); the rules are then made under the policy
+// kept.
+func TestUnsettledRecordIsSettledByTheNextRun(t *testing.T) {
+	for _, ownIsOlder := range []bool{true, false} {
+		t.Run(fmt.Sprintf("own policy older: %v", ownIsOlder), func(t *testing.T) {
+			t.Setenv("HOME", t.TempDir())
+			statePath := filepath.Join(t.TempDir(), "org.json")
+			srv := devorgtest.Start(t, devorg.Options{StatePath: statePath})
+			env := map[string]string{"OKTA_ORG_URL": srv.URL, "OKTA_API_TOKEN": srv.Token}
+			dir := t.TempDir()
+			untilSuccess(t, "bootstrap --mulesoft", env, dir)
+			env["AUTHN_CLIENT_ID"], env["AUTHN_CLIENT_SECRET"] = registerClient(t, srv)
+			first, err := outputs.Load(outputs.Path(dir, "mulesoft"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			server := first.Object("AUTH_SERVER").ID
+
+			ctx := context.Background()
+			c, err := oktaclient.New(ctx, oktaclient.Config{OrgURL: srv.URL, Token: srv.Token})
+			if err != nil {
+				t.Fatal(err)
+			}
+			create := func() string {
+				p, _, err := c.AuthorizationServer.CreateAuthorizationServerPolicy(ctx, server, okta.AuthorizationServerPolicy{
+					Type: "OAUTH_AUTHORIZATION_POLICY", Status: "ACTIVE", Name: "solar system API access", Description: "raced",
+					Conditions: &okta.PolicyRuleConditions{Clients: &okta.ClientPolicyCondition{Include: []string{env["AUTHN_CLIENT_ID"]}}},
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(5 * time.Millisecond) // a later created time
+				return p.Id
+			}
+			var own, other string
+			if ownIsOlder {
+				own, other = create(), create()
+			} else {
+				other, own = create(), create()
+			}
+			rec := &outputs.File{Input: "mulesoft_policy", OrgURL: first.OrgURL}
+			rec.SetObject(outputs.Object{Name: "POLICY", Kind: "policy", Key: server + " / solar system API access", ID: own, Created: true,
+				Fields: map[string]string{"id": own, "name": "solar system API access", bootstrap.SettlingField: "true"}})
+			if err := rec.Save(outputs.Path(dir, "mulesoft_policy")); err != nil {
+				t.Fatal(err)
+			}
+
+			f, err := inputs.LoadEmbedded("mulesoft_policy")
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs, logs := runAtOnce(f, env, []string{dir}, nil)
+			if errs[0] != nil {
+				t.Fatalf("%v\n%s", errs[0], logs[0].String())
+			}
+			out, err := outputs.Load(outputs.Path(dir, "mulesoft_policy"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := out.Object("POLICY")
+			kept, deleted := own, other
+			if !ownIsOlder {
+				kept, deleted = other, own
+			}
+			if got.ID != kept || got.Created != ownIsOlder || got.Fields[bootstrap.SettlingField] != "" {
+				t.Errorf("POLICY recorded as %s (created %v, fields %v), want %s (created %v) without the mark", got.ID, got.Created, got.Fields, kept, ownIsOlder)
+			}
+			st := orgState(t, statePath)
+			p := st.AuthServers[server].Policies[kept]
+			if p == nil {
+				t.Fatalf("the policy kept, %s, is gone", kept)
+			}
+			if len(p.Rules) != 2 {
+				t.Errorf("the policy kept holds %d rules, want the 2 of the input", len(p.Rules))
+			}
+			_, stays := st.AuthServers[server].Policies[deleted]
+			// Its own newer policy the run deletes; another run's newer one
+			// is that run's to delete.
+			if stays == !ownIsOlder {
+				t.Errorf("policy %s is in the org: %v; want %v", deleted, stays, ownIsOlder)
+			}
+			if log := logs[0].String(); !ownIsOlder && !strings.Contains(log, `deleted policy "solar system API access" (`+own+`): a stopped run created it after another run's (`+other+`)`) {
+				t.Errorf("the run does not say it deleted its own newer policy:\n%s", log)
+			}
+		})
+	}
 }
