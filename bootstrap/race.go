@@ -35,11 +35,11 @@ const SettlingField = "settling"
 const maxPasses = 4
 
 // settleRace settles the race of an object n this run just created (see
-// race). It records and shows the object and lets what refers to it go on
-// at once; then it re-reads. If the object is this run's to keep, res becomes it as
-// settled; otherwise the run keeps its own until the pass is over (what
-// refers to it is being made under it) and nextPass drops it: lost then
-// says what to tell once the object is shown.
+// race). It records the object (marked SettlingField until settled) and
+// lets what refers to it go on at once; then it re-reads. If the object
+// is this run's to keep, res becomes it as settled; otherwise the run
+// keeps its own until the pass is over (what refers to it is being made
+// under it) and nextPass drops it: lost then says what to tell.
 func (r *run) settleRace(ctx context.Context, n *node, s spec, res *found) (lost string, err error) {
 	rc := res.race
 	res.race = nil
