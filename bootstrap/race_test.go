@@ -2,6 +2,7 @@ package bootstrap_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -76,7 +77,18 @@ func TestLostRaceAdoptsTheOldest(t *testing.T) {
 			collection := regexp.MustCompile(tt.path)
 			var lookups sync.WaitGroup
 			lookups.Add(2)
+			bothLooked := make(chan struct{})
+			go func() { lookups.Wait(); close(bothLooked) }()
 			firstCreated := make(chan struct{})
+			// A run that never gets there fails the test, not hangs it.
+			await := func(c chan struct{}, what string) error {
+				select {
+				case <-c:
+					return nil
+				case <-time.After(time.Minute):
+					return errors.New("the test's ordering: " + what + " never happened")
+				}
+			}
 			transport := func(isFirst bool) http.RoundTripper {
 				var lookedUp, created sync.Once
 				return roundTrip(func(r *http.Request) (*http.Response, error) {
@@ -84,9 +96,13 @@ func TestLostRaceAdoptsTheOldest(t *testing.T) {
 						return http.DefaultTransport.RoundTrip(r)
 					}
 					if r.Method == http.MethodPost {
-						lookups.Wait()
+						if err := await(bothLooked, "both lookups"); err != nil {
+							return nil, err
+						}
 						if !isFirst {
-							<-firstCreated
+							if err := await(firstCreated, "the first run's create"); err != nil {
+								return nil, err
+							}
 						}
 					}
 					resp, err := http.DefaultTransport.RoundTrip(r)
