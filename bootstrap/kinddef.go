@@ -82,12 +82,11 @@ var kindDefs = map[inputs.Kind]kindDef{
 		ensure: func(ctx context.Context, c *okta.Client, _ *inputs.Item, s spec, prev *outputs.Object) (found, error) {
 			return ensureAuthServer(ctx, c, s, prev)
 		},
-		// Created first (Okta refuses a second of the same name), then
-		// read again in case an org took it (race).
-		fresh:   requests("POST " + apiServers),
-		settle:  "GET " + apiServers,
-		check:   "GET " + apiServer,
-		deletes: []string{"POST " + apiServer + "/lifecycle/deactivate", "DELETE " + apiServer},
+		lookFirst: true,
+		fresh:     requests("GET "+apiServers, "POST "+apiServers),
+		settle:    "GET " + apiServers,
+		check:     "GET " + apiServer,
+		deletes:   []string{"POST " + apiServer + "/lifecycle/deactivate", "DELETE " + apiServer},
 		delete: func(ctx context.Context, c *okta.Client, id string, _ func(int) string) []func() (*okta.Response, error) {
 			return []func() (*okta.Response, error){
 				func() (*okta.Response, error) { return c.AuthorizationServer.DeactivateAuthorizationServer(ctx, id) },

@@ -330,10 +330,13 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		}
 		return byID, cs, nil
 	}
-	// Created first: Okta refuses a second server of the same name (the
-	// local org does; OKTA-API.md does not say), so a lookup first would
-	// only cost a request. Should an org take the duplicate, the re-read
-	// after the create (race) finds the older one and keeps it.
+	byID, cs, err := named(ctx)
+	if err != nil {
+		return found{}, err
+	}
+	if len(cs) > 0 {
+		return result(byID[oldestOf(cs).id], false), nil
+	}
 	as, _, err := c.AuthorizationServer.CreateAuthorizationServer(ctx, okta.AuthorizationServer{Name: name, Description: s.str["description"], Audiences: []string{aud}})
 	if err != nil {
 		if !alreadyExists(err) && !transient(err) {
@@ -343,10 +346,7 @@ func ensureAuthServer(ctx context.Context, c *okta.Client, s spec, prev *outputs
 		if err2 != nil || len(cs) == 0 {
 			return found{}, err
 		}
-		kept := byID[oldestOf(cs).id]
-		// Found after this run's create failed: this run's if created
-		// since (the answer was lost), as with the other unique names.
-		f := result(kept, madeBy(kept.Created, s))
+		f := result(byID[oldestOf(cs).id], false)
 		f.lost = !alreadyExists(err)
 		return f, nil
 	}
