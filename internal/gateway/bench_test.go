@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,12 +22,13 @@ const benchConcurrency = 16
 // BenchmarkGateway measures GET /planets with a valid token at 16
 // concurrent connections, for the reference and mulesoft profiles in both
 // modes and for the profiles loaded from their native artifacts (tyk), on
-// three sides: straight to the upstream (direct), through the
-// gateway (introspection answers and verified JWTs cached), and through the
-// gateway's reverse proxy alone, without any check (bare proxy: the floor
-// of any proxy on the same machine, so that the figures tell the cost of the
-// hop from the cost of the checks). The sides run in alternating rounds, so
-// that a change of the machine's load weighs on all three. It reports the
+// four sides: straight to the upstream (direct), through a byte-for-byte
+// TCP relay (relay: the floor of any proxy's extra hop on the same CPUs),
+// through the gateway (introspection answers and verified JWTs cached),
+// and through the gateway's reverse proxy alone, without any check (bare
+// proxy, so that the figures tell the cost of the hop from the cost of
+// the checks). The sides run in alternating rounds, so that a change of
+// the machine's load weighs on all of them. It reports the
 // p50 and p99 latencies of each, and the ratios to direct of the p50s, the
 // p99s and the wall-clock times (the bound: 1.5x). Keep runs short:
 // go test ./internal/gateway -run '^$' -bench Gateway -benchtime 1s.
@@ -68,6 +70,7 @@ func BenchmarkGateway(b *testing.B) {
 				url  string
 			}{
 				{"direct", api.URL + "/planets"},
+				{"relay", newRelay(b, api.Listener.Addr().String()) + "/planets"},
 				{"proxy", newServer(b, bare) + "/planets"},
 				{"gateway", newServer(b, g) + bc.path},
 			}
@@ -121,6 +124,43 @@ func BenchmarkGateway(b *testing.B) {
 			}
 		})
 	}
+}
+
+// newRelay starts a byte-for-byte TCP relay to addr on a loopback port
+// and returns its URL: no HTTP at all, two copies per connection. It is the
+// floor of any proxy's hop on the same CPUs as the client and the API,
+// which BenchmarkGateway reports beside the others.
+func newRelay(b *testing.B, addr string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var conns sync.WaitGroup
+	b.Cleanup(func() { ln.Close(); conns.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				defer c.Close()
+				u, err := net.Dial("tcp", addr)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go func() {
+					_, _ = io.Copy(u, c)
+					u.(*net.TCPConn).CloseWrite()
+				}()
+				_, _ = io.Copy(c, u)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
 }
 
 // benchCase is one gateway configuration BenchmarkGateway measures: its
