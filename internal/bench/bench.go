@@ -136,6 +136,9 @@ func (s Step) Ratio() float64 {
 type Flow struct {
 	// Gateway is the input whose flow runs; "" means mulesoft.
 	Gateway string
+	// Lone runs Gateway's bootstrap alone (flow.NewBootstrap), for an
+	// input without a demo section.
+	Lone bool
 	// OrgURL and Token reach the org.
 	OrgURL, Token string
 	// OutputDir holds the output files (kept between runs: a second run
@@ -161,7 +164,11 @@ func (fl *Flow) Run(ctx context.Context, fresh bool) ([]Step, error) {
 		if name == "" {
 			name = "mulesoft"
 		}
-		f, err := flow.New(name)
+		newFlow := flow.New
+		if fl.Lone {
+			newFlow = flow.NewBootstrap
+		}
+		f, err := newFlow(name)
 		if err != nil {
 			return nil, err
 		}

@@ -235,7 +235,8 @@ func bootstrapRSS(b *testing.B, bin string, lat devorg.LatencyModel) (int64, err
 }
 
 // BenchmarkGatewayFlows runs every gateway's flow (every embedded input
-// with a demo section) on a fresh local org answering with Okta's recorded
+// with a demo section), and every other embedded input's bootstrap alone,
+// on a fresh local org answering with Okta's recorded
 // latencies, then again on the same org, and prints each input's wall time
 // beside its own critical-path bound (target of issue 8: within 1.05x) and
 // the second run's writes (target 0). It fails only if a flow fails.
@@ -250,10 +251,34 @@ func BenchmarkGatewayFlows(b *testing.B) {
 	w("\nEvery gateway's flow on a fresh local org with Okta's recorded median latencies\n")
 	w("  %-12s %-32s %9s %9s %7s %9s %7s\n", "gateway", "step", "wall", "bound", "ratio", "requests", "writes")
 	worst := 0.0
+	// Every embedded input: each gateway's flow, then, alone, every input
+	// no flow runs (apache, which has no demo section).
+	type run struct {
+		gateway string
+		lone    bool
+	}
+	var runs []run
+	inFlow := map[string]bool{}
 	for _, gw := range flow.Gateways() {
+		runs = append(runs, run{gateway: gw})
+		f, err := flow.New(gw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, s := range f.Steps {
+			inFlow[s.Bootstrap] = true
+		}
+	}
+	for _, name := range inputs.Embedded() {
+		if !inFlow[name] {
+			runs = append(runs, run{gateway: name, lone: true})
+		}
+	}
+	for _, rn := range runs {
+		gw := rn.gateway
 		c := &Counter{}
 		srv := devorgtest.Start(b, devorg.Options{Latency: c.Latency(lat)})
-		fl := &Flow{Gateway: gw, OrgURL: srv.URL, Token: srv.Token, OutputDir: b.TempDir(), Counter: c, Latency: lat}
+		fl := &Flow{Gateway: gw, Lone: rn.lone, OrgURL: srv.URL, Token: srv.Token, OutputDir: b.TempDir(), Counter: c, Latency: lat}
 		fresh, err := fl.Run(context.Background(), true)
 		if err != nil {
 			b.Fatalf("%s: %v", gw, err)

@@ -65,6 +65,17 @@ func New(gateway string) (*Flow, error) {
 	return &Flow{Name: gateway, Input: f, Steps: steps, registered: map[string]string{}}, nil
 }
 
+// NewBootstrap returns the flow of one bootstrap of the embedded input
+// called name, whether it has a demo section or not: the benchmark runs
+// every input, those without a flow of their own (apache) this way.
+func NewBootstrap(name string) (*Flow, error) {
+	f, err := inputs.LoadEmbedded(name)
+	if err != nil {
+		return nil, err
+	}
+	return &Flow{Name: name, Input: f, Steps: []*inputs.DemoStep{{Bootstrap: f.Name}}, registered: map[string]string{}}, nil
+}
+
 // Options say which org to run the flow on, and with which values.
 type Options struct {
 	// OrgURL and Token reach the org.

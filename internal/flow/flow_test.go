@@ -93,3 +93,21 @@ func TestMulesoftFlowRunsTwice(t *testing.T) {
 		t.Errorf("second run created something:\n%s", progress)
 	}
 }
+
+// TestNewBootstrap: an input without a demo section has no flow of its
+// own, but a flow of its one bootstrap, which the benchmark runs.
+func TestNewBootstrap(t *testing.T) {
+	if _, err := New("apache"); err == nil {
+		t.Fatal("New(apache) = nil error: apache has no demo section")
+	}
+	f, err := NewBootstrap("apache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Steps) != 1 || f.Steps[0].Bootstrap != "apache" || f.Input.Name != "apache" {
+		t.Errorf("NewBootstrap(apache) = %+v, want one bootstrap of apache", f.Steps)
+	}
+	if _, err := NewBootstrap("nosuch"); err == nil {
+		t.Error("NewBootstrap(nosuch) = nil error")
+	}
+}
